@@ -1,0 +1,977 @@
+/**
+ * The one service operations use: it builds, authenticates, sends, retries, times out, logs and traces
+ * requests, and reads their bodies. Settings are `Context.Reference`s with defaults, so a program can change
+ * them for one call with `Effect.provideService` or for everything with a layer.
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import * as Stream from "effect/Stream"
+import { type PathTemplate, appendQuery, renderPath } from "./internal/encoding.js"
+import * as InternalErrors from "./internal/errors.js"
+import { parseRateLimit, parseRetryAfter, redactHeaders, secretHeaderNames } from "./internal/headers.js"
+import * as Multipart from "./internal/multipart.js"
+import * as Sse from "./internal/sse.js"
+import { version } from "./internal/version.js"
+import { OpenAIAuth } from "./OpenAIAuth.js"
+import * as OpenAIError from "./OpenAIError.js"
+
+// -----------------------------------------------------------------------------
+// settings
+// -----------------------------------------------------------------------------
+
+/**
+ * How many times a failed request is retried (default 2). `0` turns retries off.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class MaxRetries extends Context.Reference<MaxRetries>()("@effect-openai/openai/MaxRetries", {
+  defaultValue: () => 2
+}) {}
+
+/**
+ * Options of the default retry schedule.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export interface BackoffOptions {
+  /** First delay; doubles each retry. Default 0.5 s. */
+  readonly initialDelay?: Duration.DurationInput
+  /** Largest backoff delay. Default 8 s. */
+  readonly maxDelay?: Duration.DurationInput
+  /** A server's `retry-after` is honoured only up to this. Default 60 s. */
+  readonly maxRetryAfter?: Duration.DurationInput
+}
+
+/**
+ * The default retry schedule: retries what {@link OpenAIError.isRetryable} allows, waits what the server asks
+ * (`retry-after-ms`, then `retry-after`, when above 0 and at most `maxRetryAfter`) or else an exponential
+ * backoff from `initialDelay` to `maxDelay` with jitter (each delay scaled by a random factor in 0.75..1).
+ * It sets no count: {@link MaxRetries} does.
+ *
+ * @since 0.1.0
+ * @category retries
+ */
+export const backoff = (options: BackoffOptions = {}): Schedule.Schedule<unknown, OpenAIError.OpenAIError> => {
+  const cap = Duration.decode(options.maxRetryAfter ?? "60 seconds")
+  return Schedule.exponential(options.initialDelay ?? "500 millis", 2).pipe(
+    Schedule.union(Schedule.spaced(options.maxDelay ?? "8 seconds")),
+    Schedule.jitteredWith({ min: 0.75, max: 1 }),
+    Schedule.intersect(Schedule.identity<OpenAIError.OpenAIError>()),
+    Schedule.whileInput(OpenAIError.isRetryable),
+    Schedule.modifyDelayEffect(([, error], delay) =>
+      OpenAIError.isStatusError(error)
+        ? Effect.map(Clock.currentTimeMillis, (now) => parseRetryAfter(error.headers, cap, now) ?? delay)
+        : Effect.succeed(delay)
+    )
+  )
+}
+
+/**
+ * Decides the delay between attempts and which errors are retried. The count comes from {@link MaxRetries}.
+ * Any `Schedule` whose input is the error fits; see {@link backoff} for the default.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class RetrySchedule extends Context.Reference<RetrySchedule>()("@effect-openai/openai/RetrySchedule", {
+  defaultValue: (): Schedule.Schedule<unknown, OpenAIError.OpenAIError> => backoff()
+}) {}
+
+/**
+ * Time limit of one attempt of an ordinary request, headers and body (default 10 minutes). For streams it
+ * bounds the wait for response headers.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class RequestTimeout extends Context.Reference<RequestTimeout>()("@effect-openai/openai/RequestTimeout", {
+  defaultValue: (): Duration.Duration => Duration.minutes(10)
+}) {}
+
+/**
+ * Time limit from a stream's response headers to its first event (default 10 minutes).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class StreamFirstEventTimeout extends Context.Reference<StreamFirstEventTimeout>()(
+  "@effect-openai/openai/StreamFirstEventTimeout",
+  { defaultValue: (): Duration.Duration => Duration.minutes(10) }
+) {}
+
+/**
+ * Time limit between two stream events; comments such as keepalives count as events (default 5 minutes).
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class StreamIdleTimeout extends Context.Reference<StreamIdleTimeout>()(
+  "@effect-openai/openai/StreamIdleTimeout",
+  { defaultValue: (): Duration.Duration => Duration.minutes(5) }
+) {}
+
+/**
+ * Largest server-sent event accepted, in characters (default 64 Mi). A larger one fails the stream with
+ * `ResponseDecodeError` instead of exhausting memory.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class MaxEventSize extends Context.Reference<MaxEventSize>()("@effect-openai/openai/MaxEventSize", {
+  defaultValue: () => 64 * 1024 * 1024
+}) {}
+
+/**
+ * The client's log levels, as the official SDK's `OPENAI_LOG`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug"
+
+/**
+ * Which client messages are logged through the Effect `Logger` (default `warn`): `debug` logs every request and
+ * response (secrets redacted), `info` logs retries.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class ClientLogLevel extends Context.Reference<ClientLogLevel>()("@effect-openai/openai/ClientLogLevel", {
+  defaultValue: (): LogLevel => "warn"
+}) {}
+
+const logRank: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 }
+
+// -----------------------------------------------------------------------------
+// requests
+// -----------------------------------------------------------------------------
+
+/**
+ * Per-call options, named as in the official SDK.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestOptions {
+  /** Extra headers; `null` removes a default header. */
+  readonly headers?: Readonly<Record<string, string | null | undefined>> | undefined
+  /** Extra query parameters. */
+  readonly query?: Readonly<Record<string, unknown>> | undefined
+  /** Extra JSON body fields, merged over the operation's body. */
+  readonly body?: Readonly<Record<string, unknown>> | undefined
+  readonly maxRetries?: number | undefined
+  /** Attempt timeout for this call. */
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly idempotencyKey?: string | undefined
+  readonly streamFirstEventTimeout?: Duration.DurationInput | undefined
+  readonly streamIdleTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * HTTP methods the API uses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+/**
+ * A request body: JSON (the default for plain values), multipart form fields (files as `Uploads.FileInput`),
+ * or raw bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Body =
+  | { readonly _tag: "Json"; readonly value: unknown }
+  | { readonly _tag: "Multipart"; readonly fields: Readonly<Record<string, unknown>> }
+  | { readonly _tag: "Bytes"; readonly value: Uint8Array; readonly contentType: string }
+
+/**
+ * One request, as operations describe it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestSpec {
+  readonly method: Method
+  /** A path below the base URL, or a template whose parameters get encoded. */
+  readonly path: string | PathTemplate
+  /** Dotted operation name for spans and logs, e.g. `chat.completions.create`. */
+  readonly operation?: string | undefined
+  readonly query?: Readonly<Record<string, unknown>> | undefined
+  readonly body?: Body | undefined
+  readonly headers?: Readonly<Record<string, string | null | undefined>> | undefined
+  /** Admin endpoints prefer the admin key. */
+  readonly admin?: boolean | undefined
+  readonly options?: RequestOptions | undefined
+}
+
+/**
+ * What a response says besides its body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResponseMeta {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  /** `x-request-id`. */
+  readonly requestId: string | undefined
+  readonly rateLimit: OpenAIError.RateLimit
+}
+
+/**
+ * Data with its response metadata.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WithResponse<A> {
+  readonly data: A
+  readonly response: ResponseMeta
+}
+
+/**
+ * How a stream ends: `"done"` needs a `[DONE]` event (Chat Completions), a set of event types needs one of
+ * them (Responses: `response.completed` etc.), `"eof"` accepts the end of the body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamTerminal = "done" | "eof" | ReadonlySet<string>
+
+// -----------------------------------------------------------------------------
+// service
+// -----------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Base URL without a trailing slash. */
+  readonly baseURL: string
+  /** Sends a request and reads its body as JSON. */
+  readonly json: <A = unknown>(spec: RequestSpec) => Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError>
+  /** Sends a request and returns its body as bytes, streamed. */
+  readonly binary: (
+    spec: RequestSpec
+  ) => Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.OpenAIError>>, OpenAIError.OpenAIError>
+  /** Sends a request and decodes its body as server-sent events, raw (comments dropped). */
+  readonly sse: (spec: RequestSpec) => Stream.Stream<Sse.SseEvent, OpenAIError.OpenAIError>
+  /** Sends a streaming request and returns the events' JSON data, ending as `terminal` says. */
+  readonly stream: <A = unknown>(
+    spec: RequestSpec,
+    terminal: StreamTerminal
+  ) => Stream.Stream<A, OpenAIError.OpenAIError>
+}
+
+/**
+ * The client service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class OpenAIClient extends Context.Tag("@effect-openai/openai/OpenAIClient")<OpenAIClient, Service>() {}
+
+/**
+ * Options of the client itself. Credentials come from `OpenAIAuth`, the transport from `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Default `https://api.openai.com/v1`. */
+  readonly baseURL?: string | undefined
+  /** Sent as `OpenAI-Organization`. */
+  readonly organization?: string | undefined
+  /** Sent as `OpenAI-Project`. */
+  readonly project?: string | undefined
+  readonly defaultHeaders?: Readonly<Record<string, string | null | undefined>> | undefined
+  readonly defaultQuery?: Readonly<Record<string, unknown>> | undefined
+  /** Adjusts the `HttpClient` used, e.g. to add a proxy's headers. */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+const userAgent = `effect-openai/${version} (${
+  typeof process !== "undefined" && process.versions?.node ? `node ${process.versions.node}` : "js"
+})`
+
+const redactedNames: ReadonlyArray<string> = [...secretHeaderNames]
+
+const emptyMeta = (status: number, headers: Readonly<Record<string, string>>): ResponseMeta => ({
+  status,
+  headers,
+  requestId: headers["x-request-id"],
+  rateLimit: parseRateLimit(headers)
+})
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+interface Prepared {
+  readonly method: Method
+  readonly url: string
+  /** URL without the query, safe for errors and spans. */
+  readonly urlForErrors: string
+  readonly headers: Record<string, string>
+  readonly body: HttpBody.HttpBody
+  readonly oneShot: boolean
+  readonly operation: string
+  readonly admin: boolean
+  readonly options: RequestOptions | undefined
+}
+
+const invalidHeaderValue = /[\r\n\0]/
+
+/**
+ * Builds the client from `HttpClient` and `OpenAIAuth` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Service, never, HttpClient.HttpClient | OpenAIAuth> =>
+  Effect.gen(function*() {
+    const baseClient = yield* HttpClient.HttpClient
+    const httpClient = options.transformClient ? options.transformClient(baseClient) : baseClient
+    const auth = yield* OpenAIAuth
+    const baseURL = (options.baseURL ?? "https://api.openai.com/v1").replace(/\/+$/, "")
+    const baseHeaders: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": userAgent
+    }
+    if (options.organization !== undefined) baseHeaders["openai-organization"] = options.organization
+    if (options.project !== undefined) baseHeaders["openai-project"] = options.project
+
+    const applyHeaders = (
+      target: Record<string, string>,
+      extra: Readonly<Record<string, string | null | undefined>> | undefined
+    ): string | undefined => {
+      if (extra === undefined) return undefined
+      for (const name in extra) {
+        const value = extra[name]
+        const key = name.toLowerCase()
+        if (value === null) delete target[key]
+        else if (value !== undefined) {
+          if (invalidHeaderValue.test(value) || invalidHeaderValue.test(name)) return name
+          target[key] = value
+        }
+      }
+      return undefined
+    }
+
+    const prepare = (spec: RequestSpec): Effect.Effect<Prepared, OpenAIError.InvalidInputError> =>
+      Effect.gen(function*() {
+        const rendered = renderPath(spec.path)
+        if ("invalid" in rendered) {
+          return yield* new OpenAIError.InvalidInputError({ message: rendered.invalid })
+        }
+        const callOptions = spec.options
+        const base = `${baseURL}${rendered.path}`
+        const params = new URLSearchParams()
+        if (options.defaultQuery) appendQuery(params, options.defaultQuery)
+        if (spec.query) appendQuery(params, spec.query)
+        if (callOptions?.query) appendQuery(params, callOptions.query)
+        const search = params.toString()
+        const url = search === "" ? base : `${base}?${search}`
+
+        const headers: Record<string, string> = { ...baseHeaders }
+        const bad = applyHeaders(headers, options.defaultHeaders) ?? applyHeaders(headers, spec.headers) ??
+          applyHeaders(headers, callOptions?.headers)
+        if (bad !== undefined) {
+          return yield* new OpenAIError.InvalidInputError({
+            message: `header ${JSON.stringify(bad.replace(invalidHeaderValue, " "))} contains a line break or NUL`
+          })
+        }
+        if (callOptions?.idempotencyKey !== undefined) headers["idempotency-key"] = callOptions.idempotencyKey
+
+        let body: HttpBody.HttpBody = HttpBody.empty
+        let oneShot = false
+        const spec_body = spec.body
+        if (spec_body !== undefined) {
+          switch (spec_body._tag) {
+            case "Json": {
+              const extra = callOptions?.body
+              const value = extra !== undefined && isRecord(spec_body.value) ? { ...spec_body.value, ...extra } : spec_body.value
+              body = HttpBody.text(JSON.stringify(value), "application/json")
+              break
+            }
+            case "Multipart": {
+              const fields = callOptions?.body ? { ...spec_body.fields, ...callOptions.body } : spec_body.fields
+              const encoded = yield* Multipart.encode(fields)
+              oneShot = encoded.oneShot
+              body = encoded.body instanceof Uint8Array
+                ? HttpBody.uint8Array(encoded.body, encoded.contentType)
+                : HttpBody.stream(encoded.body, encoded.contentType)
+              break
+            }
+            case "Bytes":
+              body = HttpBody.uint8Array(spec_body.value, spec_body.contentType)
+              break
+          }
+        }
+        return {
+          method: spec.method,
+          url,
+          urlForErrors: base,
+          headers,
+          body,
+          oneShot,
+          operation: spec.operation ?? `${spec.method} ${typeof spec.path === "string" ? spec.path : spec.path.strings.join("{}")}`,
+          admin: spec.admin ?? false,
+          options: callOptions
+        }
+      })
+
+    /** One attempt up to response headers; a non-2xx status becomes its tagged error (body read). */
+    const send = (
+      prepared: Prepared,
+      logLevel: number
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, OpenAIError.OpenAIError> =>
+      Effect.gen(function*() {
+        const authHeaders = yield* auth.headers({ admin: prepared.admin })
+        const request = HttpClientRequest.make(prepared.method)(prepared.url, {
+          headers: { ...prepared.headers, ...authHeaders },
+          body: prepared.body
+        })
+        if (logLevel >= logRank.debug) {
+          yield* Effect.logDebug("openai request").pipe(
+            Effect.annotateLogs({
+              method: prepared.method,
+              url: prepared.urlForErrors,
+              headers: redactHeaders(request.headers)
+            })
+          )
+        }
+        const response = yield* httpClient.execute(request).pipe(
+          Effect.catchAll((error) => Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors)))
+        )
+        if (logLevel >= logRank.debug) {
+          yield* Effect.logDebug("openai response").pipe(
+            Effect.annotateLogs({
+              status: response.status,
+              requestId: response.headers["x-request-id"],
+              headers: redactHeaders(response.headers)
+            })
+          )
+        }
+        if (response.status < 200 || response.status >= 300) {
+          const text = yield* Effect.orElseSucceed(response.text, () => "")
+          return yield* InternalErrors.fromStatus(response.status, response.headers, text)
+        }
+        return response
+      }).pipe(Effect.locally(Headers.currentRedactedNames, redactedNames))
+
+    /** Wraps an attempt with the retry policy in context (none for one-shot bodies). */
+    const withRetries = <A>(
+      prepared: Prepared,
+      logLevel: number,
+      attempt: Effect.Effect<A, OpenAIError.OpenAIError>
+    ): Effect.Effect<A, OpenAIError.OpenAIError> =>
+      Effect.flatMap(retryPolicy(prepared, logLevel), (schedule) =>
+        schedule === undefined ? attempt : Effect.retry(attempt, schedule))
+
+    const retryPolicy = (
+      prepared: Prepared,
+      logLevel: number
+    ): Effect.Effect<Schedule.Schedule<unknown, OpenAIError.OpenAIError> | undefined> =>
+      Effect.map(
+        Effect.all([MaxRetries, RetrySchedule]),
+        ([maxRetries, schedule]) => {
+          const count = prepared.options?.maxRetries ?? maxRetries
+          if (prepared.oneShot || count <= 0) return undefined
+          const bounded = Schedule.intersect(schedule, Schedule.recurs(count))
+          if (logLevel < logRank.info) return bounded
+          return bounded.pipe(
+            Schedule.intersect(Schedule.identity<OpenAIError.OpenAIError>()),
+            Schedule.onDecision(([, error], decision) =>
+              decision._tag === "Continue"
+                ? Effect.logInfo("openai retrying").pipe(
+                  Effect.annotateLogs({
+                    operation: prepared.operation,
+                    error: error._tag,
+                    status: OpenAIError.isStatusError(error) ? error.status : undefined,
+                    delayMillis: Math.max(0, ScheduleIntervals.start(decision.intervals) - Date.now())
+                  })
+                )
+                : Effect.void
+            )
+          )
+        }
+      )
+
+    const attemptTimeout = (prepared: Prepared): Effect.Effect<Duration.Duration> =>
+      prepared.options?.timeout !== undefined
+        ? Effect.succeed(Duration.decode(prepared.options.timeout))
+        : RequestTimeout
+
+    const timeoutError = (prepared: Prepared, phase: "request" | "first-event" | "idle", timeout: Duration.Duration) =>
+      new OpenAIError.APIConnectionTimeoutError({
+        message: `${phase === "request" ? "request" : phase === "idle" ? "stream idle" : "first stream event"} timed out after ${
+          Duration.format(timeout)
+        } on ${prepared.method} ${prepared.urlForErrors}`,
+        method: prepared.method,
+        url: prepared.urlForErrors,
+        phase,
+        timeout
+      })
+
+    const traced = <A, E, R>(
+      prepared: Prepared,
+      spec: RequestSpec,
+      effect: Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E, R> => {
+      const model = spec.body?._tag === "Json" && isRecord(spec.body.value) ? spec.body.value.model : undefined
+      return Effect.withSpan(effect, `OpenAI ${prepared.operation}`, {
+        kind: "client",
+        attributes: {
+          "gen_ai.system": "openai",
+          "gen_ai.operation.name": prepared.operation,
+          ...(typeof model === "string" ? { "gen_ai.request.model": model } : {})
+        }
+      })
+    }
+
+    const annotateResponse = (meta: ResponseMeta, data: unknown) =>
+      Effect.annotateCurrentSpan(usageAttributes(meta, data))
+
+    const json = <A>(spec: RequestSpec): Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError> =>
+      Effect.flatMap(Effect.all([prepare(spec), ClientLogLevel]), ([prepared, level]) => {
+        const logLevel = logRank[level]
+        const attempt = Effect.flatMap(attemptTimeout(prepared), (timeout) =>
+          send(prepared, logLevel).pipe(
+            Effect.flatMap((response) =>
+              Effect.flatMap(
+                Effect.catchAll(response.text, (error) =>
+                  Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))),
+                (text) => {
+                  const meta = emptyMeta(response.status, response.headers)
+                  if (text === "") return Effect.succeed<WithResponse<A>>({ data: null as A, response: meta })
+                  try {
+                    return Effect.succeed<WithResponse<A>>({ data: JSON.parse(text) as A, response: meta })
+                  } catch (cause) {
+                    return Effect.fail(
+                      new OpenAIError.ResponseDecodeError({
+                        message: `${response.status} response body is not valid JSON${
+                          meta.requestId === undefined ? "" : ` (request ${meta.requestId})`
+                        }`,
+                        status: response.status,
+                        requestId: meta.requestId,
+                        body: InternalErrors.cut(text),
+                        cause
+                      })
+                    )
+                  }
+                }
+              )
+            ),
+            Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) })
+          ))
+        return traced(
+          prepared,
+          spec,
+          withRetries(prepared, logLevel, attempt).pipe(
+            Effect.tap((result) => annotateResponse(result.response, result.data))
+          )
+        )
+      })
+
+    const binary = (
+      spec: RequestSpec
+    ): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.OpenAIError>>, OpenAIError.OpenAIError> =>
+      Effect.flatMap(Effect.all([prepare(spec), ClientLogLevel, StreamIdleTimeout]), ([prepared, level, idleDefault]) => {
+        const logLevel = logRank[level]
+        const idle = prepared.options?.streamIdleTimeout !== undefined
+          ? Duration.decode(prepared.options.streamIdleTimeout)
+          : idleDefault
+        const attempt = Effect.flatMap(attemptTimeout(prepared), (timeout) =>
+          send(prepared, logLevel).pipe(
+            Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) })
+          ))
+        return traced(
+          prepared,
+          spec,
+          Effect.map(withRetries(prepared, logLevel, attempt), (response) => ({
+            data: response.stream.pipe(
+              Stream.catchAll((error) => Stream.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))),
+              Stream.timeoutFail(() => timeoutError(prepared, "idle", idle), idle)
+            ),
+            response: emptyMeta(response.status, response.headers)
+          }))
+        )
+      })
+
+    /**
+     * Opens the SSE body of one attempt and returns a pull of decoded items with the first-event and idle
+     * timers applied. Comments are kept so that keepalives reset the idle timer.
+     */
+    const openEvents = (
+      prepared: Prepared,
+      logLevel: number
+    ) =>
+      Effect.gen(function*() {
+        const [timeout, firstDefault, idleDefault, maxEventSize] = yield* Effect.all([
+          attemptTimeout(prepared),
+          StreamFirstEventTimeout,
+          StreamIdleTimeout,
+          MaxEventSize
+        ])
+        const first = prepared.options?.streamFirstEventTimeout !== undefined
+          ? Duration.decode(prepared.options.streamFirstEventTimeout)
+          : firstDefault
+        const idle = prepared.options?.streamIdleTimeout !== undefined
+          ? Duration.decode(prepared.options.streamIdleTimeout)
+          : idleDefault
+        const response = yield* send(prepared, logLevel).pipe(
+          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) })
+        )
+        const requestId = response.headers["x-request-id"]
+        const items = Sse.decodeStream(
+          Stream.catchAll(
+            response.stream,
+            (error) => Stream.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))
+          ),
+          maxEventSize,
+          (limit) =>
+            new OpenAIError.ResponseDecodeError({
+              message: `a stream event exceeded the limit of ${limit} characters`,
+              status: response.status,
+              requestId,
+              body: ""
+            })
+        )
+        const pull = yield* Stream.toPull(items)
+        const nonEmpty = Effect.repeat(pull, { until: Chunk.isNonEmpty })
+        let seen = false
+        const next: Effect.Effect<Chunk.Chunk<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> = Effect.suspend(
+          () => {
+            const limit = seen ? idle : first
+            return nonEmpty.pipe(
+              Effect.timeoutFail({
+                duration: limit,
+                onTimeout: () => Option.some(timeoutError(prepared, seen ? "idle" : "first-event", limit))
+              }),
+              Effect.tap(() => {
+                seen = true
+              })
+            )
+          }
+        )
+        return { next, requestId, status: response.status }
+      })
+
+    /** Runs `open` as a stream, retrying per policy while nothing has been delivered to the consumer. */
+    const retriedStream = <A>(
+      spec: RequestSpec,
+      build: (prepared: Prepared, logLevel: number, markDelivered: () => void) => Stream.Stream<A, OpenAIError.OpenAIError, never>
+    ): Stream.Stream<A, OpenAIError.OpenAIError> =>
+      Stream.unwrap(
+        Effect.flatMap(Effect.all([prepare(spec), ClientLogLevel]), ([prepared, level]) => {
+          const logLevel = logRank[level]
+          return Effect.map(retryPolicy(prepared, logLevel), (schedule) => {
+            let delivered = false
+            const once = build(prepared, logLevel, () => {
+              delivered = true
+            })
+            const stream = schedule === undefined
+              ? once
+              : Stream.retry(once, Schedule.whileInput(schedule, () => !delivered))
+            return Stream.withSpan(stream, `OpenAI ${prepared.operation}`, {
+              kind: "client",
+              attributes: { "gen_ai.system": "openai", "gen_ai.operation.name": prepared.operation }
+            })
+          })
+        })
+      )
+
+    const sse = (spec: RequestSpec): Stream.Stream<Sse.SseEvent, OpenAIError.OpenAIError> =>
+      retriedStream(spec, (prepared, logLevel, markDelivered) =>
+        Stream.unwrapScoped(
+          Effect.map(openEvents(prepared, logLevel), ({ next }) =>
+            Stream.repeatEffectChunkOption(
+              Effect.map(next, (items) => {
+                const events = Chunk.filter(items, (item): item is Sse.SseEvent => item._tag === "Event")
+                if (Chunk.isNonEmpty(events)) markDelivered()
+                return events
+              })
+            ))
+        ))
+
+    const stream = <A>(spec: RequestSpec, terminal: StreamTerminal): Stream.Stream<A, OpenAIError.OpenAIError> =>
+      retriedStream(spec, (prepared, logLevel, markDelivered) =>
+        Stream.unwrapScoped(
+          Effect.map(openEvents(prepared, logLevel), ({ next, requestId, status }) => {
+            const reader = new EventReader(terminal, requestId, status)
+            return Stream.repeatEffectChunkOption(
+              Effect.suspend(() => {
+                const pending = reader.takeFailure()
+                if (pending !== undefined) return Effect.fail(pending)
+                return Effect.matchEffect(next, {
+                  onFailure: (error) => Effect.fail(Option.isNone(error) ? reader.atEnd() : error),
+                  onSuccess: (items) => {
+                    const out = reader.read(items)
+                    if (out.length > 0) markDelivered()
+                    return Effect.succeed(Chunk.unsafeFromArray(out as Array<A>))
+                  }
+                })
+              })
+            )
+          })
+        ))
+
+    return { baseURL, json, binary, sse, stream }
+  })
+
+const num = (u: unknown): number | undefined => (typeof u === "number" ? u : undefined)
+
+/** Span attributes of a response: status, request id, and token usage when the body reports it. */
+const usageAttributes = (meta: ResponseMeta, data: unknown): Record<string, unknown> => {
+  const attributes: Record<string, unknown> = { "http.response.status_code": meta.status }
+  if (meta.requestId !== undefined) attributes["openai.request_id"] = meta.requestId
+  if (isRecord(data)) {
+    if (typeof data.model === "string") attributes["gen_ai.response.model"] = data.model
+    const usage = data.usage
+    if (isRecord(usage)) {
+      const input = num(usage.input_tokens) ?? num(usage.prompt_tokens)
+      const output = num(usage.output_tokens) ?? num(usage.completion_tokens)
+      if (input !== undefined) attributes["gen_ai.usage.input_tokens"] = input
+      if (output !== undefined) attributes["gen_ai.usage.output_tokens"] = output
+      const total = num(usage.total_tokens)
+      if (total !== undefined) attributes["gen_ai.usage.total_tokens"] = total
+    }
+  }
+  return attributes
+}
+
+/**
+ * Turns SSE items into the JSON data of OpenAI's events: `[DONE]` ends the stream, error events (flat, nested,
+ * or named `error`) fail it with `StreamError`, a missing terminal event is `StreamTruncatedError`.
+ * Events before a failure in the same chunk are still delivered; the failure follows on the next pull.
+ */
+class EventReader {
+  private failure: Option.Option<OpenAIError.OpenAIError> | undefined = undefined
+  private finished = false
+  private terminalSeen: boolean
+  private count = 0
+  private lastType: string | undefined = undefined
+
+  constructor(
+    readonly terminal: StreamTerminal,
+    readonly requestId: string | undefined,
+    readonly status: number
+  ) {
+    this.terminalSeen = terminal === "eof"
+  }
+
+  takeFailure(): Option.Option<OpenAIError.OpenAIError> | undefined {
+    if (this.finished) return Option.none()
+    return this.failure
+  }
+
+  atEnd(): Option.Option<OpenAIError.OpenAIError> {
+    if (this.terminalSeen) return Option.none()
+    return Option.some(
+      new OpenAIError.StreamTruncatedError({
+        message: `stream ended after ${this.count} events without its terminal event${
+          this.terminal === "done" ? " [DONE]" : ""
+        }${this.requestId === undefined ? "" : ` (request ${this.requestId})`}`,
+        requestId: this.requestId,
+        eventsReceived: this.count,
+        lastEventType: this.lastType
+      })
+    )
+  }
+
+  read(items: Chunk.Chunk<Sse.SseItem>): Array<unknown> {
+    const out: Array<unknown> = []
+    for (const item of items) {
+      if (item._tag !== "Event") continue
+      const data = item.data
+      if (data.startsWith("[DONE]")) {
+        this.finished = true
+        this.terminalSeen = true
+        return out
+      }
+      let value: unknown
+      try {
+        value = JSON.parse(data)
+      } catch (cause) {
+        this.failure = Option.some(
+          new OpenAIError.ResponseDecodeError({
+            message: `stream event ${this.count + 1}${item.event ? ` (${item.event})` : ""} is not valid JSON${
+              this.requestId === undefined ? "" : ` (request ${this.requestId})`
+            }`,
+            status: this.status,
+            requestId: this.requestId,
+            body: InternalErrors.cut(data),
+            cause
+          })
+        )
+        return out
+      }
+      const type = isRecord(value) && typeof value.type === "string" ? value.type : item.event
+      if (
+        item.event === "error" || type === "error" ||
+        (isRecord(value) && isRecord(value.error) && value.object === undefined && value.type === undefined)
+      ) {
+        const error = InternalErrors.decodeErrorObject(value)
+        this.failure = Option.some(
+          new OpenAIError.StreamError({
+            message: `stream error${error?.code === undefined ? "" : ` ${error.code}`}: ${error?.message ?? data.slice(0, 300)}${
+              this.requestId === undefined ? "" : ` (request ${this.requestId})`
+            }`,
+            code: error?.code,
+            type: error?.type,
+            param: error?.param,
+            requestId: this.requestId,
+            event: value
+          })
+        )
+        return out
+      }
+      this.count++
+      this.lastType = type
+      if (typeof this.terminal !== "string" && type !== undefined && this.terminal.has(type)) {
+        this.terminalSeen = true
+      }
+      out.push(value)
+    }
+    return out
+  }
+}
+
+/**
+ * The client as a layer. Needs an `HttpClient` and `OpenAIAuth`; `OpenAI.layer` provides both.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<OpenAIClient, never, HttpClient.HttpClient | OpenAIAuth> =>
+  Layer.effect(OpenAIClient, make(options))
+
+// -----------------------------------------------------------------------------
+// accessors used by operations
+// -----------------------------------------------------------------------------
+
+/**
+ * Sends any request through the client's pipeline and reads JSON: for endpoints this library does not know yet.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const requestWithResponse = <A = unknown>(
+  spec: RequestSpec
+): Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError, OpenAIClient> =>
+  Effect.flatMap(OpenAIClient, (client) => client.json<A>(spec))
+
+/**
+ * {@link requestWithResponse}, data only. A plain body value is sent as JSON.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const request = <A = unknown>(spec: {
+  readonly method: Method
+  readonly path: string | PathTemplate
+  readonly operation?: string | undefined
+  readonly query?: Readonly<Record<string, unknown>> | undefined
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string | null | undefined>> | undefined
+  readonly admin?: boolean | undefined
+  readonly options?: RequestOptions | undefined
+}): Effect.Effect<A, OpenAIError.OpenAIError, OpenAIClient> =>
+  Effect.map(
+    requestWithResponse<A>({ ...spec, body: spec.body === undefined ? undefined : json(spec.body) }),
+    (r) => r.data
+  )
+
+/**
+ * A streaming request's events as JSON values.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const stream = <A = unknown>(
+  spec: RequestSpec,
+  terminal: StreamTerminal
+): Stream.Stream<A, OpenAIError.OpenAIError, OpenAIClient> =>
+  Stream.unwrap(Effect.map(OpenAIClient, (client) => client.stream<A>(spec, terminal)))
+
+/**
+ * A request's body as raw server-sent events.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const sse = (spec: RequestSpec): Stream.Stream<Sse.SseEvent, OpenAIError.OpenAIError, OpenAIClient> =>
+  Stream.unwrap(Effect.map(OpenAIClient, (client) => client.sse(spec)))
+
+/**
+ * A request's body as bytes, with the response metadata.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const binaryWithResponse = (
+  spec: RequestSpec
+): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.OpenAIError>>, OpenAIError.OpenAIError, OpenAIClient> =>
+  Effect.flatMap(OpenAIClient, (client) => client.binary(spec))
+
+/**
+ * A request's body as bytes.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const binary = (spec: RequestSpec): Stream.Stream<Uint8Array, OpenAIError.OpenAIError, OpenAIClient> =>
+  Stream.unwrap(Effect.map(binaryWithResponse(spec), (r) => r.data))
+
+/**
+ * A JSON body.
+ *
+ * @since 0.1.0
+ * @category bodies
+ */
+export const json = (value: unknown): Body => ({ _tag: "Json", value })
+
+/**
+ * A multipart body; file fields take any `Uploads.FileInput`.
+ *
+ * @since 0.1.0
+ * @category bodies
+ */
+export const multipart = (fields: Readonly<Record<string, unknown>>): Body => ({ _tag: "Multipart", fields })
+
+export {
+  /**
+   * Tag for path templates whose parameters are percent-encoded: `` path`/files/${id}` ``.
+   *
+   * @since 0.1.0
+   * @category requests
+   */
+  path
+} from "./internal/encoding.js"
+
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  SseEvent
+} from "./internal/sse.js"

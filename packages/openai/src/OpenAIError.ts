@@ -1,0 +1,389 @@
+/**
+ * Every way an OpenAI call can fail, as one flat union of tagged errors.
+ *
+ * | tag                         | when                                                  | retried by default |
+ * |-----------------------------|-------------------------------------------------------|--------------------|
+ * | `BadRequestError`           | HTTP 400                                              | no                 |
+ * | `AuthenticationError`       | HTTP 401                                              | no                 |
+ * | `PermissionDeniedError`     | HTTP 403                                              | no                 |
+ * | `NotFoundError`             | HTTP 404                                              | no                 |
+ * | `ConflictError`             | HTTP 409                                              | yes                |
+ * | `UnprocessableEntityError`  | HTTP 422                                              | no                 |
+ * | `RateLimitError`            | HTTP 429                                              | yes                |
+ * | `InsufficientQuotaError`    | HTTP 429 whose code says quota or billing is exhausted | no                 |
+ * | `InternalServerError`       | HTTP >= 500                                           | yes                |
+ * | `APIError`                  | any other HTTP status (408 is retried)                | 408 only           |
+ * | `APIConnectionError`        | DNS, refused, reset, TLS, aborted socket              | yes                |
+ * | `APIConnectionTimeoutError` | attempt timeout, time to first event, stream idle     | yes (before data)  |
+ * | `ResponseDecodeError`       | a body or event that cannot be read (raw text kept)   | no                 |
+ * | `StreamError`               | an `error` event inside a stream                      | no                 |
+ * | `StreamTruncatedError`      | a stream that ended before its terminal event         | no                 |
+ * | `InvalidInputError`         | arguments the client refuses before sending anything  | no                 |
+ *
+ * A response header `x-should-retry: true|false` overrides the column above for status errors, except that
+ * `InsufficientQuotaError` is never retried.
+ * Tags equal the official SDK's class names where it has one, so the Promise facade maps each tag to one class.
+ *
+ * @since 0.1.0
+ */
+import type * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
+
+/**
+ * The `{ message, type, param, code }` object the API sends with a failed status, flat or nested under `error`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface APIErrorObject {
+  readonly message: string | undefined
+  readonly type: string | undefined
+  readonly param: string | undefined
+  readonly code: string | undefined
+}
+
+/**
+ * The parsed `x-ratelimit-*` headers of a response. Absent headers stay `undefined`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RateLimit {
+  readonly limitRequests: number | undefined
+  readonly limitTokens: number | undefined
+  readonly remainingRequests: number | undefined
+  readonly remainingTokens: number | undefined
+  readonly resetRequests: Duration.Duration | undefined
+  readonly resetTokens: Duration.Duration | undefined
+}
+
+/**
+ * What every HTTP status error carries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StatusErrorFields {
+  readonly message: string
+  readonly status: number
+  /** Response headers, lower-cased; cookies are redacted. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The `x-request-id` header, the id OpenAI support asks for. */
+  readonly requestId: string | undefined
+  /** The decoded error object, when the body had one. */
+  readonly error: APIErrorObject | undefined
+  /** The body as parsed JSON, or its text when it was not JSON. */
+  readonly body: unknown
+  readonly rateLimit: RateLimit
+}
+
+/** Convenience accessors shared by every status error, named as in the official SDK. */
+interface StatusErrorAccessors {
+  readonly code: string | undefined
+  readonly type: string | undefined
+  readonly param: string | undefined
+  /** The official SDK spells it `request_id`-ish as `requestID`; kept for parity. */
+  readonly requestID: string | undefined
+}
+
+const StatusError = <Tag extends string>(tag: Tag) => {
+  class Base extends Data.TaggedError(tag)<StatusErrorFields> {
+    get code(): string | undefined {
+      return this.error?.code
+    }
+    get type(): string | undefined {
+      return this.error?.type
+    }
+    get param(): string | undefined {
+      return this.error?.param
+    }
+    get requestID(): string | undefined {
+      return this.requestId
+    }
+  }
+  return Base as unknown as new(
+    args: StatusErrorFields
+  ) => Cause.YieldableError & { readonly _tag: Tag } & StatusErrorFields & StatusErrorAccessors
+}
+
+/**
+ * HTTP 400.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadRequestError extends StatusError("BadRequestError") {}
+
+/**
+ * HTTP 401: the key is missing, wrong or revoked.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AuthenticationError extends StatusError("AuthenticationError") {}
+
+/**
+ * HTTP 403.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PermissionDeniedError extends StatusError("PermissionDeniedError") {}
+
+/**
+ * HTTP 404.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFoundError extends StatusError("NotFoundError") {}
+
+/**
+ * HTTP 409. Retried by default.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConflictError extends StatusError("ConflictError") {}
+
+/**
+ * HTTP 422.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnprocessableEntityError extends StatusError("UnprocessableEntityError") {}
+
+/**
+ * HTTP 429: too many requests or tokens for now. Retried by default, honouring `retry-after`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RateLimitError extends StatusError("RateLimitError") {}
+
+/**
+ * HTTP 429 whose code says the quota or billing is exhausted. Waiting does not help, so it is never retried.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InsufficientQuotaError extends StatusError("InsufficientQuotaError") {}
+
+/**
+ * HTTP 500 and above. Retried by default.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InternalServerError extends StatusError("InternalServerError") {}
+
+/**
+ * Any other non-success HTTP status (408 among them, which is retried).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class APIError extends StatusError("APIError") {}
+
+/**
+ * The request never got a complete response: refused, reset, DNS, TLS, or the socket closed mid-body.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class APIConnectionError extends Data.TaggedError("APIConnectionError")<{
+  readonly message: string
+  readonly method: string
+  readonly url: string
+  readonly cause: unknown
+}> {}
+
+/**
+ * A time limit ran out. `phase` says which: the whole attempt (`request`), the wait for a stream's first event
+ * (`first-event`), or the gap between two events (`idle`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class APIConnectionTimeoutError extends Data.TaggedError("APIConnectionTimeoutError")<{
+  readonly message: string
+  readonly method: string
+  readonly url: string
+  readonly phase: "request" | "first-event" | "idle"
+  readonly timeout: Duration.Duration
+}> {}
+
+/**
+ * A response body or stream event that could not be read. `body` keeps the raw text (cut at 64 KiB).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")<{
+  readonly message: string
+  readonly status: number | undefined
+  readonly requestId: string | undefined
+  readonly body: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * The server sent an `error` event inside a stream.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamError extends Data.TaggedError("StreamError")<{
+  readonly message: string
+  readonly code: string | undefined
+  readonly type: string | undefined
+  readonly param: string | undefined
+  readonly requestId: string | undefined
+  /** The event's data as parsed JSON. */
+  readonly event: unknown
+}> {}
+
+/**
+ * The stream ended (cleanly, at the HTTP level) before its terminal event arrived, so the answer is incomplete.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamTruncatedError extends Data.TaggedError("StreamTruncatedError")<{
+  readonly message: string
+  readonly requestId: string | undefined
+  readonly eventsReceived: number
+  readonly lastEventType: string | undefined
+}> {}
+
+/**
+ * Arguments refused before anything was sent: a file that cannot be read, a value that cannot be encoded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidInputError extends Data.TaggedError("InvalidInputError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * The errors that carry an HTTP status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StatusError =
+  | BadRequestError
+  | AuthenticationError
+  | PermissionDeniedError
+  | NotFoundError
+  | ConflictError
+  | UnprocessableEntityError
+  | RateLimitError
+  | InsufficientQuotaError
+  | InternalServerError
+  | APIError
+
+/**
+ * Every error an operation can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OpenAIError =
+  | StatusError
+  | APIConnectionError
+  | APIConnectionTimeoutError
+  | ResponseDecodeError
+  | StreamError
+  | StreamTruncatedError
+  | InvalidInputError
+
+const statusTags: ReadonlySet<string> = new Set([
+  "BadRequestError",
+  "AuthenticationError",
+  "PermissionDeniedError",
+  "NotFoundError",
+  "ConflictError",
+  "UnprocessableEntityError",
+  "RateLimitError",
+  "InsufficientQuotaError",
+  "InternalServerError",
+  "APIError"
+])
+
+const allTags: ReadonlySet<string> = new Set([
+  ...statusTags,
+  "APIConnectionError",
+  "APIConnectionTimeoutError",
+  "ResponseDecodeError",
+  "StreamError",
+  "StreamTruncatedError",
+  "InvalidInputError"
+])
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isOpenAIError = (u: unknown): u is OpenAIError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && allTags.has(u._tag)
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isStatusError = (u: unknown): u is StatusError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && statusTags.has(u._tag)
+
+/** Error codes (or types) of a 429 that waiting will not fix. */
+const quotaCodes: ReadonlySet<string> = new Set([
+  "insufficient_quota",
+  "billing_hard_limit_reached",
+  "billing_not_active",
+  "access_terminated"
+])
+
+/**
+ * Whether a 429 body says the quota or billing is exhausted rather than a short-term limit.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isQuotaExhausted = (error: APIErrorObject | undefined): boolean =>
+  error !== undefined &&
+  ((error.code !== undefined && quotaCodes.has(error.code)) ||
+    (error.type !== undefined && quotaCodes.has(error.type)))
+
+/**
+ * Whether the default policy retries this error: connection errors, timeouts, 408, 409, 429 (not quota) and
+ * 5xx. A status error's `x-should-retry` header decides when present.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRetryable = (error: OpenAIError): boolean => {
+  switch (error._tag) {
+    case "APIConnectionError":
+    case "APIConnectionTimeoutError":
+      return true
+    case "ResponseDecodeError":
+    case "StreamError":
+    case "StreamTruncatedError":
+    case "InvalidInputError":
+      return false
+    case "InsufficientQuotaError":
+      return false
+    default: {
+      const hint = error.headers["x-should-retry"]
+      if (hint === "true") return true
+      if (hint === "false") return false
+      const status = error.status
+      return status === 408 || status === 409 || status === 429 || status >= 500
+    }
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * File inputs for upload operations: bytes, `Blob`/`File`, a `Stream<Uint8Array>`, an async iterable (such as
+ * a Node `ReadStream`), or a path on disk. Everything becomes an {@link Uploadable} with a safe file name.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import * as Stream from "effect/Stream"
+import { InvalidInputError } from "./OpenAIError.js"
+
+const TypeId: unique symbol = Symbol.for("@effect-openai/openai/Uploads/Uploadable")
+
+/**
+ * A file ready to be sent. `oneShot` sources (a stream or async iterable) can be read once, so a request
+ * that carries one is never retried.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Uploadable {
+  readonly [TypeId]: typeof TypeId
+  readonly name: string
+  readonly type: string
+  readonly oneShot: boolean
+  /** Bytes in memory, or a stream that reads the source from its start each time it runs. */
+  readonly open: Effect.Effect<Uint8Array | Stream.Stream<Uint8Array, InvalidInputError>, InvalidInputError>
+}
+
+/**
+ * Anything an upload operation accepts as a file.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FileInput = Uploadable | Uint8Array | ArrayBuffer | Blob
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isUploadable = (u: unknown): u is Uploadable => Predicate.hasProperty(u, TypeId)
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isFileInput = (u: unknown): u is FileInput =>
+  isUploadable(u) || u instanceof Uint8Array || u instanceof ArrayBuffer || (typeof Blob !== "undefined" && u instanceof Blob)
+
+/**
+ * Makes a file name safe for a `Content-Disposition` header: no directories, no control characters (so no
+ * header injection through CR/LF), quotes escaped. An empty result becomes `file`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const sanitizeFileName = (name: string): string => {
+  const base = name.split(/[\\/]/).pop() ?? ""
+  // eslint-disable-next-line no-control-regex
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, "").replace(/"/g, "%22").trim()
+  return cleaned === "" || cleaned === "." || cleaned === ".." ? "file" : cleaned
+}
+
+const mimeTypes: Record<string, string> = {
+  json: "application/json",
+  jsonl: "application/jsonl",
+  txt: "text/plain",
+  md: "text/markdown",
+  csv: "text/csv",
+  html: "text/html",
+  pdf: "application/pdf",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  mp3: "audio/mpeg",
+  mp4: "audio/mp4",
+  m4a: "audio/mp4",
+  wav: "audio/wav",
+  webm: "audio/webm",
+  ogg: "audio/ogg",
+  flac: "audio/flac"
+}
+
+/** Guesses a content type from the file name's extension. */
+const guessType = (name: string): string => {
+  const dot = name.lastIndexOf(".")
+  return (dot === -1 ? undefined : mimeTypes[name.slice(dot + 1).toLowerCase()]) ?? "application/octet-stream"
+}
+
+const make = (name: string, type: string | undefined, oneShot: boolean, open: Uploadable["open"]): Uploadable => {
+  const safe = sanitizeFileName(name)
+  return { [TypeId]: TypeId, name: safe, type: type ?? guessType(safe), oneShot, open }
+}
+
+const readError = (what: string) => (cause: unknown) =>
+  new InvalidInputError({ message: `cannot read ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+
+/**
+ * Wraps bytes, a `Blob`/`File`, a `Stream<Uint8Array>` or an async iterable of bytes as a named file.
+ * A `File` keeps its own name unless one is given.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const toFile = (
+  value: Uint8Array | ArrayBuffer | Blob | Stream.Stream<Uint8Array, unknown> | AsyncIterable<Uint8Array>,
+  name?: string,
+  options?: { readonly type?: string }
+): Uploadable => {
+  if (value instanceof Uint8Array) return make(name ?? "file", options?.type, false, Effect.succeed(value))
+  if (value instanceof ArrayBuffer) {
+    return make(name ?? "file", options?.type, false, Effect.succeed(new Uint8Array(value)))
+  }
+  if (typeof Blob !== "undefined" && value instanceof Blob) {
+    const own = (value as { name?: unknown }).name
+    const fileName = name ?? (typeof own === "string" && own !== "" ? own : "file")
+    return make(
+      fileName,
+      options?.type ?? (value.type === "" ? undefined : value.type),
+      false,
+      Effect.succeed(
+        Stream.fromReadableStream({ evaluate: () => value.stream(), onError: readError(`blob ${fileName}`) })
+      )
+    )
+  }
+  if (Stream.StreamTypeId in value) {
+    const stream = (value as Stream.Stream<Uint8Array, unknown>).pipe(Stream.mapError(readError("upload stream")))
+    return make(name ?? "file", options?.type, true, Effect.succeed(stream))
+  }
+  const iterable = value as AsyncIterable<Uint8Array>
+  return make(
+    name ?? "file",
+    options?.type,
+    true,
+    Effect.succeed(Stream.fromAsyncIterable(iterable, readError("upload iterable")))
+  )
+}
+
+/**
+ * A file on disk. It is checked when the request is built (a missing file is an `InvalidInputError`, sent
+ * nowhere) and read as a stream, from the start on each attempt, so requests with it can be retried.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromPath = (filePath: string, options?: { readonly name?: string; readonly type?: string }): Uploadable =>
+  make(
+    options?.name ?? filePath,
+    options?.type,
+    false,
+    Effect.tryPromise({
+      try: async () => {
+        const fs = await import("node:fs")
+        const stat = await fs.promises.stat(filePath)
+        if (!stat.isFile()) throw new Error("not a regular file")
+        return fs
+      },
+      catch: readError(`file ${filePath}`)
+    }).pipe(
+      Effect.map((fs) =>
+        Stream.fromAsyncIterable(
+          { [Symbol.asyncIterator]: () => fs.createReadStream(filePath)[Symbol.asyncIterator]() },
+          readError(`file ${filePath}`)
+        ) as Stream.Stream<Uint8Array, InvalidInputError>
+      )
+    )
+  )
+
+/**
+ * Turns any accepted input into an {@link Uploadable}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromInput = (input: FileInput): Uploadable => (isUploadable(input) ? input : toFile(input))
