@@ -16,6 +16,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as EffectLogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
@@ -157,6 +159,10 @@ export class ClientLogLevel extends Context.Reference<ClientLogLevel>()("@effect
 }) {}
 
 const logRank: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 }
+
+/** Client messages are gated by `ClientLogLevel` already, so the runtime's minimum level must not drop them. */
+const clientLog = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Logger.withMinimumLogLevel(effect, EffectLogLevel.All)
 
 // -----------------------------------------------------------------------------
 // requests
@@ -451,24 +457,30 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
           body: prepared.body
         })
         if (logLevel >= logRank.debug) {
-          yield* Effect.logDebug("openai request").pipe(
-            Effect.annotateLogs({
-              method: prepared.method,
-              url: prepared.urlForErrors,
-              headers: redactHeaders(request.headers)
-            })
+          yield* clientLog(
+            Effect.logDebug("openai request").pipe(
+              Effect.annotateLogs({
+                operation: prepared.operation,
+                method: prepared.method,
+                url: prepared.urlForErrors,
+                headers: redactHeaders(request.headers)
+              })
+            )
           )
         }
         const response = yield* httpClient.execute(request).pipe(
           Effect.catchAll((error) => Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors)))
         )
         if (logLevel >= logRank.debug) {
-          yield* Effect.logDebug("openai response").pipe(
-            Effect.annotateLogs({
-              status: response.status,
-              requestId: response.headers["x-request-id"],
-              headers: redactHeaders(response.headers)
-            })
+          yield* clientLog(
+            Effect.logDebug("openai response").pipe(
+              Effect.annotateLogs({
+                operation: prepared.operation,
+                status: response.status,
+                requestId: response.headers["x-request-id"],
+                headers: redactHeaders(response.headers)
+              })
+            )
           )
         }
         if (response.status < 200 || response.status >= 300) {
@@ -502,13 +514,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
             Schedule.intersect(Schedule.identity<OpenAIError.OpenAIError>()),
             Schedule.onDecision(([, error], decision) =>
               decision._tag === "Continue"
-                ? Effect.logInfo("openai retrying").pipe(
-                  Effect.annotateLogs({
-                    operation: prepared.operation,
-                    error: error._tag,
-                    status: OpenAIError.isStatusError(error) ? error.status : undefined,
-                    delayMillis: Math.max(0, ScheduleIntervals.start(decision.intervals) - Date.now())
-                  })
+                ? clientLog(
+                  Effect.logInfo("openai retrying").pipe(
+                    Effect.annotateLogs({
+                      operation: prepared.operation,
+                      error: error._tag,
+                      status: OpenAIError.isStatusError(error) ? error.status : undefined,
+                      retryAt: new Date(ScheduleIntervals.start(decision.intervals)).toISOString()
+                    })
+                  )
                 )
                 : Effect.void
             )

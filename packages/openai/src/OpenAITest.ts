@@ -21,7 +21,9 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
+import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import * as OpenAI from "./OpenAI.js"
 import * as OpenAIAuth from "./OpenAIAuth.js"
@@ -392,21 +394,48 @@ const respond = (
       )
     case "Body":
       return Effect.map(Effect.runtime<never>(), (runtime) => {
-        let chunks: Stream.Stream<Uint8Array, Error> = Stream.fromIterable(reply.chunks)
-        if (Duration.greaterThan(reply.delay, Duration.zero)) {
-          chunks = Stream.mapEffect(chunks, (c) => Effect.as(Effect.sleep(reply.delay), c))
-        }
-        if (reply.end === "stall") chunks = Stream.concat(chunks, Stream.never)
-        if (reply.end === "disconnect") {
-          chunks = Stream.concat(chunks, Stream.fail(new Error("connection reset (scripted)")))
-        }
         const web = new Response(
-          reply.status === 204 || reply.status === 304 ? null : Stream.toReadableStreamRuntime(chunks, runtime),
+          reply.status === 204 || reply.status === 304 ? null : scriptedBody(reply, runtime),
           { status: reply.status, headers: reply.headers }
         )
         return HttpClientResponse.fromWeb(request, web)
       })
   }
+}
+
+/**
+ * A pull-driven body: each read waits the reply's delay (on the fiber's clock, so `TestClock` drives it) and
+ * hands over one chunk; only after the last chunk has been read does the body end, stall or fail, so a reader
+ * sees every chunk before a scripted disconnect.
+ */
+const scriptedBody = (
+  reply: Extract<Reply, { readonly _tag: "Body" }>,
+  runtime: Runtime.Runtime<never>
+): ReadableStream<Uint8Array> => {
+  let index = 0
+  let running: Fiber.RuntimeFiber<void> | undefined
+  const hasDelay = Duration.greaterThan(reply.delay, Duration.zero)
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const step: Effect.Effect<void> = index < reply.chunks.length
+        ? Effect.zipRight(
+          hasDelay ? Effect.sleep(reply.delay) : Effect.void,
+          Effect.sync(() => controller.enqueue(reply.chunks[index++]!))
+        )
+        : reply.end === "close"
+        ? Effect.sync(() => controller.close())
+        : reply.end === "disconnect"
+        ? Effect.sync(() => controller.error(new Error("connection reset (scripted)")))
+        : Effect.never
+      return new Promise<void>((resolve) => {
+        running = Runtime.runFork(runtime)(step)
+        running.addObserver(() => resolve())
+      })
+    },
+    cancel() {
+      if (running !== undefined) Runtime.runFork(runtime)(Fiber.interrupt(running))
+    }
+  })
 }
 
 /**

@@ -56,9 +56,11 @@ export class SseDecoder {
   feed(s: string, out: Array<SseItem>): void {
     const length = s.length
     let pos = 0
+    if (length === 0) return
     if (this.skipLF) {
+      // A CR ended the previous chunk; an LF starting this one belongs to the same line ending.
       this.skipLF = false
-      if (length > 0 && s.charCodeAt(0) === 10) pos = 1
+      if (s.charCodeAt(0) === 10) pos = 1
     }
     // Cached positions of the next CR and LF, so each is searched for at most once per occurrence: linear.
     let nextLF = -2
@@ -185,6 +187,6 @@ export const decodeStream = <E, R, E2>(
           for (const bytes of chunk) decoder.push(bytes, out)
         })
       ),
-      Stream.concat(Stream.flattenChunks(Stream.fromEffect(run((out) => decoder.end(out)))))
+      Stream.concat(Stream.flattenChunks(Stream.fromEffect(Effect.suspend(() => run((out) => decoder.end(out))))))
     )
   })

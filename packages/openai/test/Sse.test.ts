@@ -1,0 +1,394 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Stream } from "effect"
+import { decodeStream, SseDecoder, SseEventTooLargeError } from "../src/internal/sse.js"
+import type { SseEvent, SseItem } from "../src/internal/sse.js"
+
+const encoder = new TextEncoder()
+const bytes = (text: string): Uint8Array => encoder.encode(text)
+
+const concatBytes = (...parts: ReadonlyArray<Uint8Array | ReadonlyArray<number>>): Uint8Array => {
+  const arrays = parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)))
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0))
+  let offset = 0
+  for (const a of arrays) {
+    out.set(a, offset)
+    offset += a.length
+  }
+  return out
+}
+
+const splitEvery = (data: Uint8Array, size: number): Array<Uint8Array> => {
+  const out: Array<Uint8Array> = []
+  for (let i = 0; i < data.length; i += size) out.push(data.slice(i, i + size))
+  return out
+}
+
+/** Runs a fresh decoder over the chunks, including `end()`. */
+const decodeChunks = (chunks: ReadonlyArray<Uint8Array>, maxEventSize?: number): Array<SseItem> => {
+  const decoder = maxEventSize === undefined ? new SseDecoder() : new SseDecoder(maxEventSize)
+  const out: Array<SseItem> = []
+  for (const chunk of chunks) decoder.push(chunk, out)
+  decoder.end(out)
+  return out
+}
+
+const decodeText = (text: string): Array<SseItem> => decodeChunks([bytes(text)])
+
+const ev = (
+  data: string,
+  fields: { readonly event?: string; readonly id?: string; readonly retry?: number } = {}
+): SseEvent => ({ _tag: "Event", event: fields.event, data, id: fields.id, retry: fields.retry })
+
+const comment = (text: string): SseItem => ({ _tag: "Comment", text })
+
+/** Deterministic PRNG (mulberry32) for random chunk splits. */
+const prng = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const randomSplit = (data: Uint8Array, random: () => number): Array<Uint8Array> => {
+  const out: Array<Uint8Array> = []
+  let i = 0
+  while (i < data.length) {
+    const size = 1 + Math.floor(random() * 9)
+    out.push(data.slice(i, i + size))
+    i += size
+  }
+  return out
+}
+
+describe("SseDecoder", () => {
+  describe("line endings", () => {
+    for (const [label, nl] of [["LF", "\n"], ["CRLF", "\r\n"], ["CR", "\r"]] as const) {
+      it(`accepts ${label}`, () => {
+        const input = `data: a${nl}data: b${nl}${nl}event: x${nl}data: c${nl}${nl}`
+        assert.deepStrictEqual(decodeText(input), [ev("a\nb"), ev("c", { event: "x" })])
+      })
+    }
+
+    it("accepts mixed line endings in one stream", () => {
+      assert.deepStrictEqual(decodeText("data: a\rdata: b\r\ndata: c\n\r\n"), [ev("a\nb\nc")])
+    })
+
+    it("reads LF followed by CR as two line endings", () => {
+      assert.deepStrictEqual(decodeText("data: a\n\rdata: b\n\n"), [ev("a"), ev("b")])
+    })
+
+    it("treats CR at the end of a chunk and LF at the start of the next as one line ending", () => {
+      assert.deepStrictEqual(decodeChunks([bytes("data: a\r"), bytes("\ndata: b\r\n\r\n")]), [ev("a\nb")])
+      assert.deepStrictEqual(decodeChunks([bytes("data: a\r\n\r"), bytes("\ndata: b\r\n\r\n")]), [ev("a"), ev("b")])
+    })
+
+    it("treats CR at the end of a chunk followed by another line as one line ending", () => {
+      assert.deepStrictEqual(decodeChunks([bytes("data: a\r"), bytes("data: b\r\r")]), [ev("a\nb")])
+    })
+
+    it("treats CR at the end of a chunk and CR at the start of the next as two line endings", () => {
+      assert.deepStrictEqual(decodeChunks([bytes("data: a\r"), bytes("\rdata: b\r\r")]), [ev("a"), ev("b")])
+    })
+
+    it("treats CR, an empty chunk, then LF as one line ending", () => {
+      // An empty chunk (a transport may deliver one) must not change how CRLF is read.
+      const chunks = [bytes("data: a\r"), new Uint8Array(0), bytes("\ndata: b\n\n")]
+      assert.deepStrictEqual(decodeChunks(chunks), [ev("a\nb")])
+    })
+
+    it("delivers an event whose last line ends in a lone CR at the end of input", () => {
+      assert.deepStrictEqual(decodeChunks([bytes("data: a\r")]), [ev("a")])
+    })
+  })
+
+  describe("UTF-8", () => {
+    for (const text of ["é", "€", "😀", "aé€😀z"]) {
+      it(`decodes ${JSON.stringify(text)} split across two chunks at every byte position`, () => {
+        const input = bytes(`data: ${text}\n\n`)
+        for (let i = 1; i < input.length; i++) {
+          const result = decodeChunks([input.slice(0, i), input.slice(i)])
+          assert.deepStrictEqual(result, [ev(text)], `split at byte ${i}`)
+        }
+        assert.deepStrictEqual(decodeChunks(splitEvery(input, 1)), [ev(text)], "1-byte chunks")
+      })
+    }
+
+    it("replaces invalid bytes with U+FFFD", () => {
+      assert.deepStrictEqual(decodeChunks([concatBytes(bytes("data: a"), [0xff], bytes("b\n\n"))]), [ev("a\uFFFDb")])
+      assert.deepStrictEqual(decodeChunks([concatBytes(bytes("data: a"), [0xc3]), bytes("x\n\n")]), [ev("a\uFFFDx")])
+    })
+
+    it("replaces a truncated sequence at the end of input with U+FFFD", () => {
+      assert.deepStrictEqual(decodeChunks([concatBytes(bytes("data: a"), [0xe2, 0x82])]), [ev("a\uFFFD")])
+    })
+  })
+
+  describe("fields", () => {
+    it("joins multi-line data with LF", () => {
+      assert.deepStrictEqual(decodeText("data: one\ndata: two\ndata: three\n\n"), [ev("one\ntwo\nthree")])
+    })
+
+    it("keeps empty data lines", () => {
+      assert.deepStrictEqual(decodeText("data:\n\n"), [ev("")])
+      assert.deepStrictEqual(decodeText("data\ndata\n\n"), [ev("\n")])
+      assert.deepStrictEqual(decodeText("data: a\ndata:\ndata: b\n\n"), [ev("a\n\nb")])
+    })
+
+    it("emits comments as Comment items without dispatching the pending event", () => {
+      assert.deepStrictEqual(decodeText(": ping\n"), [comment("ping")])
+      assert.deepStrictEqual(decodeText(":no-space\n:\n"), [comment("no-space"), comment("")])
+      assert.deepStrictEqual(decodeText("data: a\n: keepalive\ndata: b\n\n"), [comment("keepalive"), ev("a\nb")])
+    })
+
+    it("reads event, id and retry", () => {
+      assert.deepStrictEqual(
+        decodeText("event: update\nid: 42\nretry: 1500\ndata: x\n\n"),
+        [ev("x", { event: "update", id: "42", retry: 1500 })]
+      )
+    })
+
+    it("resets the event type after each dispatch but keeps the last id", () => {
+      assert.deepStrictEqual(
+        decodeText("event: a\nid: 7\ndata: 1\n\ndata: 2\n\n"),
+        [ev("1", { event: "a", id: "7" }), ev("2", { id: "7" })]
+      )
+    })
+
+    it("ignores a retry that is not all digits and an id containing NUL", () => {
+      assert.deepStrictEqual(decodeText("retry: 1.5\nretry: abc\nid: a\u0000b\ndata: x\n\n"), [ev("x")])
+    })
+
+    it("ignores unknown fields", () => {
+      assert.deepStrictEqual(decodeText("foo: bar\nDATA: y\ndata: x\n\n"), [ev("x")])
+    })
+
+    it("reads a line without a colon as a field with an empty value", () => {
+      assert.deepStrictEqual(decodeText("data\n\n"), [ev("")])
+      assert.deepStrictEqual(decodeText("id: 1\ndata: a\n\nid\ndata: b\n\n"), [ev("a", { id: "1" }), ev("b", { id: "" })])
+    })
+
+    it("strips exactly one leading space after the colon", () => {
+      assert.deepStrictEqual(decodeText("data:x\n\n"), [ev("x")])
+      assert.deepStrictEqual(decodeText("data: x\n\n"), [ev("x")])
+      assert.deepStrictEqual(decodeText("data:  x \n\n"), [ev(" x ")])
+      assert.deepStrictEqual(decodeText("data:\tx\n\n"), [ev("\tx")])
+      assert.deepStrictEqual(decodeText("event:  sp\ndata: x\n\n"), [ev("x", { event: " sp" })])
+      assert.deepStrictEqual(decodeText(":  two\n"), [comment(" two")])
+    })
+
+    it("splits a field at the first colon only", () => {
+      assert.deepStrictEqual(decodeText("data: a: b:c\n\n"), [ev("a: b:c")])
+    })
+  })
+
+  describe("BOM", () => {
+    const bom = [0xef, 0xbb, 0xbf]
+
+    it("ignores a leading BOM", () => {
+      const input = concatBytes(bom, bytes("data: x\n\n"))
+      assert.deepStrictEqual(decodeChunks([input]), [ev("x")])
+      assert.deepStrictEqual(decodeChunks(splitEvery(input, 1)), [ev("x")])
+    })
+
+    it("ignores only the leading BOM: a later one is part of the field name", () => {
+      const input = concatBytes(bom, bytes("data: x\n\n"), bom, bytes("data: y\n\n"))
+      assert.deepStrictEqual(decodeChunks([input]), [ev("x")])
+    })
+  })
+
+  describe("dispatch", () => {
+    it("dispatches nothing for blank lines without data", () => {
+      assert.deepStrictEqual(decodeText("\n\n\r\n\r\r"), [])
+      assert.deepStrictEqual(decodeText("event: x\nid: 1\nretry: 5\n\n"), [])
+    })
+
+    it("drops the event type of an event without data", () => {
+      assert.deepStrictEqual(decodeText("event: x\n\ndata: y\n\n"), [ev("y")])
+    })
+
+    it("delivers a final event without its blank line only at end()", () => {
+      const decoder = new SseDecoder()
+      const out: Array<SseItem> = []
+      decoder.push(bytes("data: a\n\ndata: b"), out)
+      assert.deepStrictEqual(out, [ev("a")])
+      decoder.end(out)
+      assert.deepStrictEqual(out, [ev("a"), ev("b")])
+    })
+
+    it("delivers a final event whose last line has its line ending but no blank line", () => {
+      assert.deepStrictEqual(decodeText("event: e\ndata: b\n"), [ev("b", { event: "e" })])
+    })
+  })
+
+  describe("chunking", () => {
+    const inputs: ReadonlyArray<Uint8Array> = [
+      bytes("data: a\n\ndata: b\r\ndata: c\r\n\r\n"),
+      bytes("event: x\rid: 1\rretry: 10\rdata: €😀é\r\r: ping\r\ndata: tail"),
+      bytes(": c1\n:c2\r\ndata\r\rdata:  two spaces\n\n\n\ndata: é\r\n"),
+      concatBytes([0xef, 0xbb, 0xbf], bytes("data: ok\r\n\r\ndata: a"), [0xff, 0xe2, 0x82], bytes("b\r\n\r\n")),
+      bytes(
+        Array.from({ length: 40 }, (_, i) => `id: ${i}\r\ndata: line ${i} ${"ü".repeat(i)}\r\ndata: more\r\n\r\n`).join(
+          ""
+        )
+      )
+    ]
+
+    it("gives the same items for every chunk size", () => {
+      for (const [n, input] of inputs.entries()) {
+        const whole = decodeChunks([input])
+        assert.isAbove(whole.length, 0, `input ${n} decodes to something`)
+        for (const size of [1, 2, 3, 5, 7, 64]) {
+          assert.deepStrictEqual(decodeChunks(splitEvery(input, size)), whole, `input ${n}, ${size}-byte chunks`)
+        }
+      }
+    })
+
+    it("gives the same items for random splits", () => {
+      const random = prng(42)
+      for (const [n, input] of inputs.entries()) {
+        const whole = decodeChunks([input])
+        for (let round = 0; round < 25; round++) {
+          assert.deepStrictEqual(decodeChunks(randomSplit(input, random)), whole, `input ${n}, round ${round}`)
+        }
+      }
+    })
+
+    it("decodes the mixed inputs to the expected items", () => {
+      assert.deepStrictEqual(decodeChunks([inputs[1]!]), [
+        ev("€😀é", { event: "x", id: "1", retry: 10 }),
+        comment("ping"),
+        ev("tail", { id: "1", retry: 10 })
+      ])
+      assert.deepStrictEqual(decodeChunks([inputs[3]!]), [ev("ok"), ev("a\uFFFD\uFFFDb")])
+    })
+  })
+
+  describe("max event size", () => {
+    it("throws SseEventTooLargeError when data grows past the limit", () => {
+      assert.throws(() => decodeChunks([bytes(`data: ${"x".repeat(11)}\n\n`)], 10), SseEventTooLargeError)
+      const error = (() => {
+        try {
+          decodeChunks([bytes("data: 12345\ndata: 12345\n\n")], 10)
+        } catch (e) {
+          return e
+        }
+      })()
+      assert.instanceOf(error, SseEventTooLargeError)
+      assert.strictEqual((error as SseEventTooLargeError).limit, 10)
+    })
+
+    it("throws when a partial line grows past the limit", () => {
+      const decoder = new SseDecoder(100)
+      const out: Array<SseItem> = []
+      decoder.push(bytes(`data: ${"x".repeat(50)}`), out)
+      assert.throws(() => decoder.push(bytes("x".repeat(60)), out), SseEventTooLargeError)
+    })
+
+    it("accepts data exactly at the limit", () => {
+      assert.deepStrictEqual(decodeChunks([bytes("data: 1234567890\n\n")], 10), [ev("1234567890")])
+    })
+
+    it("resets the size after each dispatched event", () => {
+      const input = bytes("data: 12345678\n\ndata: 12345678\n\ndata: 12345678\n\n")
+      assert.deepStrictEqual(decodeChunks([input], 10), [ev("12345678"), ev("12345678"), ev("12345678")])
+    })
+  })
+
+  describe("linear work", () => {
+    // A decoder that rescans or recopies the pending line per chunk would do ~10^12 steps here and time out.
+    const decodeBig = (payload: string, size: number): void => {
+      const input = bytes(`data: ${payload}\n\n`)
+      const decoder = new SseDecoder()
+      const out: Array<SseItem> = []
+      for (let i = 0; i < input.length; i += size) decoder.push(input.subarray(i, i + size), out)
+      decoder.end(out)
+      assert.strictEqual(out.length, 1, `${size}-byte chunks`)
+      const item = out[0]!
+      assert.strictEqual(item._tag, "Event")
+      assert.isTrue(item._tag === "Event" && item.data === payload, `${size}-byte chunks: data intact`)
+    }
+
+    it("decodes a 5 MB event fed in 64-byte chunks and in one chunk", () => {
+      const payload = "x".repeat(5 * 1024 * 1024)
+      decodeBig(payload, 64)
+      decodeBig(payload, Number.MAX_SAFE_INTEGER)
+    })
+
+    it("decodes a 2 MB event fed in 1-byte chunks", () => {
+      decodeBig("é".repeat(1024 * 1024), 1)
+    })
+
+    it("decodes 500k LF-terminated data lines in one chunk", () => {
+      const lines = 500_000
+      const out = decodeChunks([bytes("data: x\n".repeat(lines) + "\n")])
+      assert.strictEqual(out.length, 1)
+      const item = out[0]!
+      assert.isTrue(item._tag === "Event" && item.data.length === lines * 2 - 1)
+      assert.isTrue(item._tag === "Event" && item.data === Array(lines).fill("x").join("\n"))
+    })
+
+    it("decodes 500k CR-terminated data lines in 64-byte chunks", () => {
+      const lines = 500_000
+      const out = decodeChunks(splitEvery(bytes("data: y\r".repeat(lines) + "\r"), 64))
+      assert.strictEqual(out.length, 1)
+      const item = out[0]!
+      assert.isTrue(item._tag === "Event" && item.data === Array(lines).fill("y").join("\n"))
+    })
+  })
+})
+
+describe("decodeStream", () => {
+  class TooLarge {
+    readonly _tag = "TooLarge"
+    constructor(readonly limit: number) {}
+  }
+
+  const collect = <E>(stream: Stream.Stream<SseItem, E>) =>
+    Stream.runCollect(stream).pipe(Effect.map((chunk) => Chunk.toArray(chunk)))
+
+  it.effect("decodes items from a stream of small chunks", () =>
+    Effect.gen(function*() {
+      const input = bytes(": hi\r\nevent: e\r\ndata: é€\r\ndata: 😀\r\n\r\ndata: two\n\n")
+      const items = yield* collect(
+        decodeStream(Stream.fromIterable(splitEvery(input, 1)), 1_000, (limit) => new TooLarge(limit))
+      )
+      assert.deepStrictEqual(items, [comment("hi"), ev("é€\n😀", { event: "e" }), ev("two")])
+    }))
+
+  it.effect("delivers a final event without its blank line", () =>
+    Effect.gen(function*() {
+      const items = yield* collect(
+        decodeStream(Stream.make(bytes("data: a\n\n"), bytes("data: b")), 1_000, (limit) => new TooLarge(limit))
+      )
+      assert.deepStrictEqual(items, [ev("a"), ev("b")])
+    }))
+
+  it.effect("fails with the error from onTooLarge", () =>
+    Effect.gen(function*() {
+      const stream = decodeStream(
+        Stream.make(bytes("data: ok\n\n"), bytes(`data: ${"x".repeat(20)}\n\n`)),
+        10,
+        (limit) => new TooLarge(limit)
+      )
+      const result = yield* Effect.either(collect(stream))
+      assert.isTrue(result._tag === "Left")
+      if (result._tag === "Left") {
+        assert.instanceOf(result.left, TooLarge)
+        assert.strictEqual(result.left.limit, 10)
+      }
+    }))
+
+  it.effect("fails with onTooLarge when a partial line is too large", () =>
+    Effect.gen(function*() {
+      const stream = decodeStream(Stream.make(bytes(`data: ${"x".repeat(20)}`)), 10, (limit) => new TooLarge(limit))
+      const error = yield* Effect.flip(collect(stream))
+      assert.deepStrictEqual(error, new TooLarge(10))
+    }))
+
+  it.effect("passes upstream failures through", () =>
+    Effect.gen(function*() {
+      const upstream = Stream.concat(Stream.make(bytes("data: a\n\n")), Stream.fail("boom" as const))
+      const error = yield* Effect.flip(collect(decodeStream(upstream, 1_000, (limit) => new TooLarge(limit))))
+      assert.strictEqual(error, "boom")
+    }))
+})

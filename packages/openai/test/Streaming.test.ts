@@ -1,0 +1,271 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
+import * as OpenAIClient from "../src/OpenAIClient.js"
+import * as OpenAITest from "../src/OpenAITest.js"
+import { Chat, Responses } from "../src/index.js"
+
+const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] } as const
+const chunk = (content: string) => ({
+  id: "c1",
+  object: "chat.completion.chunk",
+  created: 1,
+  model: "gpt-4o-mini",
+  choices: [{ index: 0, delta: { content }, finish_reason: null }]
+})
+const requestCount = Effect.map(OpenAITest.requests, (all) => all.length)
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+
+const response = (status: string) => ({ id: "resp_1", object: "response", status, model: "m", output: [] })
+
+describe("chat streams", () => {
+  it.effect("yields chunks and ends at [DONE], sending stream: true", () =>
+    Effect.gen(function*() {
+      const chunks = yield* collect(Chat.Completions.createStream(chatParams))
+      assert.deepStrictEqual(chunks.map((c) => c.choices[0]!.delta.content), ["Hel", "lo"])
+      const [request] = yield* OpenAITest.requests
+      assert.strictEqual((request!.json as { stream: boolean }).stream, true)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([chunk("Hel"), chunk("lo")], { done: true })
+    }))))
+
+  it.effect("a stream that ends before [DONE] is StreamTruncatedError after the events it had", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const error = yield* Chat.Completions.createStream(chatParams).pipe(
+        Stream.tap((c) => Effect.sync(() => seen.push(String(c.choices[0]!.delta.content)))),
+        Stream.runDrain,
+        Effect.flip
+      )
+      assert.strictEqual(error._tag, "StreamTruncatedError")
+      if (error._tag === "StreamTruncatedError") assert.strictEqual(error.eventsReceived, 2)
+      assert.deepStrictEqual(seen, ["a", "b"])
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([chunk("a"), chunk("b")])
+    }))))
+
+  it.effect("a nested error event is StreamError with its code; earlier chunks are delivered", () =>
+    Effect.gen(function*() {
+      const seen: Array<unknown> = []
+      const error = yield* Chat.Completions.createStream(chatParams).pipe(
+        Stream.tap((c) => Effect.sync(() => seen.push(c.choices[0]!.delta.content))),
+        Stream.runDrain,
+        Effect.flip
+      )
+      assert.strictEqual(error._tag, "StreamError")
+      if (error._tag === "StreamError") {
+        assert.strictEqual(error.code, "server_overloaded")
+        assert.include(error.message, "try later")
+      }
+      assert.deepStrictEqual(seen, ["a"])
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([
+        `${OpenAITest.encodeSseEvent(chunk("a"))}data: {"error":{"message":"try later","type":"server_error","code":"server_overloaded"}}\n\n`,
+        chunk("never")
+      ], { done: true })
+    }))))
+
+  it.effect("malformed JSON in an event is ResponseDecodeError with the raw data", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runDrain(Chat.Completions.createStream(chatParams)))
+      assert.strictEqual(error._tag, "ResponseDecodeError")
+      if (error._tag === "ResponseDecodeError") assert.strictEqual(error.body, "{not json")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse(["data: {not json\n\n"], { done: true })
+    }))))
+
+  it.effect("an HTTP error before the stream starts is the status error, retried like any request", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collect(Chat.Completions.createStream(chatParams)))
+      yield* TestClock.adjust("1 second")
+      const chunks = yield* Fiber.join(fiber)
+      assert.strictEqual(chunks.length, 1)
+      assert.strictEqual(yield* requestCount, 2)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": [OpenAITest.error(500), OpenAITest.sse([chunk("x")], { done: true })]
+    }))))
+
+  it.effect("a disconnect after events were delivered is not retried", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(Chat.Completions.createStream(chatParams))))
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "APIConnectionError")
+      assert.strictEqual(yield* requestCount, 1)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([chunk("x")], { end: "disconnect" })
+    }))))
+
+  it.effect("a disconnect before any event is retried", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collect(Chat.Completions.createStream(chatParams)))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(fiber)).length, 1)
+      assert.strictEqual(yield* requestCount, 2)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": [
+        OpenAITest.sse([], { end: "disconnect" }),
+        OpenAITest.sse([chunk("x")], { done: true })
+      ]
+    }))))
+})
+
+describe("responses streams", () => {
+  const events = [
+    { type: "response.created", response: response("in_progress"), sequence_number: 0 },
+    { type: "response.output_text.delta", delta: "Hi", item_id: "i", output_index: 0, content_index: 0, sequence_number: 1 },
+    { type: "response.brand_new_event", payload: 1, sequence_number: 2 },
+    { type: "response.completed", response: response("completed"), sequence_number: 3 }
+  ]
+
+  it.effect("passes every event through, unknown types included, and ends after the terminal event", () =>
+    Effect.gen(function*() {
+      const all = yield* collect(Responses.createStream({ model: "m", input: "Hi" }))
+      assert.deepStrictEqual(all.map((e) => e.type), events.map((e) => e.type))
+      const text = yield* Responses.createStream({ model: "m", input: "Hi" }).pipe(
+        Stream.filter((e): e is Extract<Responses.StreamEvent, { type: "response.output_text.delta" }> =>
+          e.type === "response.output_text.delta"
+        ),
+        Stream.map((e) => e.delta),
+        Stream.mkString
+      )
+      assert.strictEqual(text, "Hi")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /responses": OpenAITest.sse(events.map((e) => ({ event: e.type, data: e })))
+    }))))
+
+  it.effect("response.incomplete and response.failed are terminal too", () =>
+    Effect.gen(function*() {
+      for (const type of ["response.incomplete", "response.failed"]) {
+        const all = yield* collect(Responses.createStream({ model: type, input: "Hi" }))
+        assert.strictEqual(all[all.length - 1]!.type, type)
+      }
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /responses": (request) => {
+        const type = (request.json as { model: string }).model
+        return OpenAITest.sse([{ type, response: response(type.slice(9)), sequence_number: 0 }])
+      }
+    }))))
+
+  it.effect("a stream without a terminal event is StreamTruncatedError", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runDrain(Responses.createStream({ model: "m", input: "Hi" })))
+      assert.strictEqual(error._tag, "StreamTruncatedError")
+      if (error._tag === "StreamTruncatedError") {
+        assert.strictEqual(error.eventsReceived, 2)
+        assert.strictEqual(error.lastEventType, "response.output_text.delta")
+        assert.strictEqual(error.requestId, "req_test_stream")
+      }
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /responses": OpenAITest.sse(events.slice(0, 2))
+    }))))
+
+  it.effect("a flat error event (type: error, or event: error) is StreamError", () =>
+    Effect.gen(function*() {
+      const flat = yield* Effect.flip(Stream.runDrain(Responses.createStream({ model: "flat", input: "x" })))
+      assert.strictEqual(flat._tag, "StreamError")
+      if (flat._tag === "StreamError") assert.strictEqual(flat.code, "rate_limit_exceeded")
+      const named = yield* Effect.flip(Stream.runDrain(Responses.createStream({ model: "named", input: "x" })))
+      assert.strictEqual(named._tag, "StreamError")
+      if (named._tag === "StreamError") assert.strictEqual(named.message.includes("boom"), true)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /responses": (request) =>
+        (request.json as { model: string }).model === "flat"
+          ? OpenAITest.sse([{ type: "error", code: "rate_limit_exceeded", message: "slow down", param: null }])
+          : OpenAITest.sse([{ event: "error", data: { message: "boom" } }])
+    }))))
+
+  it.effect("non-streaming create adds output_text", () =>
+    Effect.gen(function*() {
+      const result = yield* Responses.create({ model: "m", input: "Hi" })
+      assert.strictEqual(result.output_text, "Hello there")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /responses": OpenAITest.json({
+        ...response("completed"),
+        output: [{
+          type: "message",
+          content: [{ type: "output_text", text: "Hello " }, { type: "output_text", text: "there" }]
+        }]
+      })
+    }))))
+})
+
+describe("stream timeouts", () => {
+  it.effect("time to first event", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(
+        Chat.Completions.createStream(chatParams, { streamFirstEventTimeout: "30 seconds", maxRetries: 0 })
+      )))
+      yield* TestClock.adjust("30 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "APIConnectionTimeoutError")
+      if (error._tag === "APIConnectionTimeoutError") assert.strictEqual(error.phase, "first-event")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([], { end: "stall" })
+    }))))
+
+  it.effect("a first-event timeout is retried since nothing was delivered", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collect(
+        Chat.Completions.createStream(chatParams, { streamFirstEventTimeout: "30 seconds" })
+      ))
+      yield* TestClock.adjust("30 seconds")
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(fiber)).length, 1)
+      assert.strictEqual(yield* requestCount, 2)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": [OpenAITest.sse([], { end: "stall" }), OpenAITest.sse([chunk("x")], { done: true })]
+    }))))
+
+  it.effect("idle timeout between events", () =>
+    Effect.gen(function*() {
+      const seen: Array<unknown> = []
+      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(
+        Chat.Completions.createStream(chatParams).pipe(Stream.tap((c) => Effect.sync(() => seen.push(c))))
+      )))
+      yield* TestClock.adjust("59 seconds")
+      assert.strictEqual(seen.length, 1)
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "APIConnectionTimeoutError")
+      if (error._tag === "APIConnectionTimeoutError") assert.strictEqual(error.phase, "idle")
+      assert.strictEqual(yield* requestCount, 1)
+    }).pipe(
+      Effect.provide(OpenAITest.layer({
+        "POST /chat/completions": OpenAITest.sse([chunk("x")], { end: "stall" })
+      }, { streamIdleTimeout: "1 minute" }))
+    ))
+
+  it.effect("keepalive comments reset the idle timer", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collect(Chat.Completions.createStream(chatParams)))
+      // five events 10 s apart: each gap is below the 15 s limit only because a keepalive arrives in between
+      for (let i = 0; i < 12; i++) yield* TestClock.adjust("5 seconds")
+      const chunks = yield* Fiber.join(fiber)
+      assert.strictEqual(chunks.length, 2)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse(
+        [chunk("a"), ": keepalive\n\n", ": keepalive\n\n", ": keepalive\n\n", chunk("b")],
+        { done: true, delay: "10 seconds" }
+      )
+    }, { streamIdleTimeout: "15 seconds" }))))
+
+  it.effect("an oversized event is a typed error", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runDrain(Chat.Completions.createStream(chatParams)))
+      assert.strictEqual(error._tag, "ResponseDecodeError")
+      assert.include(error.message, "limit of 1000 characters")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([chunk("x".repeat(2000))], { done: true })
+    }, { maxEventSize: 1000 }))))
+})
+
+describe("raw sse", () => {
+  it.effect("OpenAIClient.sse gives the decoded events, comments dropped", () =>
+    Effect.gen(function*() {
+      const events = yield* collect(OpenAIClient.sse({ method: "GET", path: "/events" }))
+      assert.deepStrictEqual(events.map((e) => [e.event, e.data, e.id]), [["a", "1\n2", "7"], [undefined, "x", "7"]])
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /events": OpenAITest.sse(["event: a\r\ndata: 1\r\ndata: 2\r\nid: 7\r\n\r\n", ": c\n\n", "data: x"])
+    }))))
+})
