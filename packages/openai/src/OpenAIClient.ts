@@ -107,7 +107,8 @@ export class RequestTimeout extends Context.Reference<RequestTimeout>()("@effect
 }) {}
 
 /**
- * Time limit from a stream's response headers to its first event (default 10 minutes).
+ * Time limit from sending a streaming request to its first event, response headers included (default 10
+ * minutes). The attempt timeout still bounds the wait for headers when it is shorter.
  *
  * @since 0.1.0
  * @category settings
@@ -652,9 +653,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         const idle = prepared.options?.streamIdleTimeout !== undefined
           ? Duration.decode(prepared.options.streamIdleTimeout)
           : idleDefault
+        // The first-event clock starts with the request: it bounds the wait for headers too.
+        const start = yield* Clock.currentTimeMillis
+        const firstIsShorter = Duration.lessThan(first, timeout)
+        const headerLimit = firstIsShorter ? first : timeout
         const response = yield* send(prepared, logLevel).pipe(
-          Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) })
+          Effect.timeoutFail({
+            duration: headerLimit,
+            onTimeout: () => timeoutError(prepared, firstIsShorter ? "first-event" : "request", headerLimit)
+          })
         )
+        const firstLeft = Duration.millis(Math.max(0, Duration.toMillis(first) - ((yield* Clock.currentTimeMillis) - start)))
         const requestId = response.headers["x-request-id"]
         const items = Sse.decodeStream(
           Stream.catchAll(
@@ -675,11 +684,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         let seen = false
         const next: Effect.Effect<Chunk.Chunk<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> = Effect.suspend(
           () => {
-            const limit = seen ? idle : first
+            const limit = seen ? idle : firstLeft
             return nonEmpty.pipe(
               Effect.timeoutFail({
                 duration: limit,
-                onTimeout: () => Option.some(timeoutError(prepared, seen ? "idle" : "first-event", limit))
+                onTimeout: () => Option.some(timeoutError(prepared, seen ? "idle" : "first-event", seen ? idle : first))
               }),
               Effect.tap(() => {
                 seen = true

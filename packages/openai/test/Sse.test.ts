@@ -281,7 +281,18 @@ describe("SseDecoder", () => {
       const decoder = new SseDecoder(100)
       const out: Array<SseItem> = []
       decoder.push(bytes(`data: ${"x".repeat(50)}`), out)
+      decoder.push(bytes("x".repeat(60)), out) // 116 characters: within the room left for a field name
       assert.throws(() => decoder.push(bytes("x".repeat(60)), out), SseEventTooLargeError)
+    })
+
+    it("gives the same verdict however the input is chunked", () => {
+      const oneByte = (text: string) => Array.from(bytes(text), (b) => Uint8Array.of(b))
+      assert.deepStrictEqual(decodeChunks(oneByte("data: 1234567890\n\n"), 10), [ev("1234567890")])
+      assert.throws(() => decodeChunks(oneByte("data: 12345678901\n\n"), 10), SseEventTooLargeError)
+      assert.throws(() => decodeChunks([bytes("data: 12345678901\n\n")], 10), SseEventTooLargeError)
+      const comment = `: ${"c".repeat(200)}\n\n`
+      assert.throws(() => decodeChunks(oneByte(comment), 10), SseEventTooLargeError)
+      assert.throws(() => decodeChunks([bytes(comment)], 10), SseEventTooLargeError)
     })
 
     it("accepts data exactly at the limit", () => {

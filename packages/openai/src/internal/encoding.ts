@@ -28,7 +28,13 @@ export const renderPath = (template: string | PathTemplate): { readonly path: st
     if (value === "" || value === "." || value === ".." || /^(\.|%2e){1,2}$/i.test(value)) {
       return { invalid: `path parameter ${JSON.stringify(value)} is not a valid id` }
     }
-    out += encodeURIComponent(value) + template.strings[i + 1]!
+    let encoded: string
+    try {
+      encoded = encodeURIComponent(value)
+    } catch {
+      return { invalid: `path parameter ${i + 1} is not well-formed UTF-16 (a lone surrogate)` }
+    }
+    out += encoded + template.strings[i + 1]!
   }
   return { path: out }
 }

@@ -28,7 +28,15 @@ export interface SseComment {
 
 export type SseItem = SseEvent | SseComment
 
-/** Raised when one event (its data plus the line being read) grows past the limit. */
+/**
+ * Room for a field name and colon beyond the data limit, so that `data: <exactly limit chars>` is accepted.
+ */
+const lineSlack = 64
+
+/**
+ * Raised when an event's data grows past the limit (in UTF-16 units), or a line (with the data before it)
+ * grows past the limit plus a little room for its field name; the outcome does not depend on chunking.
+ */
 export class SseEventTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`server-sent event larger than the limit of ${limit} characters`)
@@ -107,12 +115,16 @@ export class SseDecoder {
   }
 
   private checkSize(): void {
-    if (this.line.length + this.data.length > this.maxEventSize) {
+    if (this.line.length + this.data.length > this.maxEventSize + lineSlack) {
       throw new SseEventTooLargeError(this.maxEventSize)
     }
   }
 
   private processLine(line: string, out: Array<SseItem>): void {
+    // Checked per complete line as well as per partial line, so the outcome does not depend on chunking.
+    if (line.length + this.data.length > this.maxEventSize + lineSlack) {
+      throw new SseEventTooLargeError(this.maxEventSize)
+    }
     if (line.length === 0) {
       this.dispatch(out)
       return

@@ -1,0 +1,298 @@
+import { FetchHttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Fiber, Layer, Stream } from "effect"
+import { Chat, Models, OpenAI, OpenAIClient } from "@effect-openai/openai"
+import { json, loopback, writeInPieces } from "./support/server.js"
+
+const transports = [
+  ["undici", undefined],
+  ["fetch", FetchHttpClient.layer]
+] as const
+
+const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Hi" }] }
+const chunk = (content: string) => ({
+  id: "c1",
+  object: "chat.completion.chunk",
+  created: 1,
+  model: "gpt-4o-mini",
+  choices: [{ index: 0, delta: { content }, finish_reason: null }]
+})
+const sseText = (events: ReadonlyArray<unknown>, done = true) =>
+  events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + (done ? "data: [DONE]\n\n" : "")
+
+const fastRetries = OpenAIClient.backoff({ initialDelay: "5 millis", maxDelay: "20 millis" })
+
+for (const [name, httpClient] of transports) {
+  const layer = (url: string, options: OpenAI.Options = {}) =>
+    OpenAI.layer({ apiKey: "sk-loopback", baseURL: url, retrySchedule: fastRetries, httpClient, ...options })
+
+  describe(`transport: ${name}`, () => {
+    it.scopedLive("JSON round trip with headers and body", () =>
+      Effect.gen(function*() {
+        let seen: { auth?: string; body?: string } = {}
+        const server = yield* loopback((req, res, _i, body) => {
+          seen = { auth: req.headers.authorization!, body }
+          json(res, 200, { id: "m", object: "model" }, { "x-request-id": "req_1" })
+        })
+        const { data, response } = yield* OpenAIClient.requestWithResponse<{ id: string }>({
+          method: "POST",
+          path: "/things",
+          body: OpenAIClient.json({ a: 1 })
+        }).pipe(Effect.provide(layer(server.url)))
+        assert.strictEqual(data.id, "m")
+        assert.strictEqual(response.requestId, "req_1")
+        assert.strictEqual(seen.auth, "Bearer sk-loopback")
+        assert.strictEqual(seen.body, "{\"a\":1}")
+      }))
+
+    it.scopedLive("connection reset before headers is APIConnectionError, and retried", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((req, res, index) => {
+          if (index === 0) req.socket.destroy()
+          else json(res, 200, { id: "m" })
+        })
+        const model = yield* Models.retrieve("m").pipe(Effect.provide(layer(server.url)))
+        assert.strictEqual(model.id, "m")
+        assert.strictEqual(server.requests(), 2)
+      }))
+
+    it.scopedLive("connection reset before headers without retries fails with APIConnectionError", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((req) => req.socket.destroy())
+        const error = yield* Effect.flip(Models.retrieve("m").pipe(Effect.provide(layer(server.url, { maxRetries: 0 }))))
+        assert.strictEqual(error._tag, "APIConnectionError")
+        assert.notInclude(String(error), "sk-loopback")
+        assert.strictEqual(server.requests(), 1)
+      }))
+
+    it.scopedLive("connection reset after headers, mid-body, is APIConnectionError", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json" })
+          res.write("{\"id\": \"m\", \"pad\": \"")
+          setTimeout(() => res.socket?.destroy(), 20)
+        })
+        const error = yield* Effect.flip(Models.retrieve("m").pipe(Effect.provide(layer(server.url, { maxRetries: 0 }))))
+        assert.strictEqual(error._tag, "APIConnectionError")
+      }))
+
+    it.scopedLive("a body that stalls times out and the socket is released", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json" })
+          res.write("{\"id\":")
+        })
+        const closed = server.socketClosed()
+        const error = yield* Effect.flip(
+          Models.retrieve("m").pipe(Effect.provide(layer(server.url, { maxRetries: 0, timeout: "300 millis" })))
+        )
+        assert.strictEqual(error._tag, "APIConnectionTimeoutError")
+        yield* Effect.promise(() => closed)
+      }))
+
+    it.scopedLive("429 with retry-after-ms waits that long, then succeeds", () =>
+      Effect.gen(function*() {
+        const times: Array<number> = []
+        const server = yield* loopback((_req, res, index) => {
+          times.push(Date.now())
+          if (index === 0) json(res, 429, { error: { message: "slow", type: "requests" } }, { "retry-after-ms": "150" })
+          else json(res, 200, { id: "m" })
+        })
+        const model = yield* Models.retrieve("m").pipe(Effect.provide(layer(server.url)))
+        assert.strictEqual(model.id, "m")
+        assert.strictEqual(server.requests(), 2)
+        assert.isAtLeast(times[1]! - times[0]!, 140)
+      }))
+
+    it.scopedLive("500 twice then success", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res, index) => {
+          if (index < 2) json(res, 500, { error: { message: "oops" } })
+          else json(res, 200, { id: "m" })
+        })
+        const model = yield* Models.retrieve("m").pipe(Effect.provide(layer(server.url)))
+        assert.strictEqual(model.id, "m")
+        assert.strictEqual(server.requests(), 3)
+      }))
+
+    it.scopedLive("malformed JSON is ResponseDecodeError with the raw text", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json" })
+          res.end("{\"id\": nope}")
+        })
+        const error = yield* Effect.flip(Models.retrieve("m").pipe(Effect.provide(layer(server.url))))
+        assert.strictEqual(error._tag, "ResponseDecodeError")
+        if (error._tag === "ResponseDecodeError") assert.strictEqual(error.body, "{\"id\": nope}")
+        assert.strictEqual(server.requests(), 1)
+      }))
+
+    for (const size of [1, 7, 64, 16384]) {
+      it.scopedLive(`SSE framing survives ${size}-byte writes with mixed line endings`, () =>
+        Effect.gen(function*() {
+          const events = Array.from({ length: 40 }, (_, i) => chunk(`tok${i} é€😀`))
+          const text = events.map((e, i) => {
+            const eol = ["\n", "\r\n", "\r"][i % 3]!
+            return `data: ${JSON.stringify(e)}${eol}${eol}`
+          }).join("") + ": keepalive\n\ndata: [DONE]\n\n"
+          const server = yield* loopback((_req, res) => {
+            res.writeHead(200, { "content-type": "text/event-stream" })
+            void writeInPieces(res, new TextEncoder().encode(text), size).then(() => res.end())
+          })
+          const chunks = yield* Chat.Completions.createStream(chatParams).pipe(
+            Stream.runCollect,
+            Effect.provide(layer(server.url))
+          )
+          assert.deepStrictEqual(
+            Chunk.toReadonlyArray(chunks).map((c) => c.choices[0]!.delta.content),
+            events.map((e) => e.choices[0]!.delta.content)
+          )
+        }))
+    }
+
+    it.scopedLive("disconnect mid-stream: events so far, then APIConnectionError, not retried", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.write(sseText([chunk("a"), chunk("b")], false))
+          setTimeout(() => res.socket?.destroy(), 30)
+        })
+        const seen: Array<unknown> = []
+        const error = yield* Chat.Completions.createStream(chatParams).pipe(
+          Stream.tap((c) => Effect.sync(() => seen.push(c.choices[0]!.delta.content))),
+          Stream.runDrain,
+          Effect.flip,
+          Effect.provide(layer(server.url))
+        )
+        assert.strictEqual(error._tag, "APIConnectionError")
+        assert.deepStrictEqual(seen, ["a", "b"])
+        assert.strictEqual(server.requests(), 1)
+      }))
+
+    it.scopedLive("a clean end without [DONE] is StreamTruncatedError", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.end(sseText([chunk("a")], false))
+        })
+        const error = yield* Effect.flip(
+          Stream.runDrain(Chat.Completions.createStream(chatParams)).pipe(Effect.provide(layer(server.url)))
+        )
+        assert.strictEqual(error._tag, "StreamTruncatedError")
+      }))
+
+    it.scopedLive("malformed SSE data is ResponseDecodeError", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.end("garbage line without colon\ndata: {\"id\": \n\n")
+        })
+        const error = yield* Effect.flip(
+          Stream.runDrain(Chat.Completions.createStream(chatParams)).pipe(Effect.provide(layer(server.url)))
+        )
+        assert.strictEqual(error._tag, "ResponseDecodeError")
+      }))
+
+    it.scopedLive("invalid UTF-8 inside an event becomes U+FFFD and the event is delivered", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          const before = Buffer.from("data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a")
+          const after = Buffer.from("b\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n")
+          res.end(Buffer.concat([before, Buffer.from([0xff, 0xfe]), after]))
+        })
+        const chunks = yield* Stream.runCollect(Chat.Completions.createStream(chatParams)).pipe(
+          Effect.provide(layer(server.url))
+        )
+        assert.strictEqual(Chunk.unsafeGet(chunks, 0).choices[0]!.delta.content, "a\uFFFD\uFFFDb")
+      }))
+
+    it.scopedLive("an oversized event is a typed error and the connection is closed", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.write("data: " + "x".repeat(100_000))
+        })
+        const closed = server.socketClosed()
+        const error = yield* Effect.flip(
+          Stream.runDrain(Chat.Completions.createStream(chatParams)).pipe(
+            Effect.provide(layer(server.url, { maxEventSize: 10_000 }))
+          )
+        )
+        assert.strictEqual(error._tag, "ResponseDecodeError")
+        yield* Effect.promise(() => closed)
+      }))
+
+    it.scopedLive("interrupting a fiber mid-request closes the socket", () =>
+      Effect.gen(function*() {
+        let received!: () => void
+        const arrived = new Promise<void>((r) => (received = r))
+        const server = yield* loopback(() => received())
+        const closed = server.socketClosed()
+        const fiber = yield* Effect.fork(Models.retrieve("m").pipe(Effect.provide(layer(server.url))))
+        yield* Effect.promise(() => arrived)
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.promise(() => closed)
+        assert.strictEqual(server.sockets().closed, 1)
+      }))
+
+    it.scopedLive("interrupting a stream consumer aborts the request", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          const timer = setInterval(() => res.write(`data: ${JSON.stringify(chunk("tick"))}\n\n`), 5)
+          res.on("close", () => clearInterval(timer))
+        })
+        const closed = server.socketClosed()
+        const firstThree = yield* Chat.Completions.createStream(chatParams).pipe(
+          Stream.take(3),
+          Stream.runCollect,
+          Effect.provide(layer(server.url))
+        )
+        assert.strictEqual(firstThree.length, 3)
+        yield* Effect.promise(() => closed)
+      }))
+
+    it.scopedLive("time to first event and idle timeouts over a real socket", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((req, res) => {
+          if (req.url?.includes("silent")) return
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          if (req.url?.includes("idle")) res.write(sseText([chunk("a")], false))
+          else if (req.url?.includes("first")) res.flushHeaders()
+        })
+        const first = yield* Effect.flip(Stream.runDrain(OpenAIClient.stream({ method: "GET", path: "/first" }, "done")).pipe(
+          Effect.provide(layer(server.url, { streamFirstEventTimeout: "200 millis", maxRetries: 0 }))
+        ))
+        assert.strictEqual(first._tag, "APIConnectionTimeoutError")
+        if (first._tag === "APIConnectionTimeoutError") assert.strictEqual(first.phase, "first-event")
+        const idle = yield* Effect.flip(Stream.runDrain(OpenAIClient.stream({ method: "GET", path: "/idle" }, "done")).pipe(
+          Effect.provide(layer(server.url, { streamIdleTimeout: "200 millis", maxRetries: 0 }))
+        ))
+        assert.strictEqual(idle._tag, "APIConnectionTimeoutError")
+        if (idle._tag === "APIConnectionTimeoutError") assert.strictEqual(idle.phase, "idle")
+        // headers that never come count against the first-event limit too
+        const noHeaders = yield* Effect.flip(Stream.runDrain(OpenAIClient.stream({ method: "GET", path: "/silent" }, "done")).pipe(
+          Effect.provide(layer(server.url, { streamFirstEventTimeout: "200 millis", maxRetries: 0 }))
+        ))
+        assert.strictEqual(noHeaders._tag, "APIConnectionTimeoutError")
+        if (noHeaders._tag === "APIConnectionTimeoutError") assert.strictEqual(noHeaders.phase, "first-event")
+      }))
+  })
+}
+
+describe("layers", () => {
+  it.scopedLive("many concurrent streams under one layer", () =>
+    Effect.gen(function*() {
+      const server = yield* loopback((_req, res) => {
+        res.writeHead(200, { "content-type": "text/event-stream" })
+        res.end(sseText(Array.from({ length: 20 }, (_, i) => chunk(String(i)))))
+      })
+      const counts = yield* Effect.forEach(
+        Array.from({ length: 32 }),
+        () => Stream.runCount(Chat.Completions.createStream(chatParams)),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.provide(Layer.fresh(OpenAI.layer({ apiKey: "k", baseURL: server.url }))))
+      assert.deepStrictEqual(new Set(counts), new Set([20]))
+    }))
+})
