@@ -75,3 +75,12 @@ describe("admin endpoints", () => {
       "GET /models": OpenAITest.json({ data: [] })
     }, { apiKey: "sk-user", adminApiKey: "sk-admin" }))))
 })
+
+describe("version", () => {
+  it("the User-Agent version matches package.json", async () => {
+    const { version } = await import("../src/internal/version.js")
+    const { readFile } = await import("node:fs/promises")
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+    assert.strictEqual(version, pkg.version)
+  })
+})
