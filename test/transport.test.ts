@@ -24,7 +24,7 @@ const fastRetries = OpenAIClient.backoff({ initialDelay: "5 millis", maxDelay: "
 
 for (const [name, httpClient] of transports) {
   const layer = (url: string, options: OpenAI.Options = {}) =>
-    OpenAI.layer({ apiKey: "sk-loopback", baseURL: url, retrySchedule: fastRetries, httpClient, ...options })
+    OpenAI.layer({ baseURL: url, retrySchedule: fastRetries, httpClient, ...options, apiKey: "sk-loopback" })
 
   describe(`transport: ${name}`, () => {
     it.scopedLive("JSON round trip with headers and body", () =>

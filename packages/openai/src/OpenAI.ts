@@ -83,7 +83,7 @@ export const layerSettings = (options: Options): Layer.Layer<never> => {
  * @category layers
  */
 export const layerWithoutHttpClient = (
-  options: Options
+  options: Options & WithKey
 ): Layer.Layer<OpenAIClient.OpenAIClient, never, HttpClient.HttpClient> => {
   const auth = OpenAIAuth.layerApiKey({ apiKey: options.apiKey, adminApiKey: options.adminApiKey })
   return Layer.merge(
@@ -98,8 +98,18 @@ export const layerWithoutHttpClient = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<OpenAIClient.OpenAIClient> =>
+export const layer = (options: Options & WithKey): Layer.Layer<OpenAIClient.OpenAIClient> =>
   layerWithoutHttpClient(options).pipe(Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici))
+
+/**
+ * `layer` needs a key: `apiKey`, `adminApiKey`, or both. `layerConfig` reads them from the environment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WithKey =
+  | { readonly apiKey: OpenAIAuth.Secret; readonly adminApiKey?: OpenAIAuth.Secret | undefined }
+  | { readonly apiKey?: undefined; readonly adminApiKey: OpenAIAuth.Secret }
 
 const optionalString = (name: string) =>
   Config.string(name).pipe(Config.option, Config.map(Option.filter((s) => s.trim() !== "")), Config.map(Option.getOrUndefined))
@@ -146,6 +156,7 @@ export const layerConfigWithoutHttpClient = (
           ConfigError.InvalidData(["OPENAI_LOG"], `OPENAI_LOG must be one of ${logLevels.join(", ")}`)
         )
       }
+      // A usable key was checked above.
       return layerWithoutHttpClient({
         ...overrides,
         apiKey: usable(apiKey) ? apiKey : undefined,
@@ -154,7 +165,7 @@ export const layerConfigWithoutHttpClient = (
         organization: overrides.organization ?? (yield* optionalString("OPENAI_ORG_ID")),
         project: overrides.project ?? (yield* optionalString("OPENAI_PROJECT_ID")),
         logLevel
-      })
+      } as Options & WithKey)
     })
   )
 

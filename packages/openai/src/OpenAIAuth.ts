@@ -58,7 +58,10 @@ export const makeApiKey = (options: { readonly apiKey?: Secret | undefined; read
   const admin = options.adminApiKey === undefined ? key : { authorization: `Bearer ${reveal(options.adminApiKey)}` }
   const user = key ?? admin
   if (user === undefined || admin === undefined) {
-    throw new globalThis.Error("OpenAIAuth.makeApiKey needs apiKey or adminApiKey")
+    // Only reachable from untyped callers: the layers' types require a key.
+    throw new globalThis.Error(
+      "OpenAI needs an API key: pass apiKey (or adminApiKey), or use OpenAI.layerConfig() to read OPENAI_API_KEY"
+    )
   }
   const userHeaders = Effect.succeed(user)
   const adminHeaders = Effect.succeed(admin)

@@ -325,10 +325,28 @@ const redactedNames: ReadonlyArray<string> = [...secretHeaderNames]
 
 const emptyMeta = (status: number, headers: Readonly<Record<string, string>>): ResponseMeta => ({
   status,
-  headers,
+  headers: headers["set-cookie"] === undefined ? headers : { ...headers, "set-cookie": "<redacted>" },
   requestId: headers["x-request-id"],
   rateLimit: parseRateLimit(headers)
 })
+
+/** Errors no schedule may retry: waiting cannot fix them, or the server said not to. */
+const neverRetried = (error: OpenAIError.OpenAIError): boolean =>
+  error._tag === "InsufficientQuotaError" || error._tag === "InvalidInputError" ||
+  (OpenAIError.isStatusError(error) && error.headers["x-should-retry"] === "false")
+
+const spanAttributes = (prepared: { readonly operation: string }, spec: RequestSpec): Record<string, unknown> => {
+  const model = spec.body?._tag === "Json" && isRecord(spec.body.value)
+    ? spec.body.value.model
+    : spec.body?._tag === "Multipart"
+    ? spec.body.fields.model
+    : undefined
+  return {
+    "gen_ai.system": "openai",
+    "gen_ai.operation.name": prepared.operation,
+    ...(typeof model === "string" ? { "gen_ai.request.model": model } : {})
+  }
+}
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -498,7 +516,23 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       attempt: Effect.Effect<A, OpenAIError.OpenAIError>
     ): Effect.Effect<A, OpenAIError.OpenAIError> =>
       Effect.flatMap(retryPolicy(prepared, logLevel), (schedule) =>
-        schedule === undefined ? attempt : Effect.retry(attempt, schedule))
+        (schedule === undefined ? attempt : Effect.retry(attempt, schedule)).pipe(
+          Effect.tapError((error) => logGaveUp(prepared, logLevel, error))
+        ))
+
+    /** At `warn`, a transient failure that reached the caller (retries exhausted or off) is logged once. */
+    const logGaveUp = (prepared: Prepared, logLevel: number, error: OpenAIError.OpenAIError): Effect.Effect<void> =>
+      logLevel >= logRank.warn && OpenAIError.isRetryable(error)
+        ? clientLog(
+          Effect.logWarning("openai request failed").pipe(
+            Effect.annotateLogs({
+              operation: prepared.operation,
+              error: error._tag,
+              message: error.message
+            })
+          )
+        )
+        : Effect.void
 
     const retryPolicy = (
       prepared: Prepared,
@@ -509,7 +543,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         ([maxRetries, schedule]) => {
           const count = prepared.options?.maxRetries ?? maxRetries
           if (prepared.oneShot || count <= 0) return undefined
-          const bounded = Schedule.intersect(schedule, Schedule.recurs(count))
+          // Whatever schedule is in place, these are never retried: waiting cannot fix them.
+          const bounded = Schedule.intersect(schedule, Schedule.recurs(count)).pipe(
+            Schedule.whileInput((error: OpenAIError.OpenAIError) => !neverRetried(error))
+          )
           if (logLevel < logRank.info) return bounded
           return bounded.pipe(
             Schedule.intersect(Schedule.identity<OpenAIError.OpenAIError>()),
@@ -552,14 +589,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       spec: RequestSpec,
       effect: Effect.Effect<A, E, R>
     ): Effect.Effect<A, E, R> => {
-      const model = spec.body?._tag === "Json" && isRecord(spec.body.value) ? spec.body.value.model : undefined
       return Effect.withSpan(effect, `OpenAI ${prepared.operation}`, {
         kind: "client",
-        attributes: {
-          "gen_ai.system": "openai",
-          "gen_ai.operation.name": prepared.operation,
-          ...(typeof model === "string" ? { "gen_ai.request.model": model } : {})
-        }
+        attributes: spanAttributes(prepared, spec)
       })
     }
 
@@ -622,13 +654,17 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         return traced(
           prepared,
           spec,
-          Effect.map(withRetries(prepared, logLevel, attempt), (response) => ({
+          Effect.map(
+            Effect.tap(withRetries(prepared, logLevel, attempt), (response) =>
+              annotateResponse(emptyMeta(response.status, response.headers), undefined)),
+            (response) => ({
             data: response.stream.pipe(
               Stream.catchAll((error) => Stream.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))),
               Stream.timeoutFail(() => timeoutError(prepared, "idle", idle), idle)
             ),
             response: emptyMeta(response.status, response.headers)
-          }))
+          })
+          )
         )
       })
 
@@ -663,8 +699,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
             onTimeout: () => timeoutError(prepared, firstIsShorter ? "first-event" : "request", headerLimit)
           })
         )
-        const firstLeft = Duration.millis(Math.max(0, Duration.toMillis(first) - ((yield* Clock.currentTimeMillis) - start)))
+        const deadline = start + Duration.toMillis(first)
         const requestId = response.headers["x-request-id"]
+        yield* Effect.annotateCurrentSpan(usageAttributes(emptyMeta(response.status, response.headers), undefined))
         const items = Sse.decodeStream(
           Stream.catchAll(
             response.stream,
@@ -681,17 +718,22 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         )
         const pull = yield* Stream.toPull(items)
         const nonEmpty = Effect.repeat(pull, { until: Chunk.isNonEmpty })
+        // Until the first event, every pull is bounded by what is left of the first-event deadline (comments
+        // do not count as events there); after it, each pull gets the idle limit, and comments reset it.
         let seen = false
-        const next: Effect.Effect<Chunk.Chunk<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> = Effect.suspend(
-          () => {
-            const limit = seen ? idle : firstLeft
+        const isEvent = (item: Sse.SseItem) => item._tag === "Event"
+        const next: Effect.Effect<Chunk.Chunk<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> = Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) => {
+            const firstPhase = !seen
+            const limit = firstPhase ? Duration.millis(Math.max(0, deadline - now)) : idle
             return nonEmpty.pipe(
               Effect.timeoutFail({
                 duration: limit,
-                onTimeout: () => Option.some(timeoutError(prepared, seen ? "idle" : "first-event", seen ? idle : first))
+                onTimeout: () => Option.some(timeoutError(prepared, firstPhase ? "first-event" : "idle", firstPhase ? first : idle))
               }),
-              Effect.tap(() => {
-                seen = true
+              Effect.tap((items) => {
+                if (firstPhase && Chunk.some(items, isEvent)) seen = true
               })
             )
           }
@@ -712,12 +754,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
             const once = build(prepared, logLevel, () => {
               delivered = true
             })
-            const stream = schedule === undefined
+            const stream = (schedule === undefined
               ? once
-              : Stream.retry(once, Schedule.whileInput(schedule, () => !delivered))
+              : Stream.retry(once, Schedule.whileInput(schedule, () => !delivered))).pipe(
+                Stream.tapError((error) => logGaveUp(prepared, logLevel, error))
+              )
             return Stream.withSpan(stream, `OpenAI ${prepared.operation}`, {
               kind: "client",
-              attributes: { "gen_ai.system": "openai", "gen_ai.operation.name": prepared.operation }
+              attributes: spanAttributes(prepared, spec)
             })
           })
         })

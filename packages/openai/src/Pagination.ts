@@ -1,8 +1,9 @@
 /**
  * Pages and item streams for list operations. Two cursor styles exist in the API: `after` with
  * `has_more`/`last_id` (the last item's `id` when `last_id` is absent), and `page` with `next_page`.
- * An empty page that says more is coming is followed; a cursor seen before fails with
- * `ResponseDecodeError` instead of looping forever.
+ * An empty page that says more is coming is followed (by its `last_id`); a page that says more is coming but
+ * gives no cursor at all, or a cursor seen before, fails with `ResponseDecodeError` instead of stopping
+ * silently or looping forever.
  *
  * @since 0.1.0
  */
@@ -84,6 +85,18 @@ export const fetchPage = <A>(
     }
     const data = body.data as ReadonlyArray<A>
     const cursor = nextCursor(style, body, data)
+    if (cursor === undefined && style === "after" && body.has_more === true) {
+      return Effect.fail(
+        new OpenAIError.ResponseDecodeError({
+          message: `list page says has_more but gives no cursor (no last_id and no item id)${
+            response.requestId === undefined ? "" : ` (request ${response.requestId})`
+          }`,
+          status: response.status,
+          requestId: response.requestId,
+          body: JSON.stringify(body).slice(0, 64 * 1024)
+        })
+      )
+    }
     return Effect.succeed<Page<A>>({
       data,
       hasMore: cursor !== undefined,

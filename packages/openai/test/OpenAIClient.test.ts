@@ -96,6 +96,7 @@ describe("requests", () => {
       assert.strictEqual(response.rateLimit.remainingTokens, 149984)
       assert.strictEqual(Duration.toMillis(response.rateLimit.resetRequests!), 360_000)
       assert.strictEqual(Duration.toMillis(response.rateLimit.resetTokens!), 17)
+      assert.strictEqual(response.headers["set-cookie"], "<redacted>")
     }).pipe(Effect.provide(OpenAITest.layer({
       "POST /chat/completions": OpenAITest.json(completion, {
         headers: {
@@ -103,7 +104,8 @@ describe("requests", () => {
           "x-ratelimit-limit-requests": "60",
           "x-ratelimit-remaining-tokens": "149984",
           "x-ratelimit-reset-requests": "6m0s",
-          "x-ratelimit-reset-tokens": "17ms"
+          "x-ratelimit-reset-tokens": "17ms",
+          "set-cookie": "session=secret"
         }
       })
     }))))
@@ -337,6 +339,20 @@ describe("retries", () => {
       assert.strictEqual(yield* requestCount, 2 + 6)
     }).pipe(Effect.provide(OpenAITest.layer({ "GET /models/:id": OpenAITest.error(500) }))))
 
+  it.effect("a custom schedule still never retries quota errors or x-should-retry: false", () =>
+    Effect.gen(function*() {
+      const custom = (effect: Effect.Effect<unknown, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient>) =>
+        effect.pipe(Effect.provideService(OpenAIClient.RetrySchedule, Schedule.spaced("1 second")))
+      const quota = yield* Effect.flip(custom(Models.retrieve("quota")))
+      assert.strictEqual(quota._tag, "InsufficientQuotaError")
+      const told = yield* Effect.flip(custom(Models.retrieve("told")))
+      assert.strictEqual(told._tag, "InternalServerError")
+      assert.strictEqual(yield* requestCount, 2)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /models/quota": OpenAITest.error(429, { code: "insufficient_quota" }),
+      "GET /models/told": OpenAITest.error(503, { headers: { "x-should-retry": "false" } })
+    }))))
+
   it.effect("a one-shot upload body is never retried", () =>
     Effect.gen(function*() {
       const { Stream } = yield* Effect.promise(() => import("effect"))
@@ -420,6 +436,23 @@ describe("logging and tracing", () => {
         organization: "org-secret",
         logLevel: "debug"
       })),
+      Effect.provide(logs.layer)
+    )
+  })
+
+  it.effect("at warn, a transient failure that reaches the caller is logged once", () => {
+    const logs = collectLogs()
+    return Effect.gen(function*() {
+      yield* Effect.flip(Models.retrieve("m"))
+      yield* Effect.flip(Models.retrieve("missing"))
+      const warnings = logs.lines.filter((l) => l.level === "WARN")
+      assert.strictEqual(warnings.length, 1)
+      assert.strictEqual(warnings[0]!.annotations.error, "InternalServerError")
+    }).pipe(
+      Effect.provide(OpenAITest.layer({
+        "GET /models/m": OpenAITest.error(500),
+        "GET /models/missing": OpenAITest.error(404)
+      }, { maxRetries: 0 })),
       Effect.provide(logs.layer)
     )
   })

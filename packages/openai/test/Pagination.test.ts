@@ -80,6 +80,15 @@ describe("Pagination", () => {
       }
     }))))
 
+  it.effect("has_more with no cursor at all fails instead of stopping silently", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runDrain(Files.listStream()))
+      assert.strictEqual(error._tag, "ResponseDecodeError")
+      assert.include(error.message, "has_more but gives no cursor")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /files": OpenAITest.json({ data: [], has_more: true })
+    }))))
+
   it.effect("a repeated cursor fails instead of looping", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Stream.runDrain(Files.listStream()))

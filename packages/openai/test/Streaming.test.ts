@@ -3,6 +3,7 @@ import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
 import * as OpenAIClient from "../src/OpenAIClient.js"
 import * as OpenAITest from "../src/OpenAITest.js"
 import { Chat, Responses } from "../src/index.js"
+import { recordingTracer } from "./utils.js"
 
 const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] } as const
 const chunk = (content: string) => ({
@@ -249,6 +250,37 @@ describe("stream timeouts", () => {
         { done: true, delay: "10 seconds" }
       )
     }, { streamIdleTimeout: "15 seconds" }))))
+
+  it.effect("keepalives do not satisfy the first-event limit", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(
+        Chat.Completions.createStream(chatParams, { streamFirstEventTimeout: "30 seconds", maxRetries: 0 })
+      )))
+      yield* TestClock.adjust("30 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "APIConnectionTimeoutError")
+      if (error._tag === "APIConnectionTimeoutError") assert.strictEqual(error.phase, "first-event")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse(Array.from({ length: 10 }, () => ": keepalive\n\n"), {
+        delay: "5 seconds",
+        end: "stall"
+      })
+    }))))
+
+  it.effect("stream spans carry the model, status and request id", () => {
+    const { spans, tracer } = recordingTracer()
+    return Effect.gen(function*() {
+      yield* Stream.runDrain(Chat.Completions.createStream(chatParams))
+      const span = spans.find((s) => s.name === "OpenAI chat.completions.create")
+      assert.isDefined(span)
+      assert.strictEqual(span!.attributes.get("gen_ai.request.model"), "gpt-4o-mini")
+      assert.strictEqual(span!.attributes.get("http.response.status_code"), 200)
+      assert.strictEqual(span!.attributes.get("openai.request_id"), "req_test_stream")
+    }).pipe(
+      Effect.provide(OpenAITest.layer({ "POST /chat/completions": OpenAITest.sse([chunk("x")], { done: true }) })),
+      Effect.withTracer(tracer)
+    )
+  })
 
   it.effect("an oversized event is a typed error", () =>
     Effect.gen(function*() {

@@ -120,16 +120,49 @@ export const listStream = (
   Pagination.items<FileObject>(listSpec(params, options), "after")
 
 /**
+ * Retrieve file, with the response metadata.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const retrieveWithResponse = (
+  fileId: string,
+  options?: Client.RequestOptions
+): Effect.Effect<Client.WithResponse<FileObject>, OpenAIError, Client.OpenAIClient> =>
+  Client.requestWithResponse<FileObject>({
+    method: "GET",
+    path: Client.path`/files/${fileId}`,
+    operation: "files.retrieve",
+    options
+  })
+
+/**
  * Retrieve file.
  *
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (
+export const retrieve: (
   fileId: string,
   options?: Client.RequestOptions
-): Effect.Effect<FileObject, OpenAIError, Client.OpenAIClient> =>
-  Client.request<FileObject>({ method: "GET", path: Client.path`/files/${fileId}`, options })
+) => Effect.Effect<FileObject, OpenAIError, Client.OpenAIClient> = dataOnly(retrieveWithResponse)
+
+/**
+ * Delete file, with the response metadata.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const delWithResponse = (
+  fileId: string,
+  options?: Client.RequestOptions
+): Effect.Effect<Client.WithResponse<FileDeleted>, OpenAIError, Client.OpenAIClient> =>
+  Client.requestWithResponse<FileDeleted>({
+    method: "DELETE",
+    path: Client.path`/files/${fileId}`,
+    operation: "files.del",
+    options
+  })
 
 /**
  * Delete file.
@@ -137,11 +170,10 @@ export const retrieve = (
  * @since 0.1.0
  * @category operations
  */
-export const del = (
+export const del: (
   fileId: string,
   options?: Client.RequestOptions
-): Effect.Effect<FileDeleted, OpenAIError, Client.OpenAIClient> =>
-  Client.request<FileDeleted>({ method: "DELETE", path: Client.path`/files/${fileId}`, options })
+) => Effect.Effect<FileDeleted, OpenAIError, Client.OpenAIClient> = dataOnly(delWithResponse)
 
 /**
  * Retrieve file content, with the response metadata; the body streams as it arrives.

@@ -9,6 +9,7 @@ import type * as Stream from "effect/Stream"
 import * as Client from "../OpenAIClient.js"
 import type { OpenAIError } from "../OpenAIError.js"
 import * as Pagination from "../Pagination.js"
+import { dataOnly } from "./internal.js"
 
 /**
  * @since 0.1.0
@@ -60,16 +61,49 @@ export const listStream = (options?: Client.RequestOptions): Stream.Stream<Model
   Pagination.items<Model>(listSpec(options), "none")
 
 /**
+ * Retrieve model, with the response metadata.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const retrieveWithResponse = (
+  model: string,
+  options?: Client.RequestOptions
+): Effect.Effect<Client.WithResponse<Model>, OpenAIError, Client.OpenAIClient> =>
+  Client.requestWithResponse<Model>({
+    method: "GET",
+    path: Client.path`/models/${model}`,
+    operation: "models.retrieve",
+    options
+  })
+
+/**
  * Retrieve model.
  *
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (
+export const retrieve: (
   model: string,
   options?: Client.RequestOptions
-): Effect.Effect<Model, OpenAIError, Client.OpenAIClient> =>
-  Client.request<Model>({ method: "GET", path: Client.path`/models/${model}`, options })
+) => Effect.Effect<Model, OpenAIError, Client.OpenAIClient> = dataOnly(retrieveWithResponse)
+
+/**
+ * Delete a fine-tuned model, with the response metadata.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const delWithResponse = (
+  model: string,
+  options?: Client.RequestOptions
+): Effect.Effect<Client.WithResponse<ModelDeleted>, OpenAIError, Client.OpenAIClient> =>
+  Client.requestWithResponse<ModelDeleted>({
+    method: "DELETE",
+    path: Client.path`/models/${model}`,
+    operation: "models.del",
+    options
+  })
 
 /**
  * Delete a fine-tuned model.
@@ -77,8 +111,7 @@ export const retrieve = (
  * @since 0.1.0
  * @category operations
  */
-export const del = (
+export const del: (
   model: string,
   options?: Client.RequestOptions
-): Effect.Effect<ModelDeleted, OpenAIError, Client.OpenAIClient> =>
-  Client.request<ModelDeleted>({ method: "DELETE", path: Client.path`/models/${model}`, options })
+) => Effect.Effect<ModelDeleted, OpenAIError, Client.OpenAIClient> = dataOnly(delWithResponse)

@@ -121,15 +121,15 @@ export const createStream = (
   }, terminal)
 
 /**
- * Get a model response.
+ * Get a model response, with the response metadata.
  *
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (
+export const retrieveWithResponse = (
   responseId: string,
   options?: Client.RequestOptions
-): Effect.Effect<Response, OpenAIError, Client.OpenAIClient> =>
+): Effect.Effect<Client.WithResponse<Response>, OpenAIError, Client.OpenAIClient> =>
   Effect.map(
     Client.requestWithResponse<Response>({
       method: "GET",
@@ -137,5 +137,16 @@ export const retrieve = (
       operation: "responses.retrieve",
       options
     }),
-    (r) => withOutputText(r.data)
+    (r) => ({ data: withOutputText(r.data), response: r.response })
   )
+
+/**
+ * Get a model response.
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const retrieve: (
+  responseId: string,
+  options?: Client.RequestOptions
+) => Effect.Effect<Response, OpenAIError, Client.OpenAIClient> = dataOnly(retrieveWithResponse)
