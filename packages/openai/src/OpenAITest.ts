@@ -27,6 +27,7 @@ import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import * as OpenAI from "./OpenAI.js"
 import * as OpenAIAuth from "./OpenAIAuth.js"
+import { concatBytes } from "./internal/multipart.js"
 import * as OpenAIClient from "./OpenAIClient.js"
 
 /**
@@ -294,18 +295,7 @@ const readBody = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<s
     case "Stream":
       return b.stream.pipe(
         Stream.runCollect,
-        Effect.map((chunks) => {
-          const parts = Chunk.toReadonlyArray(chunks)
-          let size = 0
-          for (const p of parts) size += p.length
-          const all = new Uint8Array(size)
-          let offset = 0
-          for (const p of parts) {
-            all.set(p, offset)
-            offset += p.length
-          }
-          return new TextDecoder().decode(all)
-        }),
+        Effect.map((chunks) => new TextDecoder().decode(concatBytes(Chunk.toReadonlyArray(chunks)))),
         Effect.orElseSucceed(() => "[unreadable stream]")
       )
   }

@@ -52,7 +52,8 @@ const collectParts = (fields: Readonly<Record<string, unknown>>): Array<Part> =>
   return parts
 }
 
-const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
+/** Joins byte chunks into one array. */
+export const concatBytes = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
   let size = 0
   for (const c of chunks) size += c.length
   const out = new Uint8Array(size)
@@ -97,7 +98,7 @@ export const encode = (
     pieces.push(encoder.encode(`--${boundary}--\r\n`))
     const contentType = `multipart/form-data; boundary=${boundary}`
     if (pieces.every((p): p is Uint8Array => p instanceof Uint8Array)) {
-      return { contentType, body: concat(pieces), oneShot }
+      return { contentType, body: concatBytes(pieces), oneShot }
     }
     const body = Stream.flatten(
       Stream.fromIterable(pieces.map((p) => (p instanceof Uint8Array ? Stream.fromChunk(Chunk.of(p)) : p)))
