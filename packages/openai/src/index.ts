@@ -14,15 +14,6 @@ export * as OpenAIError from "./OpenAIError.js"
 export * as OpenAITest from "./OpenAITest.js"
 /** @since 0.1.0 */
 export * as Pagination from "./Pagination.js"
-/** @since 0.1.0 */
-export * as Uploads from "./Uploads.js"
-/** @since 0.1.0 */
-export * as Chat from "./resources/Chat.js"
-/** @since 0.1.0 */
-export * as Embeddings from "./resources/Embeddings.js"
-/** @since 0.1.0 */
-export * as Files from "./resources/Files.js"
-/** @since 0.1.0 */
-export * as Models from "./resources/Models.js"
-/** @since 0.1.0 */
-export * as Responses from "./resources/Responses.js"
+
+/** The generated API: every resource of the spec as a namespace (`Chat.Completions.create`, ...), and `Types`. */
+export * from "./generated/index.js"

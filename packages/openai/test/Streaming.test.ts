@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
 import * as OpenAIClient from "../src/OpenAIClient.js"
 import * as OpenAITest from "../src/OpenAITest.js"
-import { Chat, Responses } from "../src/index.js"
+import { Chat, Responses, type Types } from "../src/index.js"
 import { recordingTracer } from "./utils.js"
 
 const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] } as const
@@ -123,7 +123,7 @@ describe("responses streams", () => {
       const all = yield* collect(Responses.createStream({ model: "m", input: "Hi" }))
       assert.deepStrictEqual(all.map((e) => e.type), events.map((e) => e.type))
       const text = yield* Responses.createStream({ model: "m", input: "Hi" }).pipe(
-        Stream.filter((e): e is Extract<Responses.StreamEvent, { type: "response.output_text.delta" }> =>
+        Stream.filter((e): e is Extract<Types.CreateResponseStreamEvent, { type: "response.output_text.delta" }> =>
           e.type === "response.output_text.delta"
         ),
         Stream.map((e) => e.delta),

@@ -1,0 +1,178 @@
+/**
+ * The runtime behind generated operations. Each operation is a static descriptor; these functions turn a
+ * descriptor plus the caller's arguments into a `RequestSpec` and run it through `OpenAIClient`.
+ */
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as OpenAIClient from "../OpenAIClient.js"
+import type { OpenAIError } from "../OpenAIError.js"
+import * as Pagination from "../Pagination.js"
+import { applyHook, type HookName, prepareHook } from "./hooks.js"
+
+/** What the generator knows about an operation. */
+export interface Operation {
+  /** Dotted name, e.g. `chat.completions.create`. */
+  readonly name: string
+  readonly method: OpenAIClient.Method
+  /** The path split around its parameters: `["/files/", "/content"]`. */
+  readonly path: ReadonlyArray<string>
+  /** Query parameters fixed by the spec's path (`?beta=true`). */
+  readonly fixedQuery?: Readonly<Record<string, string>>
+  /** Names of params that go to the query string. */
+  readonly query?: ReadonlyArray<string>
+  /** Params that go to headers: `[param, header]`. */
+  readonly headers?: ReadonlyArray<readonly [string, string]>
+  readonly body?: "json" | "multipart" | "text"
+  /** Content type of a `text` body. */
+  readonly bodyType?: string
+  readonly admin?: boolean
+  readonly paging?: Pagination.CursorStyle
+  readonly terminal?: "done" | ReadonlyArray<string>
+  readonly hook?: HookName
+  /** Headers the operation always sends (e.g. `accept` for binary responses). */
+  readonly fixedHeaders?: Readonly<Record<string, string>>
+}
+
+/** Interfaces have no index signature, so params are taken as `object` and read by key. */
+type Params = object | undefined
+
+const terminals = new WeakMap<ReadonlyArray<string>, ReadonlySet<string>>()
+
+const terminalOf = (op: Operation): OpenAIClient.StreamTerminal => {
+  const t = op.terminal
+  if (t === undefined) return "eof"
+  if (t === "done") return "done"
+  let set = terminals.get(t)
+  if (set === undefined) {
+    set = new Set(t)
+    terminals.set(t, set)
+  }
+  return set
+}
+
+/** Splits the caller's params into path, query, headers and body as the descriptor says. */
+export const toSpec = (
+  op: Operation,
+  pathArgs: ReadonlyArray<string>,
+  params: Params,
+  options: OpenAIClient.RequestOptions | undefined,
+  extraBody?: Readonly<Record<string, unknown>>
+): OpenAIClient.RequestSpec => {
+  const source: Record<string, unknown> = params === undefined ? {} : { ...(params as Record<string, unknown>) }
+  let query: Record<string, unknown> | undefined = op.fixedQuery ? { ...op.fixedQuery } : undefined
+  if (op.query) {
+    for (const name of op.query) {
+      if (name in source) {
+        ;(query ??= {})[name] = source[name]
+        delete source[name]
+      }
+    }
+  }
+  let headers: Record<string, string | undefined> | undefined = op.fixedHeaders ? { ...op.fixedHeaders } : undefined
+  if (op.headers) {
+    for (const [name, header] of op.headers) {
+      if (name in source) {
+        const value = source[name]
+        delete source[name]
+        if (value !== undefined && value !== null) {
+          ;(headers ??= {})[header] = Array.isArray(value) ? value.join(",") : String(value)
+        }
+      }
+    }
+  }
+  let body: OpenAIClient.Body | undefined
+  switch (op.body) {
+    case "json":
+      body = OpenAIClient.json(extraBody ? { ...source, ...extraBody } : source)
+      break
+    case "multipart":
+      body = OpenAIClient.multipart(extraBody ? { ...source, ...extraBody } : source)
+      break
+    case "text": {
+      const text = typeof source.body === "string" ? source.body : ""
+      body = { _tag: "Bytes", value: new TextEncoder().encode(text), contentType: op.bodyType ?? "text/plain" }
+      break
+    }
+  }
+  return {
+    method: op.method,
+    path: { strings: op.path, values: pathArgs },
+    operation: op.name,
+    query,
+    headers,
+    body,
+    admin: op.admin,
+    options
+  }
+}
+
+const noStream = { stream: false } as const
+
+/** A JSON operation with its response metadata. */
+export const json = <A>(
+  op: Operation,
+  pathArgs: ReadonlyArray<string>,
+  params: Params,
+  options: OpenAIClient.RequestOptions | undefined
+): Effect.Effect<OpenAIClient.WithResponse<A>, OpenAIError, OpenAIClient.OpenAIClient> => {
+  // A streaming operation called for one JSON answer says so, whatever `stream` the params carry.
+  const extra = op.terminal === undefined ? undefined : noStream
+  if (op.hook === undefined) return OpenAIClient.requestWithResponse<A>(toSpec(op, pathArgs, params, options, extra))
+  const prepared = prepareHook(op.hook, params)
+  return Effect.map(
+    OpenAIClient.requestWithResponse<A>(toSpec(op, pathArgs, prepared.params, options, extra)),
+    (r) => ({ data: applyHook(op.hook!, r.data, prepared.state) as A, response: r.response })
+  )
+}
+
+/** Data only. */
+export const data = <A, E, R>(effect: Effect.Effect<OpenAIClient.WithResponse<A>, E, R>): Effect.Effect<A, E, R> =>
+  Effect.map(effect, (r) => r.data)
+
+/** The first page of a list operation. */
+export const page = <A>(
+  op: Operation,
+  pathArgs: ReadonlyArray<string>,
+  params: Params,
+  options: OpenAIClient.RequestOptions | undefined
+): Effect.Effect<Pagination.Page<A>, OpenAIError, OpenAIClient.OpenAIClient> =>
+  Pagination.fetchPage<A>(toSpec(op, pathArgs, params, options), op.paging ?? "none")
+
+/** Every item of a list operation, across pages, lazily. */
+export const items = <A>(
+  op: Operation,
+  pathArgs: ReadonlyArray<string>,
+  params: Params,
+  options: OpenAIClient.RequestOptions | undefined
+): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
+  Pagination.items<A>(toSpec(op, pathArgs, params, options), op.paging ?? "none")
+
+/** The events of a streaming operation (`stream: true` is added to the body). */
+export const events = <A>(
+  op: Operation,
+  pathArgs: ReadonlyArray<string>,
+  params: Params,
+  options: OpenAIClient.RequestOptions | undefined
+): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
+  OpenAIClient.stream<A>(toSpec(op, pathArgs, params, options, { stream: true }), terminalOf(op))
+
+/** A binary response with its metadata; the body streams. */
+export const bytesWithResponse = (
+  op: Operation,
+  pathArgs: ReadonlyArray<string>,
+  params: Params,
+  options: OpenAIClient.RequestOptions | undefined
+): Effect.Effect<
+  OpenAIClient.WithResponse<Stream.Stream<Uint8Array, OpenAIError>>,
+  OpenAIError,
+  OpenAIClient.OpenAIClient
+> => OpenAIClient.binaryWithResponse(toSpec(op, pathArgs, params, options))
+
+/** A binary response as a byte stream. */
+export const bytes = (
+  op: Operation,
+  pathArgs: ReadonlyArray<string>,
+  params: Params,
+  options: OpenAIClient.RequestOptions | undefined
+): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient.OpenAIClient> =>
+  Stream.unwrap(Effect.map(bytesWithResponse(op, pathArgs, params, options), (r) => r.data))
