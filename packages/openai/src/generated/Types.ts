@@ -11583,7 +11583,7 @@ export interface ListFineTuningEventsParams {
 
 export type CreateImageVariationParams = CreateImageVariationRequest
 
-export type CreateImageEditParams = EditImageBodyJsonParam
+export type CreateImageEditParams = CreateImageEditRequest
 
 export type CreateImageEditStreamEvent = ImageEditStreamEvent | UnknownStreamEvent
 
@@ -11692,15 +11692,15 @@ export type ModifyVectorStoreParams = UpdateVectorStoreRequest
 
 export type CreateVideoCharacterParams = CreateVideoCharacterBody
 
-export type CreateVideoParams = CreateVideoJsonBody
+export type CreateVideoParams = CreateVideoMultipartBody
 
 export interface RetrieveVideoContentParams {
   readonly variant?: VideoContentVariant
 }
 
-export type CreateVideoEditParams = CreateVideoEditJsonBody
+export type CreateVideoEditParams = CreateVideoEditMultipartBody
 
-export type CreateVideoExtendParams = CreateVideoExtendJsonBody
+export type CreateVideoExtendParams = CreateVideoExtendMultipartBody
 
 export interface ListVideosParams {
   readonly limit?: number

@@ -36,7 +36,7 @@ export const createVariationWithResponse = (params: Types.CreateImageVariationPa
 export const createVariation = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient> =>
   Op.data(createVariationWithResponse(params, options))
 
-const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/images/edits"], body: "json", terminal: ["image_edit.completed"] }
+const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/images/edits"], body: "multipart", terminal: ["image_edit.completed"] }
 
 /**
  * Create image edit: `POST /images/edits`, with the response metadata.

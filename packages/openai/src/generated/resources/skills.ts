@@ -21,7 +21,7 @@ export * as Content from "./skills/content.js"
 /** @since 0.1.0 */
 export * as Versions from "./skills/versions.js"
 
-const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["/skills"], body: "json" }
+const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["/skills"], body: "multipart" }
 
 /**
  * Create a new skill.: `POST /skills`, with the response metadata.

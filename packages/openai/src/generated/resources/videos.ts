@@ -18,7 +18,7 @@ import type * as Types from "../Types.js"
 /** @since 0.1.0 */
 export * as Characters from "./videos/characters.js"
 
-const createOp: Op.Operation = { name: "videos.create", method: "POST", path: ["/videos"], body: "json" }
+const createOp: Op.Operation = { name: "videos.create", method: "POST", path: ["/videos"], body: "multipart" }
 
 /**
  * Create video: `POST /videos`, with the response metadata.
@@ -90,7 +90,7 @@ export const downloadContentWithResponse = (videoId: string, params?: Types.Retr
 export const downloadContent = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient> =>
   Op.bytes(downloadContentOp, [videoId], params, options)
 
-const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/videos/edits"], body: "json" }
+const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/videos/edits"], body: "multipart" }
 
 /**
  * Create a new video generation job by editing a source video or existing generated video.: `POST /videos/edits`, with the response metadata.
@@ -114,7 +114,7 @@ export const editWithResponse = (params: Types.CreateVideoEditParams, options?: 
 export const edit = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
   Op.data(editWithResponse(params, options))
 
-const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["/videos/extensions"], body: "json" }
+const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["/videos/extensions"], body: "multipart" }
 
 /**
  * Create an extension of a completed video.: `POST /videos/extensions`, with the response metadata.
@@ -162,7 +162,7 @@ export const list = (params?: Types.ListVideosParams, options?: RequestOptions):
 export const listStream = (params?: Types.ListVideosParams, options?: RequestOptions): Stream.Stream<Types.VideoListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/videos/","/remix"], body: "json" }
+const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/videos/","/remix"], body: "multipart" }
 
 /**
  * Remix video: `POST /videos/{video_id}/remix`, with the response metadata.

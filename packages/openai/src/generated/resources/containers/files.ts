@@ -18,7 +18,7 @@ import type * as Types from "../../Types.js"
 /** @since 0.1.0 */
 export * as Content from "./files/content.js"
 
-const createOp: Op.Operation = { name: "containers.files.create", method: "POST", path: ["/containers/","/files"], body: "json" }
+const createOp: Op.Operation = { name: "containers.files.create", method: "POST", path: ["/containers/","/files"], body: "multipart" }
 
 /**
  * Create container file: `POST /containers/{container_id}/files`, with the response metadata.

@@ -18,7 +18,7 @@ import type * as Types from "../../Types.js"
 /** @since 0.1.0 */
 export * as Content from "./versions/content.js"
 
-const createOp: Op.Operation = { name: "skills.versions.create", method: "POST", path: ["/skills/","/versions"], body: "json" }
+const createOp: Op.Operation = { name: "skills.versions.create", method: "POST", path: ["/skills/","/versions"], body: "multipart" }
 
 /**
  * Create a new immutable skill version.: `POST /skills/{skill_id}/versions`, with the response metadata.
