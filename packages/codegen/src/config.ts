@@ -32,3 +32,25 @@ export const hooks: Readonly<Record<string, string>> = {
 export const resourceExtras: Readonly<Record<string, string>> = {
   uploads: "Uploads.js"
 }
+
+/**
+ * Our own short titles for operations whose spec entry has no `x-oaiMeta` name (their summaries are sentences,
+ * which the generated docs do not copy).
+ */
+export const titles: Readonly<Record<string, string>> = {
+  CreateVideoCharacter: "Create video character",
+  GetVideoCharacter: "Retrieve video character",
+  CreateVideoEdit: "Edit video",
+  CreateVideoExtend: "Extend video",
+  CreateSkill: "Create skill",
+  ListSkills: "List skills",
+  DeleteSkill: "Delete skill",
+  GetSkill: "Retrieve skill",
+  UpdateSkillDefaultVersion: "Update skill default version",
+  GetSkillContent: "Retrieve skill content",
+  CreateSkillVersion: "Create skill version",
+  ListSkillVersions: "List skill versions",
+  GetSkillVersion: "Retrieve skill version",
+  DeleteSkillVersion: "Delete skill version",
+  GetSkillVersionContent: "Retrieve skill version content"
+}

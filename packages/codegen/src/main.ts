@@ -10,9 +10,10 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Yaml from "yaml"
-import { hooks, resourceExtras, streamTerminals } from "./config.js"
+import { hooks, resourceExtras, streamTerminals, titles } from "./config.js"
 import { naming } from "./naming.js"
 import { applyOverlay } from "./overlay.js"
+import { schemaExpr } from "./schemas.js"
 import { isPlainObject, objectPart, propertyKey, refName, tsType, typeName } from "./types.js"
 
 type Json = any
@@ -117,7 +118,7 @@ const collectOperations = (spec: Json): Array<Op> => {
         fixedQuery,
         resource: names[0].split("."),
         method: names[1],
-        title: op["x-oaiMeta"]?.name ?? op.summary ?? id,
+        title: titleOf(id, op),
         group: op["x-oaiMeta"]?.group,
         deprecated: op.deprecated === true,
         pathParams,
@@ -134,6 +135,13 @@ const collectOperations = (spec: Json): Array<Op> => {
   const stale = Object.keys(naming).filter((id) => !seen.has(id))
   if (stale.length > 0) throw new Error(`naming table entries for unknown operations: ${stale.join(", ")}`)
   return ops.sort((a, b) => (a.resource.join(".") + "." + a.method).localeCompare(b.resource.join(".") + "." + b.method))
+}
+
+/** The short `x-oaiMeta` name, or our own title; never the spec's summary sentence. */
+const titleOf = (id: string, op: Json): string => {
+  const title = op["x-oaiMeta"]?.name ?? titles[id]
+  if (typeof title !== "string") throw new Error(`operation ${id} has no x-oaiMeta name; add a title in config.ts`)
+  return title.replace(/\.$/, "")
 }
 
 const listStyle = (spec: Json, httpMethod: string, query: ReadonlyArray<Param>, response: Op["response"]): Op["paging"] => {
@@ -255,6 +263,21 @@ const declare = (name: string, schema: Json): string => {
   return `export type ${name} = ${tsType(schema, request)}\n`
 }
 
+const emitSchemas = (spec: Json, ops: ReadonlyArray<Op>, names: Map<string, TypeNames>): string => {
+  const out: Array<string> = [header("Lenient runtime schemas of every component schema, for optional response decoding.")]
+  out.push(`import type * as Schema from "effect/Schema"\nimport * as S from "../internal/lenient.js"\nimport type * as Types from "./Types.js"\n`)
+  const constant = (name: string, schema: Json) =>
+    `export const ${name}: Schema.Schema<Types.${name}> = /* @__PURE__ */ S.lazy(() => ${schemaExpr(spec, schema)})\n`
+  for (const [raw, schema] of Object.entries<Json>(spec.components.schemas)) out.push(constant(typeName(raw), schema))
+  for (const op of ops) {
+    const t = names.get(op.id)!
+    if (op.response.kind === "json" && !op.response.schema.$ref && t.response !== "void") {
+      out.push(constant(t.response, op.response.schema))
+    }
+  }
+  return out.join("\n")
+}
+
 // -----------------------------------------------------------------------------
 // resources
 // -----------------------------------------------------------------------------
@@ -311,6 +334,7 @@ const emitResource = (node: Node, names: Map<string, TypeNames>): string => {
     )
     imports.push(`import type { OpenAIError } from "${up}../OpenAIError.js"`)
     if (needs.page) imports.push(`import type { Page } from "${up}../Pagination.js"`)
+    if (body.some((b) => b.includes("Schemas."))) imports.push(`import * as Schemas from "${up}Schemas.js"`)
     if (body.some((b) => b.includes("Types."))) imports.push(`import type * as Types from "${up}Types.js"`)
   }
   out.push(imports.join("\n") + (imports.length ? "\n" : ""))
@@ -347,6 +371,8 @@ const emitOperation = (op: Op, types: TypeNames, needs: { effect: boolean; strea
   }
   if (hooks[op.id]) descriptor.push(`hook: ${JSON.stringify(hooks[op.id])}`)
   if (op.response.kind === "binary") descriptor.push(`fixedHeaders: ${JSON.stringify({ accept: op.response.accept })}`)
+  if (op.response.kind === "json" && types.response !== "void") descriptor.push(`schema: () => Schemas.${types.response}`)
+  if (op.eventSchema?.$ref) descriptor.push(`eventSchema: () => Schemas.${refName(op.eventSchema.$ref)}`)
 
   const pathArgs = op.pathParams.map((p) => camel(p))
   const paramsType = types.params === undefined ? undefined : `Types.${types.params}`
@@ -530,6 +556,7 @@ const main = (): void => {
   const { names, text: typesText } = emitTypes(spec, ops)
   const files = new Map<string, string>()
   files.set(Path.join(outDir, "Types.ts"), typesText)
+  files.set(Path.join(outDir, "Schemas.ts"), emitSchemas(spec, ops, names))
   const root = buildTree(ops)
   const walk = (node: Node): void => {
     if (node.segments.length > 0) {
@@ -540,6 +567,7 @@ const main = (): void => {
   walk(root)
   const index: Array<string> = [header("Every resource of the OpenAI API, as namespaces of operations.")]
   index.push(`/** @since 0.1.0 */\nexport * as Types from "./Types.js"\n`)
+  index.push(`/** @since 0.1.0 */\nexport * as Schemas from "./Schemas.js"\n`)
   for (const segment of [...root.children.keys()].sort()) {
     index.push(`/** @since 0.1.0 */\nexport * as ${namespaceName(segment)} from "./resources/${segment}.js"\n`)
   }

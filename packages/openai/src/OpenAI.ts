@@ -44,6 +44,8 @@ export interface Options extends OpenAIClient.Options {
   /** Largest accepted stream event, in characters. */
   readonly maxEventSize?: number | undefined
   readonly logLevel?: OpenAIClient.LogLevel | undefined
+  /** Check responses against the spec's lenient schemas (default false). */
+  readonly decodeResponses?: boolean | undefined
   /** The transport. Default: Node's undici (`NodeHttpClient.layerUndici`); `FetchHttpClient.layer` also fits. */
   readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
 }
@@ -72,6 +74,7 @@ export const layerSettings = (options: Options): Layer.Layer<never> => {
   )
   set(OpenAIClient.MaxEventSize, options.maxEventSize)
   set(OpenAIClient.ClientLogLevel, options.logLevel)
+  set(OpenAIClient.DecodeResponses, options.decodeResponses)
   return layers.length === 0 ? Layer.empty : Layer.mergeAll(layers[0]!, ...layers.slice(1))
 }
 

@@ -141,6 +141,18 @@ export class MaxEventSize extends Context.Reference<MaxEventSize>()("@effect-ope
 }) {}
 
 /**
+ * Whether generated operations check responses (and stream events, and list pages) against the spec's
+ * lenient schemas (default `false`, see docs/performance.md for the cost). A mismatch is a
+ * `ResponseDecodeError`; unknown fields, enum values and event types always pass.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class DecodeResponses extends Context.Reference<DecodeResponses>()("@effect-openai/openai/DecodeResponses", {
+  defaultValue: () => false
+}) {}
+
+/**
  * The client's log levels, as the official SDK's `OPENAI_LOG`.
  *
  * @since 0.1.0

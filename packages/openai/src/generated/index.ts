@@ -11,6 +11,9 @@
 export * as Types from "./Types.js"
 
 /** @since 0.1.0 */
+export * as Schemas from "./Schemas.js"
+
+/** @since 0.1.0 */
 export * as Admin from "./resources/admin.js"
 
 /** @since 0.1.0 */

@@ -3,9 +3,11 @@
  * descriptor plus the caller's arguments into a `RequestSpec` and run it through `OpenAIClient`.
  */
 import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as OpenAIClient from "../OpenAIClient.js"
-import type { OpenAIError } from "../OpenAIError.js"
+import { type OpenAIError, ResponseDecodeError } from "../OpenAIError.js"
 import * as Pagination from "../Pagination.js"
 import { applyHook, type HookName, prepareHook } from "./hooks.js"
 
@@ -31,7 +33,40 @@ export interface Operation {
   readonly hook?: HookName
   /** Headers the operation always sends (e.g. `accept` for binary responses). */
   readonly fixedHeaders?: Readonly<Record<string, string>>
+  /** The response's schema, used when `DecodeResponses` is on. */
+  readonly schema?: () => Schema.Schema<any>
+  /** The stream events' schema, used when `DecodeResponses` is on. */
+  readonly eventSchema?: () => Schema.Schema<any>
 }
+
+const decoders = new WeakMap<Schema.Schema<any>, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
+
+/** Checks `data` against the operation's schema when `DecodeResponses` is on; otherwise returns it as is. */
+const decode = <A>(
+  op: Operation,
+  which: "schema" | "eventSchema",
+  data: A,
+  response: OpenAIClient.ResponseMeta | undefined
+): Effect.Effect<A, OpenAIError> =>
+  Effect.flatMap(OpenAIClient.DecodeResponses, (enabled) => {
+    const schema = enabled ? op[which]?.() : undefined
+    if (schema === undefined) return Effect.succeed(data)
+    let run = decoders.get(schema)
+    if (run === undefined) {
+      run = Schema.decodeUnknown(schema, { errors: "first" })
+      decoders.set(schema, run)
+    }
+    return Effect.mapError(run(data) as Effect.Effect<A, ParseResult.ParseError>, (error) =>
+      new ResponseDecodeError({
+        message: `${which === "schema" ? "response" : "stream event"} of ${op.name} does not match the spec: ${
+          ParseResult.TreeFormatter.formatErrorSync(error).slice(0, 2000)
+        }${response?.requestId === undefined ? "" : ` (request ${response.requestId})`}`,
+        status: response?.status,
+        requestId: response?.requestId,
+        body: (JSON.stringify(data) ?? "").slice(0, 64 * 1024),
+        cause: error
+      }))
+  })
 
 /** Interfaces have no index signature, so params are taken as `object` and read by key. */
 type Params = object | undefined
@@ -117,11 +152,13 @@ export const json = <A>(
 ): Effect.Effect<OpenAIClient.WithResponse<A>, OpenAIError, OpenAIClient.OpenAIClient> => {
   // A streaming operation called for one JSON answer says so, whatever `stream` the params carry.
   const extra = op.terminal === undefined ? undefined : noStream
-  if (op.hook === undefined) return OpenAIClient.requestWithResponse<A>(toSpec(op, pathArgs, params, options, extra))
-  const prepared = prepareHook(op.hook, params)
-  return Effect.map(
-    OpenAIClient.requestWithResponse<A>(toSpec(op, pathArgs, prepared.params, options, extra)),
-    (r) => ({ data: applyHook(op.hook!, r.data, prepared.state) as A, response: r.response })
+  const prepared = op.hook === undefined ? undefined : prepareHook(op.hook, params)
+  return Effect.flatMap(
+    OpenAIClient.requestWithResponse<A>(toSpec(op, pathArgs, prepared ? prepared.params : params, options, extra)),
+    (r) => {
+      const data = prepared ? applyHook(op.hook!, r.data, prepared.state) as A : r.data
+      return Effect.map(decode(op, "schema", data, r.response), (checked) => ({ data: checked, response: r.response }))
+    }
   )
 }
 
@@ -136,7 +173,10 @@ export const page = <A>(
   params: Params,
   options: OpenAIClient.RequestOptions | undefined
 ): Effect.Effect<Pagination.Page<A>, OpenAIError, OpenAIClient.OpenAIClient> =>
-  Pagination.fetchPage<A>(toSpec(op, pathArgs, params, options), op.paging ?? "none")
+  Effect.tap(
+    Pagination.fetchPage<A>(toSpec(op, pathArgs, params, options), op.paging ?? "none"),
+    (page) => decode(op, "schema", page.body, page.response)
+  )
 
 /** Every item of a list operation, across pages, lazily. */
 export const items = <A>(
@@ -145,7 +185,18 @@ export const items = <A>(
   params: Params,
   options: OpenAIClient.RequestOptions | undefined
 ): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
-  Pagination.items<A>(toSpec(op, pathArgs, params, options), op.paging ?? "none")
+  Stream.unwrap(
+    Effect.map(
+      page<A>(op, pathArgs, params, options),
+      (first) =>
+        Stream.mapConcat(
+          // the first page was checked by `page`; later ones are checked as they arrive
+          Stream.mapEffect(Pagination.pages(first), (p) =>
+            p === first ? Effect.succeed(p) : Effect.as(decode(op, "schema", p.body, p.response), p)),
+          (p) => p.data
+        )
+    )
+  )
 
 /** The events of a streaming operation (`stream: true` is added to the body). */
 export const events = <A>(
@@ -154,7 +205,14 @@ export const events = <A>(
   params: Params,
   options: OpenAIClient.RequestOptions | undefined
 ): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
-  OpenAIClient.stream<A>(toSpec(op, pathArgs, params, options, { stream: true }), terminalOf(op))
+  Stream.unwrap(
+    Effect.map(OpenAIClient.DecodeResponses, (enabled) => {
+      const events = OpenAIClient.stream<A>(toSpec(op, pathArgs, params, options, { stream: true }), terminalOf(op))
+      return enabled && op.eventSchema !== undefined
+        ? Stream.mapEffect(events, (event) => decode(op, "eventSchema", event, undefined))
+        : events
+    })
+  )
 
 /** A binary response with its metadata; the body streams. */
 export const bytesWithResponse = (

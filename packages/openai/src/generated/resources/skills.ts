@@ -13,6 +13,7 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
+import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
@@ -21,10 +22,10 @@ export * as Content from "./skills/content.js"
 /** @since 0.1.0 */
 export * as Versions from "./skills/versions.js"
 
-const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["/skills"], body: "multipart" }
+const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["/skills"], body: "multipart", schema: () => Schemas.SkillResource }
 
 /**
- * Create a new skill.: `POST /skills`, with the response metadata.
+ * Create skill: `POST /skills`, with the response metadata.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -34,7 +35,7 @@ export const createWithResponse = (params: Types.CreateSkillParams, options?: Re
   Op.json(createOp, [], params, options)
 
 /**
- * Create a new skill.: `POST /skills`.
+ * Create skill: `POST /skills`.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -43,10 +44,10 @@ export const createWithResponse = (params: Types.CreateSkillParams, options?: Re
 export const create = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/skills/",""] }
+const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/skills/",""], schema: () => Schemas.DeletedSkillResource }
 
 /**
- * Delete a skill by its ID.: `DELETE /skills/{skill_id}`, with the response metadata.
+ * Delete skill: `DELETE /skills/{skill_id}`, with the response metadata.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -56,7 +57,7 @@ export const delWithResponse = (skillId: string, options?: RequestOptions): Effe
   Op.json(delOp, [skillId], undefined, options)
 
 /**
- * Delete a skill by its ID.: `DELETE /skills/{skill_id}`.
+ * Delete skill: `DELETE /skills/{skill_id}`.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -65,10 +66,10 @@ export const delWithResponse = (skillId: string, options?: RequestOptions): Effe
 export const del = (skillId: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, options))
 
-const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skills"], query: ["limit","order","after"], paging: "after" }
+const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skills"], query: ["limit","order","after"], paging: "after", schema: () => Schemas.SkillListResource }
 
 /**
- * List all skills for the current project.: `GET /skills`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
+ * List skills: `GET /skills`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -78,7 +79,7 @@ export const list = (params?: Types.ListSkillsParams, options?: RequestOptions):
   Op.page(listOp, [], params, options)
 
 /**
- * List all skills for the current project.: `GET /skills`. Every item across pages, fetched as the stream is pulled.
+ * List skills: `GET /skills`. Every item across pages, fetched as the stream is pulled.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -87,10 +88,10 @@ export const list = (params?: Types.ListSkillsParams, options?: RequestOptions):
 export const listStream = (params?: Types.ListSkillsParams, options?: RequestOptions): Stream.Stream<Types.SkillListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path: ["/skills/",""] }
+const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path: ["/skills/",""], schema: () => Schemas.SkillResource }
 
 /**
- * Get a skill by its ID.: `GET /skills/{skill_id}`, with the response metadata.
+ * Retrieve skill: `GET /skills/{skill_id}`, with the response metadata.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -100,7 +101,7 @@ export const retrieveWithResponse = (skillId: string, options?: RequestOptions):
   Op.json(retrieveOp, [skillId], undefined, options)
 
 /**
- * Get a skill by its ID.: `GET /skills/{skill_id}`.
+ * Retrieve skill: `GET /skills/{skill_id}`.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -109,10 +110,10 @@ export const retrieveWithResponse = (skillId: string, options?: RequestOptions):
 export const retrieve = (skillId: string, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(skillId, options))
 
-const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["/skills/",""], body: "json" }
+const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["/skills/",""], body: "json", schema: () => Schemas.SkillResource }
 
 /**
- * Update the default version pointer for a skill.: `POST /skills/{skill_id}`, with the response metadata.
+ * Update skill default version: `POST /skills/{skill_id}`, with the response metadata.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -122,7 +123,7 @@ export const updateWithResponse = (skillId: string, params: Types.UpdateSkillDef
   Op.json(updateOp, [skillId], params, options)
 
 /**
- * Update the default version pointer for a skill.: `POST /skills/{skill_id}`.
+ * Update skill default version: `POST /skills/{skill_id}`.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0

@@ -13,12 +13,13 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
+import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
 export * as Checkpoints from "./jobs/checkpoints.js"
 
-const cancelOp: Op.Operation = { name: "fineTuning.jobs.cancel", method: "POST", path: ["/fine_tuning/jobs/","/cancel"] }
+const cancelOp: Op.Operation = { name: "fineTuning.jobs.cancel", method: "POST", path: ["/fine_tuning/jobs/","/cancel"], schema: () => Schemas.FineTuningJob }
 
 /**
  * Cancel fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel`, with the response metadata.
@@ -40,7 +41,7 @@ export const cancelWithResponse = (fineTuningJobId: string, options?: RequestOpt
 export const cancel = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(fineTuningJobId, options))
 
-const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST", path: ["/fine_tuning/jobs"], body: "json" }
+const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST", path: ["/fine_tuning/jobs"], body: "json", schema: () => Schemas.FineTuningJob }
 
 /**
  * Create fine-tuning job: `POST /fine_tuning/jobs`, with the response metadata.
@@ -62,7 +63,7 @@ export const createWithResponse = (params: Types.CreateFineTuningJobParams, opti
 export const create = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path: ["/fine_tuning/jobs"], query: ["after","limit","metadata"], paging: "after" }
+const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path: ["/fine_tuning/jobs"], query: ["after","limit","metadata"], paging: "after", schema: () => Schemas.ListPaginatedFineTuningJobsResponse }
 
 /**
  * List fine-tuning jobs: `GET /fine_tuning/jobs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -84,7 +85,7 @@ export const list = (params?: Types.ListPaginatedFineTuningJobsParams, options?:
 export const listStream = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Stream.Stream<Types.ListPaginatedFineTuningJobsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method: "GET", path: ["/fine_tuning/jobs/","/events"], query: ["after","limit"], paging: "after" }
+const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method: "GET", path: ["/fine_tuning/jobs/","/events"], query: ["after","limit"], paging: "after", schema: () => Schemas.ListFineTuningJobEventsResponse }
 
 /**
  * List fine-tuning events: `GET /fine_tuning/jobs/{fine_tuning_job_id}/events`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -106,7 +107,7 @@ export const listEvents = (fineTuningJobId: string, params?: Types.ListFineTunin
 export const listEventsStream = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobEventsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listEventsOp, [fineTuningJobId], params, options)
 
-const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", path: ["/fine_tuning/jobs/","/pause"] }
+const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", path: ["/fine_tuning/jobs/","/pause"], schema: () => Schemas.FineTuningJob }
 
 /**
  * Pause fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/pause`, with the response metadata.
@@ -128,7 +129,7 @@ export const pauseWithResponse = (fineTuningJobId: string, options?: RequestOpti
 export const pause = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(pauseWithResponse(fineTuningJobId, options))
 
-const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST", path: ["/fine_tuning/jobs/","/resume"] }
+const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST", path: ["/fine_tuning/jobs/","/resume"], schema: () => Schemas.FineTuningJob }
 
 /**
  * Resume fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/resume`, with the response metadata.
@@ -150,7 +151,7 @@ export const resumeWithResponse = (fineTuningJobId: string, options?: RequestOpt
 export const resume = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(resumeWithResponse(fineTuningJobId, options))
 
-const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GET", path: ["/fine_tuning/jobs/",""] }
+const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GET", path: ["/fine_tuning/jobs/",""], schema: () => Schemas.FineTuningJob }
 
 /**
  * Retrieve fine-tuning job: `GET /fine_tuning/jobs/{fine_tuning_job_id}`, with the response metadata.

@@ -11,9 +11,10 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
+import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const countOp: Op.Operation = { name: "responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], body: "json" }
+const countOp: Op.Operation = { name: "responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], body: "json", schema: () => Schemas.TokenCountsResource }
 
 /**
  * Get input token counts: `POST /responses/input_tokens`, with the response metadata.

@@ -16,7 +16,7 @@ import type { OpenAIError } from "../../../OpenAIError.js"
 const retrieveOp: Op.Operation = { name: "skills.content.retrieve", method: "GET", path: ["/skills/","/content"], fixedHeaders: {"accept":"application/zip, application/json"} }
 
 /**
- * Download a skill zip bundle by its ID.: `GET /skills/{skill_id}/content`, with the response metadata. The body streams as it arrives.
+ * Retrieve skill content: `GET /skills/{skill_id}/content`, with the response metadata. The body streams as it arrives.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -26,7 +26,7 @@ export const retrieveWithResponse = (skillId: string, options?: RequestOptions):
   Op.bytesWithResponse(retrieveOp, [skillId], undefined, options)
 
 /**
- * Download a skill zip bundle by its ID.: `GET /skills/{skill_id}/content`. The body as a byte stream.
+ * Retrieve skill content: `GET /skills/{skill_id}/content`. The body as a byte stream.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0

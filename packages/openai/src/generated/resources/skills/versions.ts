@@ -13,15 +13,16 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
+import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
 export * as Content from "./versions/content.js"
 
-const createOp: Op.Operation = { name: "skills.versions.create", method: "POST", path: ["/skills/","/versions"], body: "multipart" }
+const createOp: Op.Operation = { name: "skills.versions.create", method: "POST", path: ["/skills/","/versions"], body: "multipart", schema: () => Schemas.SkillVersionResource }
 
 /**
- * Create a new immutable skill version.: `POST /skills/{skill_id}/versions`, with the response metadata.
+ * Create skill version: `POST /skills/{skill_id}/versions`, with the response metadata.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -31,7 +32,7 @@ export const createWithResponse = (skillId: string, params: Types.CreateSkillVer
   Op.json(createOp, [skillId], params, options)
 
 /**
- * Create a new immutable skill version.: `POST /skills/{skill_id}/versions`.
+ * Create skill version: `POST /skills/{skill_id}/versions`.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -40,10 +41,10 @@ export const createWithResponse = (skillId: string, params: Types.CreateSkillVer
 export const create = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<Types.SkillVersionResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(skillId, params, options))
 
-const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", path: ["/skills/","/versions/",""] }
+const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", path: ["/skills/","/versions/",""], schema: () => Schemas.DeletedSkillVersionResource }
 
 /**
- * Delete a skill version.: `DELETE /skills/{skill_id}/versions/{version}`, with the response metadata.
+ * Delete skill version: `DELETE /skills/{skill_id}/versions/{version}`, with the response metadata.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -53,7 +54,7 @@ export const delWithResponse = (skillId: string, version: string, options?: Requ
   Op.json(delOp, [skillId, version], undefined, options)
 
 /**
- * Delete a skill version.: `DELETE /skills/{skill_id}/versions/{version}`.
+ * Delete skill version: `DELETE /skills/{skill_id}/versions/{version}`.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -62,10 +63,10 @@ export const delWithResponse = (skillId: string, version: string, options?: Requ
 export const del = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillVersionResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, version, options))
 
-const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path: ["/skills/","/versions"], query: ["limit","order","after"], paging: "after" }
+const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path: ["/skills/","/versions"], query: ["limit","order","after"], paging: "after", schema: () => Schemas.SkillVersionListResource }
 
 /**
- * List skill versions for a skill.: `GET /skills/{skill_id}/versions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
+ * List skill versions: `GET /skills/{skill_id}/versions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -75,7 +76,7 @@ export const list = (skillId: string, params?: Types.ListSkillVersionsParams, op
   Op.page(listOp, [skillId], params, options)
 
 /**
- * List skill versions for a skill.: `GET /skills/{skill_id}/versions`. Every item across pages, fetched as the stream is pulled.
+ * List skill versions: `GET /skills/{skill_id}/versions`. Every item across pages, fetched as the stream is pulled.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -84,10 +85,10 @@ export const list = (skillId: string, params?: Types.ListSkillVersionsParams, op
 export const listStream = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Stream.Stream<Types.SkillVersionListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [skillId], params, options)
 
-const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GET", path: ["/skills/","/versions/",""] }
+const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GET", path: ["/skills/","/versions/",""], schema: () => Schemas.SkillVersionResource }
 
 /**
- * Get a specific skill version.: `GET /skills/{skill_id}/versions/{version}`, with the response metadata.
+ * Retrieve skill version: `GET /skills/{skill_id}/versions/{version}`, with the response metadata.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -97,7 +98,7 @@ export const retrieveWithResponse = (skillId: string, version: string, options?:
   Op.json(retrieveOp, [skillId, version], undefined, options)
 
 /**
- * Get a specific skill version.: `GET /skills/{skill_id}/versions/{version}`.
+ * Retrieve skill version: `GET /skills/{skill_id}/versions/{version}`.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0

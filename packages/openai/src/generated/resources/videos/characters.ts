@@ -11,12 +11,13 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
+import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "videos.characters.create", method: "POST", path: ["/videos/characters"], body: "multipart" }
+const createOp: Op.Operation = { name: "videos.characters.create", method: "POST", path: ["/videos/characters"], body: "multipart", schema: () => Schemas.VideoCharacterResource }
 
 /**
- * Create a character from an uploaded video.: `POST /videos/characters`, with the response metadata.
+ * Create video character: `POST /videos/characters`, with the response metadata.
  *
  * @deprecated The API marks this operation as deprecated.
  * @see https://platform.openai.com/docs/api-reference/videos
@@ -27,7 +28,7 @@ export const createWithResponse = (params: Types.CreateVideoCharacterParams, opt
   Op.json(createOp, [], params, options)
 
 /**
- * Create a character from an uploaded video.: `POST /videos/characters`.
+ * Create video character: `POST /videos/characters`.
  *
  * @deprecated The API marks this operation as deprecated.
  * @see https://platform.openai.com/docs/api-reference/videos
@@ -37,10 +38,10 @@ export const createWithResponse = (params: Types.CreateVideoCharacterParams, opt
 export const create = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<Types.VideoCharacterResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "GET", path: ["/videos/characters/",""] }
+const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "GET", path: ["/videos/characters/",""], schema: () => Schemas.VideoCharacterResource }
 
 /**
- * Fetch a character.: `GET /videos/characters/{character_id}`, with the response metadata.
+ * Retrieve video character: `GET /videos/characters/{character_id}`, with the response metadata.
  *
  * @deprecated The API marks this operation as deprecated.
  * @see https://platform.openai.com/docs/api-reference/videos
@@ -51,7 +52,7 @@ export const retrieveWithResponse = (characterId: string, options?: RequestOptio
   Op.json(retrieveOp, [characterId], undefined, options)
 
 /**
- * Fetch a character.: `GET /videos/characters/{character_id}`.
+ * Retrieve video character: `GET /videos/characters/{character_id}`.
  *
  * @deprecated The API marks this operation as deprecated.
  * @see https://platform.openai.com/docs/api-reference/videos

@@ -13,9 +13,10 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
+import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.adminAPIKeys.create", method: "POST", path: ["/organization/admin_api_keys"], body: "json", admin: true }
+const createOp: Op.Operation = { name: "admin.organization.adminAPIKeys.create", method: "POST", path: ["/organization/admin_api_keys"], body: "json", admin: true, schema: () => Schemas.AdminApiKeyCreateResponse }
 
 /**
  * Create admin API key: `POST /organization/admin_api_keys`, with the response metadata.
@@ -37,7 +38,7 @@ export const createWithResponse = (params: Types.AdminApiKeysCreateParams, optio
 export const create = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<Types.AdminApiKeyCreateResponse, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", method: "DELETE", path: ["/organization/admin_api_keys/",""], admin: true }
+const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", method: "DELETE", path: ["/organization/admin_api_keys/",""], admin: true, schema: () => Schemas.AdminApiKeysDeleteResponse }
 
 /**
  * Delete admin API key: `DELETE /organization/admin_api_keys/{key_id}`, with the response metadata.
@@ -59,10 +60,10 @@ export const delWithResponse = (keyId: string, options?: RequestOptions): Effect
 export const del = (keyId: string, options?: RequestOptions): Effect.Effect<Types.AdminApiKeysDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(keyId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", method: "GET", path: ["/organization/admin_api_keys"], query: ["after","order","limit"], admin: true, paging: "after" }
+const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", method: "GET", path: ["/organization/admin_api_keys"], query: ["after","order","limit"], admin: true, paging: "after", schema: () => Schemas.ApiKeyList }
 
 /**
- * List all organization and project API keys.: `GET /organization/admin_api_keys`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
+ * List all organization and project API keys: `GET /organization/admin_api_keys`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
  * @see https://platform.openai.com/docs/api-reference/administration
  * @since 0.1.0
@@ -72,7 +73,7 @@ export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOpt
   Op.page(listOp, [], params, options)
 
 /**
- * List all organization and project API keys.: `GET /organization/admin_api_keys`. Every item across pages, fetched as the stream is pulled.
+ * List all organization and project API keys: `GET /organization/admin_api_keys`. Every item across pages, fetched as the stream is pulled.
  *
  * @see https://platform.openai.com/docs/api-reference/administration
  * @since 0.1.0
@@ -81,7 +82,7 @@ export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOpt
 export const listStream = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Stream.Stream<Types.ApiKeyList["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrieve", method: "GET", path: ["/organization/admin_api_keys/",""], admin: true }
+const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrieve", method: "GET", path: ["/organization/admin_api_keys/",""], admin: true, schema: () => Schemas.AdminApiKey }
 
 /**
  * Retrieve admin API key: `GET /organization/admin_api_keys/{key_id}`, with the response metadata.

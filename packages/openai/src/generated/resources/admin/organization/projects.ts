@@ -13,6 +13,7 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
+import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
 /** @since 0.1.0 */
@@ -51,7 +52,7 @@ export * as SpendLimit from "./projects/spendLimit.js"
 /** @since 0.1.0 */
 export * as Users from "./projects/users.js"
 
-const archiveOp: Op.Operation = { name: "admin.organization.projects.archive", method: "POST", path: ["/organization/projects/","/archive"], admin: true }
+const archiveOp: Op.Operation = { name: "admin.organization.projects.archive", method: "POST", path: ["/organization/projects/","/archive"], admin: true, schema: () => Schemas.Project }
 
 /**
  * Archive project: `POST /organization/projects/{project_id}/archive`, with the response metadata.
@@ -73,7 +74,7 @@ export const archiveWithResponse = (projectId: string, options?: RequestOptions)
 export const archive = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
   Op.data(archiveWithResponse(projectId, options))
 
-const createOp: Op.Operation = { name: "admin.organization.projects.create", method: "POST", path: ["/organization/projects"], body: "json", admin: true }
+const createOp: Op.Operation = { name: "admin.organization.projects.create", method: "POST", path: ["/organization/projects"], body: "json", admin: true, schema: () => Schemas.Project }
 
 /**
  * Create project: `POST /organization/projects`, with the response metadata.
@@ -95,7 +96,7 @@ export const createWithResponse = (params: Types.CreateProjectParams, options?: 
 export const create = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.list", method: "GET", path: ["/organization/projects"], query: ["limit","after","include_archived"], admin: true, paging: "after" }
+const listOp: Op.Operation = { name: "admin.organization.projects.list", method: "GET", path: ["/organization/projects"], query: ["limit","after","include_archived"], admin: true, paging: "after", schema: () => Schemas.ProjectListResponse }
 
 /**
  * List projects: `GET /organization/projects`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -117,7 +118,7 @@ export const list = (params?: Types.ListProjectsParams, options?: RequestOptions
 export const listStream = (params?: Types.ListProjectsParams, options?: RequestOptions): Stream.Stream<Types.ProjectListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve", method: "GET", path: ["/organization/projects/",""], admin: true }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve", method: "GET", path: ["/organization/projects/",""], admin: true, schema: () => Schemas.Project }
 
 /**
  * Retrieve project: `GET /organization/projects/{project_id}`, with the response metadata.
@@ -139,7 +140,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.update", method: "POST", path: ["/organization/projects/",""], body: "json", admin: true }
+const updateOp: Op.Operation = { name: "admin.organization.projects.update", method: "POST", path: ["/organization/projects/",""], body: "json", admin: true, schema: () => Schemas.Project }
 
 /**
  * Modify project: `POST /organization/projects/{project_id}`, with the response metadata.

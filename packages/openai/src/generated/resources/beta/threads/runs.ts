@@ -13,12 +13,13 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
+import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
 /** @since 0.1.0 */
 export * as Steps from "./runs/steps.js"
 
-const cancelOp: Op.Operation = { name: "beta.threads.runs.cancel", method: "POST", path: ["/threads/","/runs/","/cancel"] }
+const cancelOp: Op.Operation = { name: "beta.threads.runs.cancel", method: "POST", path: ["/threads/","/runs/","/cancel"], schema: () => Schemas.RunObject }
 
 /**
  * Cancel a run: `POST /threads/{thread_id}/runs/{run_id}/cancel`, with the response metadata.
@@ -40,7 +41,7 @@ export const cancelWithResponse = (threadId: string, runId: string, options?: Re
 export const cancel = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(threadId, runId, options))
 
-const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], query: ["include[]"], body: "json" }
+const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], query: ["include[]"], body: "json", schema: () => Schemas.RunObject }
 
 /**
  * Create run: `POST /threads/{thread_id}/runs`, with the response metadata.
@@ -62,7 +63,7 @@ export const createWithResponse = (threadId: string, params: Types.CreateRunPara
 export const create = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(threadId, params, options))
 
-const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], query: ["limit","order","after","before"], paging: "after" }
+const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], query: ["limit","order","after","before"], paging: "after", schema: () => Schemas.ListRunsResponse }
 
 /**
  * List runs: `GET /threads/{thread_id}/runs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -84,7 +85,7 @@ export const list = (threadId: string, params?: Types.ListRunsParams, options?: 
 export const listStream = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Stream.Stream<Types.ListRunsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [threadId], params, options)
 
-const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""] }
+const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""], schema: () => Schemas.RunObject }
 
 /**
  * Retrieve run: `GET /threads/{thread_id}/runs/{run_id}`, with the response metadata.
@@ -106,7 +107,7 @@ export const retrieveWithResponse = (threadId: string, runId: string, options?: 
 export const retrieve = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, runId, options))
 
-const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], body: "json" }
+const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], body: "json", schema: () => Schemas.RunObject }
 
 /**
  * Submit tool outputs to run: `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`, with the response metadata.
@@ -128,7 +129,7 @@ export const submitToolOutputsWithResponse = (threadId: string, runId: string, p
 export const submitToolOutputs = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(submitToolOutputsWithResponse(threadId, runId, params, options))
 
-const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], body: "json" }
+const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], body: "json", schema: () => Schemas.RunObject }
 
 /**
  * Modify run: `POST /threads/{thread_id}/runs/{run_id}`, with the response metadata.

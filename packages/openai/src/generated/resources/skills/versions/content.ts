@@ -16,7 +16,7 @@ import type { OpenAIError } from "../../../../OpenAIError.js"
 const retrieveOp: Op.Operation = { name: "skills.versions.content.retrieve", method: "GET", path: ["/skills/","/versions/","/content"], fixedHeaders: {"accept":"application/zip, application/json"} }
 
 /**
- * Download a skill version zip bundle.: `GET /skills/{skill_id}/versions/{version}/content`, with the response metadata. The body streams as it arrives.
+ * Retrieve skill version content: `GET /skills/{skill_id}/versions/{version}/content`, with the response metadata. The body streams as it arrives.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
@@ -26,7 +26,7 @@ export const retrieveWithResponse = (skillId: string, version: string, options?:
   Op.bytesWithResponse(retrieveOp, [skillId, version], undefined, options)
 
 /**
- * Download a skill version zip bundle.: `GET /skills/{skill_id}/versions/{version}/content`. The body as a byte stream.
+ * Retrieve skill version content: `GET /skills/{skill_id}/versions/{version}/content`. The body as a byte stream.
  *
  * @see https://platform.openai.com/docs/api-reference/skills
  * @since 0.1.0
