@@ -44,6 +44,7 @@ const startSteady = async (): Promise<void> => {
     "--host", "127.0.0.1",
     "--quiet",
     "--no-color",
+    "--log-format", "text",
     // the client sends arrays and objects in bracket style, as the official SDK does
     "--validator-query-array-format=brackets",
     "--validator-query-object-format=brackets",
@@ -56,7 +57,8 @@ const startSteady = async (): Promise<void> => {
     const timer = setTimeout(() => reject(new Error(`Steady did not start in 60 s:\n${output}`)), 60_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      if (/Ready to accept requests/i.test(output)) {
+      // the ready line differs by log format (and Steady picks the CI format when CI is set)
+      if (/Ready to accept requests|Server listening at/i.test(output)) {
         clearTimeout(timer)
         resolve()
       }
