@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -24,7 +23,7 @@ import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Stream from "effect/Stream"
 import { type PathTemplate, appendQuery, renderPath } from "./internal/encoding.js"
 import * as InternalErrors from "./internal/errors.js"
-import { parseRateLimit, parseRetryAfter, redactHeaders, secretHeaderNames } from "./internal/headers.js"
+import { parseRateLimit, parseRetryAfter, redactHeaders } from "./internal/headers.js"
 import * as Multipart from "./internal/multipart.js"
 import * as Sse from "./internal/sse.js"
 import { version } from "./internal/version.js"
@@ -333,21 +332,36 @@ const userAgent = `effect-openai/${version} (${
   typeof process !== "undefined" && process.versions?.node ? `node ${process.versions.node}` : "js"
 })`
 
-const redactedNames: ReadonlyArray<string> = [...secretHeaderNames]
+/** Response metadata; rate limits are parsed on first read, since most callers never look. */
+class Meta implements ResponseMeta {
+  readonly headers: Readonly<Record<string, string>>
+  private parsed: OpenAIError.RateLimit | undefined
+  constructor(readonly status: number, headers: Readonly<Record<string, string>>) {
+    this.headers = headers["set-cookie"] === undefined ? headers : { ...headers, "set-cookie": "<redacted>" }
+  }
+  get requestId(): string | undefined {
+    return this.headers["x-request-id"]
+  }
+  get rateLimit(): OpenAIError.RateLimit {
+    return this.parsed ??= parseRateLimit(this.headers)
+  }
+}
 
-const emptyMeta = (status: number, headers: Readonly<Record<string, string>>): ResponseMeta => ({
-  status,
-  headers: headers["set-cookie"] === undefined ? headers : { ...headers, "set-cookie": "<redacted>" },
-  requestId: headers["x-request-id"],
-  rateLimit: parseRateLimit(headers)
-})
+/** A response whose status was checked, with its headers read once (the platform rebuilds them per access). */
+interface Sent {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly headers: Readonly<Record<string, string>>
+}
 
 /** Errors no schedule may retry: waiting cannot fix them, or the server said not to. */
 const neverRetried = (error: OpenAIError.OpenAIError): boolean =>
   error._tag === "InsufficientQuotaError" || error._tag === "InvalidInputError" ||
   (OpenAIError.isStatusError(error) && error.headers["x-should-retry"] === "false")
 
-const spanAttributes = (prepared: { readonly operation: string }, spec: RequestSpec): Record<string, unknown> => {
+const spanAttributes = (
+  prepared: { readonly operation: string; readonly method: string; readonly urlForErrors: string },
+  spec: RequestSpec
+): Record<string, unknown> => {
   const model = spec.body?._tag === "Json" && isRecord(spec.body.value)
     ? spec.body.value.model
     : spec.body?._tag === "Multipart"
@@ -356,6 +370,8 @@ const spanAttributes = (prepared: { readonly operation: string }, spec: RequestS
   return {
     "gen_ai.system": "openai",
     "gen_ai.operation.name": prepared.operation,
+    "http.request.method": prepared.method,
+    "url.full": prepared.urlForErrors,
     ...(typeof model === "string" ? { "gen_ai.request.model": model } : {})
   }
 }
@@ -413,124 +429,138 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       return undefined
     }
 
-    const prepare = (spec: RequestSpec): Effect.Effect<Prepared, OpenAIError.InvalidInputError> =>
-      Effect.gen(function*() {
-        const rendered = renderPath(spec.path)
-        if ("invalid" in rendered) {
-          return yield* new OpenAIError.InvalidInputError({ message: rendered.invalid })
-        }
-        const callOptions = spec.options
-        const base = `${baseURL}${rendered.path}`
+    /** Everything about a request that does not change between attempts. Synchronous unless files are involved. */
+    const prepare = (spec: RequestSpec): Effect.Effect<Prepared, OpenAIError.InvalidInputError> => {
+      const specBody = spec.body
+      if (specBody?._tag === "Multipart") {
+        const extra = spec.options?.body
+        return Effect.flatMap(
+          Multipart.encode(extra ? { ...specBody.fields, ...extra } : specBody.fields),
+          (encoded) =>
+            finish(
+              spec,
+              encoded.body instanceof Uint8Array
+                ? HttpBody.uint8Array(encoded.body, encoded.contentType)
+                : HttpBody.stream(encoded.body, encoded.contentType),
+              encoded.oneShot
+            )
+        )
+      }
+      let body: HttpBody.HttpBody = HttpBody.empty
+      if (specBody?._tag === "Json") {
+        const extra = spec.options?.body
+        const value = extra !== undefined && isRecord(specBody.value) ? { ...specBody.value, ...extra } : specBody.value
+        body = HttpBody.text(JSON.stringify(value), "application/json")
+      } else if (specBody?._tag === "Bytes") {
+        body = HttpBody.uint8Array(specBody.value, specBody.contentType)
+      }
+      return finish(spec, body, false)
+    }
+
+    const finish = (
+      spec: RequestSpec,
+      body: HttpBody.HttpBody,
+      oneShot: boolean
+    ): Effect.Effect<Prepared, OpenAIError.InvalidInputError> => {
+      const rendered = renderPath(spec.path)
+      if ("invalid" in rendered) return Effect.fail(new OpenAIError.InvalidInputError({ message: rendered.invalid }))
+      const callOptions = spec.options
+      const base = `${baseURL}${rendered.path}`
+      let url = base
+      if (options.defaultQuery || spec.query || callOptions?.query) {
         const params = new URLSearchParams()
         if (options.defaultQuery) appendQuery(params, options.defaultQuery)
         if (spec.query) appendQuery(params, spec.query)
         if (callOptions?.query) appendQuery(params, callOptions.query)
         const search = params.toString()
-        const url = search === "" ? base : `${base}?${search}`
-
-        const headers: Record<string, string> = { ...baseHeaders }
-        const bad = applyHeaders(headers, options.defaultHeaders) ?? applyHeaders(headers, spec.headers) ??
-          applyHeaders(headers, callOptions?.headers)
-        if (bad !== undefined) {
-          return yield* new OpenAIError.InvalidInputError({
+        if (search !== "") url = `${base}?${search}`
+      }
+      const headers: Record<string, string> = { ...baseHeaders }
+      const bad = applyHeaders(headers, options.defaultHeaders) ?? applyHeaders(headers, spec.headers) ??
+        applyHeaders(headers, callOptions?.headers)
+      if (bad !== undefined) {
+        return Effect.fail(
+          new OpenAIError.InvalidInputError({
             message: `header ${JSON.stringify(bad.replace(invalidHeaderValue, " "))} contains a line break or NUL`
           })
-        }
-        if (callOptions?.idempotencyKey !== undefined) headers["idempotency-key"] = callOptions.idempotencyKey
-
-        let body: HttpBody.HttpBody = HttpBody.empty
-        let oneShot = false
-        const spec_body = spec.body
-        if (spec_body !== undefined) {
-          switch (spec_body._tag) {
-            case "Json": {
-              const extra = callOptions?.body
-              const value = extra !== undefined && isRecord(spec_body.value) ? { ...spec_body.value, ...extra } : spec_body.value
-              body = HttpBody.text(JSON.stringify(value), "application/json")
-              break
-            }
-            case "Multipart": {
-              const fields = callOptions?.body ? { ...spec_body.fields, ...callOptions.body } : spec_body.fields
-              const encoded = yield* Multipart.encode(fields)
-              oneShot = encoded.oneShot
-              body = encoded.body instanceof Uint8Array
-                ? HttpBody.uint8Array(encoded.body, encoded.contentType)
-                : HttpBody.stream(encoded.body, encoded.contentType)
-              break
-            }
-            case "Bytes":
-              body = HttpBody.uint8Array(spec_body.value, spec_body.contentType)
-              break
-          }
-        }
-        return {
-          method: spec.method,
-          url,
-          urlForErrors: base,
-          headers,
-          body,
-          oneShot,
-          operation: spec.operation ?? `${spec.method} ${typeof spec.path === "string" ? spec.path : spec.path.strings.join("{}")}`,
-          admin: spec.admin ?? false,
-          options: callOptions
-        }
+        )
+      }
+      if (callOptions?.idempotencyKey !== undefined) headers["idempotency-key"] = callOptions.idempotencyKey
+      return Effect.succeed({
+        method: spec.method,
+        url,
+        urlForErrors: base,
+        headers,
+        body,
+        oneShot,
+        operation: spec.operation ?? `${spec.method} ${typeof spec.path === "string" ? spec.path : spec.path.strings.join("{}")}`,
+        admin: spec.admin ?? false,
+        options: callOptions
       })
+    }
 
-    /** One attempt up to response headers; a non-2xx status becomes its tagged error (body read). */
-    const send = (
-      prepared: Prepared,
-      logLevel: number
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, OpenAIError.OpenAIError> =>
-      Effect.gen(function*() {
-        const authHeaders = yield* auth.headers({ admin: prepared.admin })
+    /**
+     * One attempt up to response headers; a non-2xx status becomes its tagged error (body read). The platform's
+     * own client span is switched off: the operation's span already covers the request, and the platform would
+     * add trace headers to every call.
+     */
+    const send = (prepared: Prepared, logLevel: number): Effect.Effect<Sent, OpenAIError.OpenAIError> =>
+      Effect.flatMap(auth.headers({ admin: prepared.admin }), (authHeaders) => {
         const request = HttpClientRequest.make(prepared.method)(prepared.url, {
           headers: { ...prepared.headers, ...authHeaders },
           body: prepared.body
         })
-        if (logLevel >= logRank.debug) {
-          yield* clientLog(
-            Effect.logDebug("openai request").pipe(
-              Effect.annotateLogs({
-                operation: prepared.operation,
-                method: prepared.method,
-                url: prepared.urlForErrors,
-                headers: redactHeaders(request.headers)
-              })
-            )
-          )
-        }
-        const response = yield* httpClient.execute(request).pipe(
-          Effect.catchAll((error) => Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors)))
+        const execute = Effect.catchAll(
+          Effect.withTracerEnabled(httpClient.execute(request), false),
+          (error) => Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))
         )
-        if (logLevel >= logRank.debug) {
-          yield* clientLog(
-            Effect.logDebug("openai response").pipe(
-              Effect.annotateLogs({
+        const logged = logLevel >= logRank.debug
+          ? Effect.zipRight(
+            clientLog(Effect.logDebug("openai request").pipe(Effect.annotateLogs({
+              operation: prepared.operation,
+              method: prepared.method,
+              url: prepared.urlForErrors,
+              headers: redactHeaders(request.headers)
+            }))),
+            execute
+          )
+          : execute
+        return Effect.flatMap(logged, (response) => {
+          const headers = response.headers
+          const sent: Sent = { response, headers }
+          const checked = response.status < 200 || response.status >= 300
+            ? Effect.flatMap(
+              Effect.orElseSucceed(response.text, () => ""),
+              (text) => Effect.fail(InternalErrors.fromStatus(response.status, headers, text))
+            )
+            : Effect.succeed(sent)
+          return logLevel >= logRank.debug
+            ? Effect.zipRight(
+              clientLog(Effect.logDebug("openai response").pipe(Effect.annotateLogs({
                 operation: prepared.operation,
                 status: response.status,
-                requestId: response.headers["x-request-id"],
-                headers: redactHeaders(response.headers)
-              })
+                requestId: headers["x-request-id"],
+                headers: redactHeaders(headers)
+              }))),
+              checked
             )
-          )
-        }
-        if (response.status < 200 || response.status >= 300) {
-          const text = yield* Effect.orElseSucceed(response.text, () => "")
-          return yield* InternalErrors.fromStatus(response.status, response.headers, text)
-        }
-        return response
-      }).pipe(Effect.locally(Headers.currentRedactedNames, redactedNames))
+            : checked
+        })
+      })
 
     /** Wraps an attempt with the retry policy in context (none for one-shot bodies). */
     const withRetries = <A>(
       prepared: Prepared,
       logLevel: number,
+      context: Context.Context<never>,
       attempt: Effect.Effect<A, OpenAIError.OpenAIError>
-    ): Effect.Effect<A, OpenAIError.OpenAIError> =>
-      Effect.flatMap(retryPolicy(prepared, logLevel), (schedule) =>
-        (schedule === undefined ? attempt : Effect.retry(attempt, schedule)).pipe(
-          Effect.tapError((error) => logGaveUp(prepared, logLevel, error))
-        ))
+    ): Effect.Effect<A, OpenAIError.OpenAIError> => {
+      const schedule = retryPolicy(prepared, logLevel, context)
+      const retried = schedule === undefined ? attempt : Effect.retry(attempt, schedule)
+      return logLevel >= logRank.warn
+        ? Effect.tapError(retried, (error) => logGaveUp(prepared, logLevel, error))
+        : retried
+    }
 
     /** At `warn`, a transient failure that reached the caller (retries exhausted or off) is logged once. */
     const logGaveUp = (prepared: Prepared, logLevel: number, error: OpenAIError.OpenAIError): Effect.Effect<void> =>
@@ -546,44 +576,61 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         )
         : Effect.void
 
+    /** Bounded schedules are built once per (schedule, count): building them per request is measurable. */
+    const boundedCache = new WeakMap<object, Map<number, Schedule.Schedule<unknown, OpenAIError.OpenAIError>>>()
+
+    const bounded = (
+      schedule: Schedule.Schedule<unknown, OpenAIError.OpenAIError>,
+      count: number
+    ): Schedule.Schedule<unknown, OpenAIError.OpenAIError> => {
+      let byCount = boundedCache.get(schedule)
+      if (byCount === undefined) {
+        byCount = new Map()
+        boundedCache.set(schedule, byCount)
+      }
+      let result = byCount.get(count)
+      if (result === undefined) {
+        // Whatever schedule is in place, these are never retried: waiting cannot fix them.
+        result = Schedule.intersect(schedule, Schedule.recurs(count)).pipe(
+          Schedule.whileInput((error: OpenAIError.OpenAIError) => !neverRetried(error))
+        )
+        byCount.set(count, result)
+      }
+      return result
+    }
+
     const retryPolicy = (
       prepared: Prepared,
-      logLevel: number
-    ): Effect.Effect<Schedule.Schedule<unknown, OpenAIError.OpenAIError> | undefined> =>
-      Effect.map(
-        Effect.all([MaxRetries, RetrySchedule]),
-        ([maxRetries, schedule]) => {
-          const count = prepared.options?.maxRetries ?? maxRetries
-          if (prepared.oneShot || count <= 0) return undefined
-          // Whatever schedule is in place, these are never retried: waiting cannot fix them.
-          const bounded = Schedule.intersect(schedule, Schedule.recurs(count)).pipe(
-            Schedule.whileInput((error: OpenAIError.OpenAIError) => !neverRetried(error))
-          )
-          if (logLevel < logRank.info) return bounded
-          return bounded.pipe(
-            Schedule.intersect(Schedule.identity<OpenAIError.OpenAIError>()),
-            Schedule.onDecision(([, error], decision) =>
-              decision._tag === "Continue"
-                ? clientLog(
-                  Effect.logInfo("openai retrying").pipe(
-                    Effect.annotateLogs({
-                      operation: prepared.operation,
-                      error: error._tag,
-                      status: OpenAIError.isStatusError(error) ? error.status : undefined,
-                      retryAt: new Date(ScheduleIntervals.start(decision.intervals)).toISOString()
-                    })
-                  )
-                )
-                : Effect.void
+      logLevel: number,
+      context: Context.Context<never>
+    ): Schedule.Schedule<unknown, OpenAIError.OpenAIError> | undefined => {
+      const count = prepared.options?.maxRetries ?? Context.get(context, MaxRetries)
+      if (prepared.oneShot || count <= 0) return undefined
+      const schedule = bounded(Context.get(context, RetrySchedule), count)
+      if (logLevel < logRank.info) return schedule
+      return schedule.pipe(
+        Schedule.intersect(Schedule.identity<OpenAIError.OpenAIError>()),
+        Schedule.onDecision(([, error], decision) =>
+          decision._tag === "Continue"
+            ? clientLog(
+              Effect.logInfo("openai retrying").pipe(
+                Effect.annotateLogs({
+                  operation: prepared.operation,
+                  error: error._tag,
+                  status: OpenAIError.isStatusError(error) ? error.status : undefined,
+                  retryAt: new Date(ScheduleIntervals.start(decision.intervals)).toISOString()
+                })
+              )
             )
-          )
-        }
+            : Effect.void
+        )
       )
+    }
 
-    const attemptTimeout = (prepared: Prepared): Effect.Effect<Duration.Duration> =>
+    const attemptTimeout = (prepared: Prepared, context: Context.Context<never>): Duration.Duration =>
       prepared.options?.timeout !== undefined
-        ? Effect.succeed(Duration.decode(prepared.options.timeout))
-        : RequestTimeout
+        ? Duration.decode(prepared.options.timeout)
+        : Context.get(context, RequestTimeout)
 
     const timeoutError = (prepared: Prepared, phase: "request" | "first-event" | "idle", timeout: Duration.Duration) =>
       new OpenAIError.APIConnectionTimeoutError({
@@ -600,202 +647,227 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       prepared: Prepared,
       spec: RequestSpec,
       effect: Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E, R> => {
-      return Effect.withSpan(effect, `OpenAI ${prepared.operation}`, {
+    ): Effect.Effect<A, E, R> =>
+      Effect.withSpan(effect, `OpenAI ${prepared.operation}`, {
         kind: "client",
+        captureStackTrace: false,
         attributes: spanAttributes(prepared, spec)
       })
-    }
 
     const annotateResponse = (meta: ResponseMeta, data: unknown) =>
       Effect.annotateCurrentSpan(usageAttributes(meta, data))
 
+    const readJson = <A>(prepared: Prepared, sent: Sent): Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError> =>
+      Effect.flatMap(
+        Effect.catchAll(sent.response.text, (error) =>
+          Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))),
+        (text) => {
+          const meta = new Meta(sent.response.status, sent.headers)
+          if (text === "") return Effect.succeed<WithResponse<A>>({ data: null as A, response: meta })
+          try {
+            return Effect.succeed<WithResponse<A>>({ data: JSON.parse(text) as A, response: meta })
+          } catch (cause) {
+            return Effect.fail(
+              new OpenAIError.ResponseDecodeError({
+                message: `${meta.status} response body is not valid JSON${
+                  meta.requestId === undefined ? "" : ` (request ${meta.requestId})`
+                }`,
+                status: meta.status,
+                requestId: meta.requestId,
+                body: InternalErrors.cut(text),
+                cause
+              })
+            )
+          }
+        }
+      )
+
     const json = <A>(spec: RequestSpec): Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError> =>
-      Effect.flatMap(Effect.all([prepare(spec), ClientLogLevel]), ([prepared, level]) => {
-        const logLevel = logRank[level]
-        const attempt = Effect.flatMap(attemptTimeout(prepared), (timeout) =>
-          send(prepared, logLevel).pipe(
-            Effect.flatMap((response) =>
-              Effect.flatMap(
-                Effect.catchAll(response.text, (error) =>
-                  Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))),
-                (text) => {
-                  const meta = emptyMeta(response.status, response.headers)
-                  if (text === "") return Effect.succeed<WithResponse<A>>({ data: null as A, response: meta })
-                  try {
-                    return Effect.succeed<WithResponse<A>>({ data: JSON.parse(text) as A, response: meta })
-                  } catch (cause) {
-                    return Effect.fail(
-                      new OpenAIError.ResponseDecodeError({
-                        message: `${response.status} response body is not valid JSON${
-                          meta.requestId === undefined ? "" : ` (request ${meta.requestId})`
-                        }`,
-                        status: response.status,
-                        requestId: meta.requestId,
-                        body: InternalErrors.cut(text),
-                        cause
-                      })
-                    )
-                  }
-                }
-              )
-            ),
-            Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) })
-          ))
-        return traced(
-          prepared,
-          spec,
-          withRetries(prepared, logLevel, attempt).pipe(
-            Effect.tap((result) => annotateResponse(result.response, result.data))
+      Effect.flatMap(prepare(spec), (prepared) =>
+        Effect.contextWithEffect((context: Context.Context<never>) => {
+          const logLevel = logRank[Context.get(context, ClientLogLevel)]
+          const timeout = attemptTimeout(prepared, context)
+          const attempt = Effect.timeoutFail(
+            Effect.flatMap(send(prepared, logLevel), (sent) => readJson<A>(prepared, sent)),
+            { duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) }
           )
-        )
-      })
+          return traced(
+            prepared,
+            spec,
+            Effect.tap(withRetries(prepared, logLevel, context, attempt), (result) =>
+              annotateResponse(result.response, result.data))
+          )
+        }))
 
     const binary = (
       spec: RequestSpec
     ): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.OpenAIError>>, OpenAIError.OpenAIError> =>
-      Effect.flatMap(Effect.all([prepare(spec), ClientLogLevel, StreamIdleTimeout]), ([prepared, level, idleDefault]) => {
-        const logLevel = logRank[level]
-        const idle = prepared.options?.streamIdleTimeout !== undefined
-          ? Duration.decode(prepared.options.streamIdleTimeout)
-          : idleDefault
-        const attempt = Effect.flatMap(attemptTimeout(prepared), (timeout) =>
-          send(prepared, logLevel).pipe(
-            Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) })
-          ))
-        return traced(
-          prepared,
-          spec,
-          Effect.map(
-            Effect.tap(withRetries(prepared, logLevel, attempt), (response) =>
-              annotateResponse(emptyMeta(response.status, response.headers), undefined)),
-            (response) => ({
-            data: response.stream.pipe(
-              Stream.catchAll((error) => Stream.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))),
-              Stream.timeoutFail(() => timeoutError(prepared, "idle", idle), idle)
-            ),
-            response: emptyMeta(response.status, response.headers)
+      Effect.flatMap(prepare(spec), (prepared) =>
+        Effect.contextWithEffect((context: Context.Context<never>) => {
+          const logLevel = logRank[Context.get(context, ClientLogLevel)]
+          const idle = prepared.options?.streamIdleTimeout !== undefined
+            ? Duration.decode(prepared.options.streamIdleTimeout)
+            : Context.get(context, StreamIdleTimeout)
+          const timeout = attemptTimeout(prepared, context)
+          const attempt = Effect.timeoutFail(send(prepared, logLevel), {
+            duration: timeout,
+            onTimeout: () => timeoutError(prepared, "request", timeout)
           })
+          return traced(
+            prepared,
+            spec,
+            Effect.map(
+              Effect.tap(withRetries(prepared, logLevel, context, attempt), (sent) =>
+                annotateResponse(new Meta(sent.response.status, sent.headers), undefined)),
+              (sent) => ({
+                data: sent.response.stream.pipe(
+                  Stream.catchAll((error) =>
+                    Stream.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))
+                  ),
+                  Stream.timeoutFail(() => timeoutError(prepared, "idle", idle), idle)
+                ),
+                response: new Meta(sent.response.status, sent.headers)
+              })
+            )
           )
-        )
-      })
+        }))
 
     /**
-     * Opens the SSE body of one attempt and returns a pull of decoded items with the first-event and idle
-     * timers applied. Comments are kept so that keepalives reset the idle timer.
+     * Opens the SSE body of one attempt. `next` decodes the next chunk of bytes into SSE items synchronously
+     * (an empty array when the chunk ended no line); at the end of the body it flushes the decoder, then ends.
+     * `watchdog` is one fiber per stream that fails with the timeout error when the first event does not arrive
+     * before its deadline (headers included, comments not counted), or when nothing arrives for the idle limit
+     * after it (comments counted, so keepalives reset it).
      */
-    const openEvents = (
-      prepared: Prepared,
-      logLevel: number
-    ) =>
+    const openEvents = (prepared: Prepared, logLevel: number, context: Context.Context<never>) =>
       Effect.gen(function*() {
-        const [timeout, firstDefault, idleDefault, maxEventSize] = yield* Effect.all([
-          attemptTimeout(prepared),
-          StreamFirstEventTimeout,
-          StreamIdleTimeout,
-          MaxEventSize
-        ])
+        const timeout = attemptTimeout(prepared, context)
         const first = prepared.options?.streamFirstEventTimeout !== undefined
           ? Duration.decode(prepared.options.streamFirstEventTimeout)
-          : firstDefault
+          : Context.get(context, StreamFirstEventTimeout)
         const idle = prepared.options?.streamIdleTimeout !== undefined
           ? Duration.decode(prepared.options.streamIdleTimeout)
-          : idleDefault
-        // The first-event clock starts with the request: it bounds the wait for headers too.
-        const start = yield* Clock.currentTimeMillis
+          : Context.get(context, StreamIdleTimeout)
+        const clock = yield* Effect.clock
+        const start = clock.unsafeCurrentTimeMillis()
         const firstIsShorter = Duration.lessThan(first, timeout)
         const headerLimit = firstIsShorter ? first : timeout
-        const response = yield* send(prepared, logLevel).pipe(
+        const { headers, response } = yield* send(prepared, logLevel).pipe(
           Effect.timeoutFail({
             duration: headerLimit,
             onTimeout: () => timeoutError(prepared, firstIsShorter ? "first-event" : "request", headerLimit)
           })
         )
-        const deadline = start + Duration.toMillis(first)
-        const requestId = response.headers["x-request-id"]
-        yield* Effect.annotateCurrentSpan(usageAttributes(emptyMeta(response.status, response.headers), undefined))
-        const items = Sse.decodeStream(
-          Stream.catchAll(
-            response.stream,
-            (error) => Stream.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))
-          ),
-          maxEventSize,
-          (limit) =>
-            new OpenAIError.ResponseDecodeError({
-              message: `a stream event exceeded the limit of ${limit} characters`,
-              status: response.status,
-              requestId,
-              body: ""
+        const requestId = headers["x-request-id"]
+        const status = response.status
+        yield* Effect.annotateCurrentSpan(usageAttributes(new Meta(status, headers), undefined))
+        const decoder = new Sse.SseDecoder(Context.get(context, MaxEventSize))
+        const pullBytes = yield* Stream.toPull(response.stream)
+        const firstMillis = Duration.toMillis(first)
+        const idleMillis = Duration.toMillis(idle)
+        let lastActivity = start
+        let seen = false
+        let ended = false
+        const decoded = (f: (out: Array<Sse.SseItem>) => void): Effect.Effect<Array<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> => {
+          const out: Array<Sse.SseItem> = []
+          try {
+            f(out)
+          } catch (error) {
+            if (!(error instanceof Sse.SseEventTooLargeError)) return Effect.die(error)
+            return Effect.fail(Option.some(
+              new OpenAIError.ResponseDecodeError({
+                message: `a stream event exceeded the limit of ${error.limit} characters`,
+                status,
+                requestId,
+                body: ""
+              })
+            ))
+          }
+          if (out.length > 0) {
+            lastActivity = clock.unsafeCurrentTimeMillis()
+            if (!seen) seen = out.some((item) => item._tag === "Event")
+          }
+          return Effect.succeed(out)
+        }
+        const next: Effect.Effect<Array<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> = Effect.suspend(() =>
+          ended
+            ? Effect.fail(Option.none())
+            : Effect.matchEffect(pullBytes, {
+              onFailure: (error) => {
+                if (Option.isSome(error)) {
+                  return Effect.fail(Option.some(InternalErrors.fromTransport(error.value, prepared.method, prepared.urlForErrors)))
+                }
+                ended = true
+                return decoded((out) => decoder.end(out))
+              },
+              onSuccess: (chunk) =>
+                decoded((out) => {
+                  for (const bytes of chunk) decoder.push(bytes, out)
+                })
             })
         )
-        const pull = yield* Stream.toPull(items)
-        const nonEmpty = Effect.repeat(pull, { until: Chunk.isNonEmpty })
-        // Until the first event, every pull is bounded by what is left of the first-event deadline (comments
-        // do not count as events there); after it, each pull gets the idle limit, and comments reset it.
-        let seen = false
-        const isEvent = (item: Sse.SseItem) => item._tag === "Event"
-        const next: Effect.Effect<Chunk.Chunk<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> = Effect.flatMap(
-          Clock.currentTimeMillis,
-          (now) => {
-            const firstPhase = !seen
-            const limit = firstPhase ? Duration.millis(Math.max(0, deadline - now)) : idle
-            return nonEmpty.pipe(
-              Effect.timeoutFail({
-                duration: limit,
-                onTimeout: () => Option.some(timeoutError(prepared, firstPhase ? "first-event" : "idle", firstPhase ? first : idle))
-              }),
-              Effect.tap((items) => {
-                if (firstPhase && Chunk.some(items, isEvent)) seen = true
-              })
-            )
+        const watchdog: Effect.Effect<never, OpenAIError.OpenAIError> = Effect.suspend(() => {
+          const now = clock.unsafeCurrentTimeMillis()
+          const due = seen ? lastActivity + idleMillis : start + firstMillis
+          if (now >= due) {
+            return Effect.fail(timeoutError(prepared, seen ? "idle" : "first-event", seen ? idle : first))
           }
-        )
-        return { next, requestId, status: response.status }
+          // Never sleep past one idle period: the first event may arrive meanwhile and switch to the idle limit.
+          return Effect.zipRight(Effect.sleep(Math.min(due - now, idleMillis)), watchdog)
+        })
+        return { next, watchdog, requestId, status }
       })
 
-    /** Runs `open` as a stream, retrying per policy while nothing has been delivered to the consumer. */
+    /** Runs `build` as a stream, retrying per policy while nothing has been delivered to the consumer. */
     const retriedStream = <A>(
       spec: RequestSpec,
-      build: (prepared: Prepared, logLevel: number, markDelivered: () => void) => Stream.Stream<A, OpenAIError.OpenAIError, never>
+      build: (
+        prepared: Prepared,
+        logLevel: number,
+        context: Context.Context<never>,
+        markDelivered: () => void
+      ) => Stream.Stream<A, OpenAIError.OpenAIError, never>
     ): Stream.Stream<A, OpenAIError.OpenAIError> =>
       Stream.unwrap(
-        Effect.flatMap(Effect.all([prepare(spec), ClientLogLevel]), ([prepared, level]) => {
-          const logLevel = logRank[level]
-          return Effect.map(retryPolicy(prepared, logLevel), (schedule) => {
+        Effect.flatMap(prepare(spec), (prepared) =>
+          Effect.contextWith((context: Context.Context<never>) => {
+            const logLevel = logRank[Context.get(context, ClientLogLevel)]
+            const schedule = retryPolicy(prepared, logLevel, context)
             let delivered = false
-            const once = build(prepared, logLevel, () => {
+            const once = build(prepared, logLevel, context, () => {
               delivered = true
             })
-            const stream = (schedule === undefined
+            const retried = schedule === undefined
               ? once
-              : Stream.retry(once, Schedule.whileInput(schedule, () => !delivered))).pipe(
-                Stream.tapError((error) => logGaveUp(prepared, logLevel, error))
-              )
+              : Stream.retry(once, Schedule.whileInput(schedule, () => !delivered))
+            const stream = logLevel >= logRank.warn
+              ? Stream.tapError(retried, (error) => logGaveUp(prepared, logLevel, error))
+              : retried
             return Stream.withSpan(stream, `OpenAI ${prepared.operation}`, {
               kind: "client",
+              captureStackTrace: false,
               attributes: spanAttributes(prepared, spec)
             })
-          })
-        })
+          }))
       )
 
     const sse = (spec: RequestSpec): Stream.Stream<Sse.SseEvent, OpenAIError.OpenAIError> =>
-      retriedStream(spec, (prepared, logLevel, markDelivered) =>
+      retriedStream(spec, (prepared, logLevel, context, markDelivered) =>
         Stream.unwrapScoped(
-          Effect.map(openEvents(prepared, logLevel), ({ next }) =>
+          Effect.map(openEvents(prepared, logLevel, context), ({ next, watchdog }) =>
             Stream.repeatEffectChunkOption(
               Effect.map(next, (items) => {
-                const events = Chunk.filter(items, (item): item is Sse.SseEvent => item._tag === "Event")
-                if (Chunk.isNonEmpty(events)) markDelivered()
-                return events
+                const events = items.filter((item): item is Sse.SseEvent => item._tag === "Event")
+                if (events.length > 0) markDelivered()
+                return Chunk.unsafeFromArray(events)
               })
-            ))
+            ).pipe(Stream.interruptWhen(watchdog)))
         ))
 
     const stream = <A>(spec: RequestSpec, terminal: StreamTerminal): Stream.Stream<A, OpenAIError.OpenAIError> =>
-      retriedStream(spec, (prepared, logLevel, markDelivered) =>
+      retriedStream(spec, (prepared, logLevel, context, markDelivered) =>
         Stream.unwrapScoped(
-          Effect.map(openEvents(prepared, logLevel), ({ next, requestId, status }) => {
+          Effect.map(openEvents(prepared, logLevel, context), ({ next, requestId, status, watchdog }) => {
             const reader = new EventReader(terminal, requestId, status)
             return Stream.repeatEffectChunkOption(
               Effect.suspend(() => {
@@ -810,7 +882,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
                   }
                 })
               })
-            )
+            ).pipe(Stream.interruptWhen(watchdog))
           })
         ))
 
@@ -877,7 +949,7 @@ class EventReader {
     )
   }
 
-  read(items: Chunk.Chunk<Sse.SseItem>): Array<unknown> {
+  read(items: ReadonlyArray<Sse.SseItem>): Array<unknown> {
     const out: Array<unknown> = []
     for (const item of items) {
       if (item._tag !== "Event") continue

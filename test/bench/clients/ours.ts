@@ -1,0 +1,33 @@
+/** Benchmark client: @effect-openai/openai, Effect API, default transport (undici). */
+import { Chat, Embeddings, Files, OpenAI } from "@effect-openai/openai"
+import { decodeStream } from "@effect-openai/openai/internal/sse"
+import { Chunk, Effect, ManagedRuntime, Stream } from "effect"
+import { type Adapter, chatParams, main } from "./harness.js"
+
+main((baseURL): Adapter => {
+  const runtime = ManagedRuntime.make(OpenAI.layer({ apiKey: "sk-bench", baseURL }))
+  const run = <A, E>(effect: Effect.Effect<A, E, any>): Promise<A> => runtime.runPromise(effect as Effect.Effect<A, E, never>)
+  return {
+    sequential: (n) =>
+      run(Effect.gen(function*() {
+        for (let i = 0; i < n; i++) yield* Chat.Completions.create(chatParams)
+      })),
+    concurrent: (n, concurrency) =>
+      run(Effect.forEach(Array.from({ length: n }), () => Chat.Completions.create(chatParams), { concurrency, discard: true })),
+    stream: (events, write) =>
+      run(Stream.runCount(Chat.Completions.createStream(chatParams, {
+        headers: { "x-bench-events": String(events), "x-bench-write": write }
+      }))),
+    pages: (items) => run(Stream.runCount(Files.listStream({ limit: 100 }, { headers: { "x-bench-items": String(items) } }))),
+    embeddings: () => run(Embeddings.create({ model: "text-embedding-3-small", input: "x" })),
+    decode: (chunks) =>
+      Effect.runPromise(
+        decodeStream(Stream.fromChunk(Chunk.unsafeFromArray([...chunks])), Number.POSITIVE_INFINITY, () => "too large").pipe(
+          Stream.filter((item) => item._tag === "Event"),
+          Stream.map((item) => JSON.parse((item as { data: string }).data)),
+          Stream.runCount
+        )
+      ),
+    dispose: () => runtime.dispose()
+  }
+})
