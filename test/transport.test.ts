@@ -1,12 +1,14 @@
 import { FetchHttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Layer, Stream } from "effect"
 import { Chat, Models, OpenAI, OpenAIClient } from "@effect-openai/openai"
 import { json, loopback, writeInPieces } from "./support/server.js"
 
 const transports = [
-  ["undici", undefined],
-  ["fetch", FetchHttpClient.layer]
+  ["default (UndiciTransport)", undefined],
+  ["fetch", FetchHttpClient.layer],
+  ["platform undici", NodeHttpClient.layerUndici]
 ] as const
 
 const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Hi" }] }

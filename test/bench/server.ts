@@ -96,6 +96,9 @@ const embeddingsBase64 = (() => {
   return Buffer.from(JSON.stringify({ object: "list", model: "text-embedding-3-small", data, usage: { prompt_tokens: 512, total_tokens: 512 } }))
 })()
 
+/** Pages are built once per cursor, so the server's cost stays out of the pagination figures. */
+const pages = new Map<string, Buffer>()
+
 const json = (res: Http.ServerResponse, body: Buffer) => {
   res.writeHead(200, { "content-type": "application/json", "content-length": body.length, "x-request-id": "req_bench" })
   res.end(body)
@@ -120,14 +123,20 @@ const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       const limit = Number(url.searchParams.get("limit") ?? 100)
       const after = url.searchParams.get("after")
       const start = after === null ? 0 : Number(after.slice(5)) + 1
-      const data = Array.from({ length: Math.max(0, Math.min(limit, total - start)) }, (_, i) => file(start + i))
-      return json(res, Buffer.from(JSON.stringify({
-        object: "list",
-        data,
-        first_id: data[0]?.id ?? null,
-        last_id: data[data.length - 1]?.id ?? null,
-        has_more: start + data.length < total
-      })))
+      const key = `${total}:${limit}:${start}`
+      let page = pages.get(key)
+      if (page === undefined) {
+        const data = Array.from({ length: Math.max(0, Math.min(limit, total - start)) }, (_, i) => file(start + i))
+        page = Buffer.from(JSON.stringify({
+          object: "list",
+          data,
+          first_id: data[0]?.id ?? null,
+          last_id: data[data.length - 1]?.id ?? null,
+          has_more: start + data.length < total
+        }))
+        pages.set(key, page)
+      }
+      return json(res, page)
     }
     if (req.method === "POST" && url.pathname === "/v1/embeddings") return json(res, embeddingsBase64)
     res.writeHead(404, { "content-type": "application/json" })

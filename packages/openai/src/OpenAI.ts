@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Config from "effect/Config"
 import type * as Context from "effect/Context"
 import * as ConfigError from "effect/ConfigError"
@@ -22,6 +21,7 @@ import type * as Schedule from "effect/Schedule"
 import * as OpenAIAuth from "./OpenAIAuth.js"
 import * as OpenAIClient from "./OpenAIClient.js"
 import type * as OpenAIError from "./OpenAIError.js"
+import * as UndiciTransport from "./UndiciTransport.js"
 
 /**
  * Everything `layer` accepts. Only a key is required.
@@ -46,7 +46,10 @@ export interface Options extends OpenAIClient.Options {
   readonly logLevel?: OpenAIClient.LogLevel | undefined
   /** Check responses against the spec's lenient schemas (default false). */
   readonly decodeResponses?: boolean | undefined
-  /** The transport. Default: Node's undici (`NodeHttpClient.layerUndici`); `FetchHttpClient.layer` also fits. */
+  /**
+   * The transport. Default: `UndiciTransport.layer`, a lean client over Node's undici; any `HttpClient` layer
+   * fits (`FetchHttpClient.layer`, `NodeHttpClient.layerUndici`).
+   */
   readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
 }
 
@@ -102,7 +105,7 @@ export const layerWithoutHttpClient = (
  * @category layers
  */
 export const layer = (options: Options & WithKey): Layer.Layer<OpenAIClient.OpenAIClient> =>
-  layerWithoutHttpClient(options).pipe(Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici))
+  layerWithoutHttpClient(options).pipe(Layer.provide(options.httpClient ?? UndiciTransport.layer))
 
 /**
  * `layer` needs a key: `apiKey`, `adminApiKey`, or both. `layerConfig` reads them from the environment.
@@ -181,4 +184,4 @@ export const layerConfigWithoutHttpClient = (
 export const layerConfig = (
   overrides: Options = {}
 ): Layer.Layer<OpenAIClient.OpenAIClient, ConfigError.ConfigError> =>
-  layerConfigWithoutHttpClient(overrides).pipe(Layer.provide(overrides.httpClient ?? NodeHttpClient.layerUndici))
+  layerConfigWithoutHttpClient(overrides).pipe(Layer.provide(overrides.httpClient ?? UndiciTransport.layer))

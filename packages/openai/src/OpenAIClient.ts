@@ -7,6 +7,7 @@
  */
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
@@ -21,6 +22,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { type PathTemplate, appendQuery, renderPath } from "./internal/encoding.js"
 import * as InternalErrors from "./internal/errors.js"
 import { parseRateLimit, parseRetryAfter, redactHeaders } from "./internal/headers.js"
@@ -28,6 +30,7 @@ import * as Multipart from "./internal/multipart.js"
 import * as Sse from "./internal/sse.js"
 import { version } from "./internal/version.js"
 import { OpenAIAuth } from "./OpenAIAuth.js"
+import { AttemptTimeout, attemptTimeouts, hasNativeTimeouts } from "./UndiciTransport.js"
 import * as OpenAIError from "./OpenAIError.js"
 
 // -----------------------------------------------------------------------------
@@ -354,6 +357,18 @@ interface Sent {
 }
 
 /** Errors no schedule may retry: waiting cannot fix them, or the server said not to. */
+/** Effect's built-in tracer: spans made under it are recorded nowhere, so operations skip them. */
+const defaultTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
+
+/** An attempt's time limit, and how its expiry is reported. */
+interface Timeout {
+  readonly limit: Duration.Duration
+  readonly phase: "request" | "first-event"
+  readonly reported: Duration.Duration
+}
+
+const requestTimeout = (limit: Duration.Duration): Timeout => ({ limit, phase: "request", reported: limit })
+
 const neverRetried = (error: OpenAIError.OpenAIError): boolean =>
   error._tag === "InsufficientQuotaError" || error._tag === "InvalidInputError" ||
   (OpenAIError.isStatusError(error) && error.headers["x-should-retry"] === "false")
@@ -404,6 +419,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
     const baseClient = yield* HttpClient.HttpClient
     const httpClient = options.transformClient ? options.transformClient(baseClient) : baseClient
     const auth = yield* OpenAIAuth
+    // A transport that enforces attempt timeouts itself spares a fiber race per request.
+    const native = hasNativeTimeouts(httpClient)
     const baseURL = (options.baseURL ?? "https://api.openai.com/v1").replace(/\/+$/, "")
     const baseHeaders: Record<string, string> = {
       accept: "application/json",
@@ -504,15 +521,20 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
      * own client span is switched off: the operation's span already covers the request, and the platform would
      * add trace headers to every call.
      */
-    const send = (prepared: Prepared, logLevel: number): Effect.Effect<Sent, OpenAIError.OpenAIError> =>
+    const send = (
+      prepared: Prepared,
+      logLevel: number,
+      timeout: Timeout | undefined
+    ): Effect.Effect<Sent, OpenAIError.OpenAIError> =>
       Effect.flatMap(auth.headers({ admin: prepared.admin }), (authHeaders) => {
         const request = HttpClientRequest.make(prepared.method)(prepared.url, {
           headers: { ...prepared.headers, ...authHeaders },
           body: prepared.body
         })
+        if (timeout !== undefined) attemptTimeouts.set(request, Duration.toMillis(timeout.limit))
         const execute = Effect.catchAll(
           Effect.withTracerEnabled(httpClient.execute(request), false),
-          (error) => Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))
+          (error) => Effect.fail(transportError(prepared, error, timeout))
         )
         const logged = logLevel >= logRank.debug
           ? Effect.zipRight(
@@ -548,7 +570,36 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         })
       })
 
-    /** Wraps an attempt with the retry policy in context (none for one-shot bodies). */
+    /** A transport failure, or the native attempt timer's abort, as our error. */
+    const transportError = (
+      prepared: Prepared,
+      error: HttpClientError.HttpClientError,
+      timeout: Timeout | undefined
+    ): OpenAIError.OpenAIError =>
+      timeout !== undefined && error.cause instanceof AttemptTimeout
+        ? timeoutError(prepared, timeout.phase, timeout.reported)
+        : InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors)
+
+    /**
+     * Bounds an attempt: with a native transport the timer is already set on the request (see `send`);
+     * otherwise `Effect.timeoutFail` races it.
+     */
+    const bound = <A>(
+      prepared: Prepared,
+      timeout: Timeout,
+      attempt: (timeout: Timeout | undefined) => Effect.Effect<A, OpenAIError.OpenAIError>
+    ): Effect.Effect<A, OpenAIError.OpenAIError> =>
+      native
+        ? attempt(timeout)
+        : Effect.timeoutFail(attempt(undefined), {
+          duration: timeout.limit,
+          onTimeout: () => timeoutError(prepared, timeout.phase, timeout.reported)
+        })
+
+    /**
+     * Runs an attempt, then retries per the policy in context (none for one-shot bodies). The schedule is only
+     * started after a failure, so a successful first attempt pays nothing for it.
+     */
     const withRetries = <A>(
       prepared: Prepared,
       logLevel: number,
@@ -556,7 +607,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       attempt: Effect.Effect<A, OpenAIError.OpenAIError>
     ): Effect.Effect<A, OpenAIError.OpenAIError> => {
       const schedule = retryPolicy(prepared, logLevel, context)
-      const retried = schedule === undefined ? attempt : Effect.retry(attempt, schedule)
+      const retried = schedule === undefined ? attempt : Effect.catchAll(attempt, (first) =>
+        Effect.flatMap(Schedule.driver(schedule), (driver) => {
+          const again = (error: OpenAIError.OpenAIError): Effect.Effect<A, OpenAIError.OpenAIError> =>
+            Effect.matchEffect(driver.next(error), {
+              onFailure: () => Effect.fail(error),
+              onSuccess: () => Effect.catchAll(attempt, again)
+            })
+          return again(first)
+        }))
       return logLevel >= logRank.warn
         ? Effect.tapError(retried, (error) => logGaveUp(prepared, logLevel, error))
         : retried
@@ -643,24 +702,32 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         timeout
       })
 
+    /** The operation's span; skipped under Effect's default tracer, whose spans reach no one. */
     const traced = <A, E, R>(
       prepared: Prepared,
       spec: RequestSpec,
       effect: Effect.Effect<A, E, R>
     ): Effect.Effect<A, E, R> =>
-      Effect.withSpan(effect, `OpenAI ${prepared.operation}`, {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: spanAttributes(prepared, spec)
-      })
+      Effect.tracerWith((tracer) =>
+        tracer === defaultTracer
+          ? effect
+          : Effect.withSpan(effect, `OpenAI ${prepared.operation}`, {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: spanAttributes(prepared, spec)
+          })
+      )
 
     const annotateResponse = (meta: ResponseMeta, data: unknown) =>
       Effect.annotateCurrentSpan(usageAttributes(meta, data))
 
-    const readJson = <A>(prepared: Prepared, sent: Sent): Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError> =>
+    const readJson = <A>(
+      prepared: Prepared,
+      sent: Sent,
+      timeout: Timeout | undefined
+    ): Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError> =>
       Effect.flatMap(
-        Effect.catchAll(sent.response.text, (error) =>
-          Effect.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))),
+        Effect.catchAll(sent.response.text, (error) => Effect.fail(transportError(prepared, error, timeout))),
         (text) => {
           const meta = new Meta(sent.response.status, sent.headers)
           if (text === "") return Effect.succeed<WithResponse<A>>({ data: null as A, response: meta })
@@ -686,11 +753,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       Effect.flatMap(prepare(spec), (prepared) =>
         Effect.contextWithEffect((context: Context.Context<never>) => {
           const logLevel = logRank[Context.get(context, ClientLogLevel)]
-          const timeout = attemptTimeout(prepared, context)
-          const attempt = Effect.timeoutFail(
-            Effect.flatMap(send(prepared, logLevel), (sent) => readJson<A>(prepared, sent)),
-            { duration: timeout, onTimeout: () => timeoutError(prepared, "request", timeout) }
-          )
+          const timeout = requestTimeout(attemptTimeout(prepared, context))
+          const attempt = bound(prepared, timeout, (native) =>
+            Effect.flatMap(send(prepared, logLevel, native), (sent) => readJson<A>(prepared, sent, native)))
           return traced(
             prepared,
             spec,
@@ -708,11 +773,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
           const idle = prepared.options?.streamIdleTimeout !== undefined
             ? Duration.decode(prepared.options.streamIdleTimeout)
             : Context.get(context, StreamIdleTimeout)
-          const timeout = attemptTimeout(prepared, context)
-          const attempt = Effect.timeoutFail(send(prepared, logLevel), {
-            duration: timeout,
-            onTimeout: () => timeoutError(prepared, "request", timeout)
-          })
+          const timeout = requestTimeout(attemptTimeout(prepared, context))
+          const attempt = bound(prepared, timeout, (native) => send(prepared, logLevel, native))
           return traced(
             prepared,
             spec,
@@ -751,13 +813,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         const clock = yield* Effect.clock
         const start = clock.unsafeCurrentTimeMillis()
         const firstIsShorter = Duration.lessThan(first, timeout)
-        const headerLimit = firstIsShorter ? first : timeout
-        const { headers, response } = yield* send(prepared, logLevel).pipe(
-          Effect.timeoutFail({
-            duration: headerLimit,
-            onTimeout: () => timeoutError(prepared, firstIsShorter ? "first-event" : "request", headerLimit)
-          })
-        )
+        const headerLimit: Timeout = firstIsShorter
+          ? { limit: first, phase: "first-event", reported: first }
+          : requestTimeout(timeout)
+        const { headers, response } = yield* bound(prepared, headerLimit, (native) => send(prepared, logLevel, native))
         const requestId = headers["x-request-id"]
         const status = response.status
         yield* Effect.annotateCurrentSpan(usageAttributes(new Meta(status, headers), undefined))

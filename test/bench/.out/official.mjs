@@ -1,8 +1,8 @@
-// bench/clients/official.ts
+// test/bench/clients/official.ts
 import OpenAI from "openai";
 import { Stream } from "openai/streaming";
 
-// bench/clients/harness.ts
+// test/bench/clients/harness.ts
 var chatParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say something." }] };
 var measure = async (ops, work) => {
   const cpu = process.cpuUsage();
@@ -70,15 +70,25 @@ var scenarios = (a) => {
   };
   for (const write of ["64", "16384", "event"]) {
     s[`sse-${write}`] = async () => {
-      await a.stream(2e3, write);
-      return measure(2e4, async () => ({ events: await a.stream(2e4, write) }));
+      for (let i = 0; i < 2; i++) await a.stream(2e4, write);
+      return measure(1e5, async () => {
+        let events = 0;
+        for (let i = 0; i < 5; i++) events += await a.stream(2e4, write);
+        return { events };
+      });
     };
   }
   for (const size of [1, 64, 16384]) {
     s[`decode-${size}`] = async () => {
       const chunks = split(sseBuffer(2e4), size);
-      await a.decode(chunks.slice(0, Math.ceil(chunks.length / 10)));
-      return measure(2e4, async () => ({ events: await a.decode(chunks) }));
+      const rounds = size === 1 ? 1 : 5;
+      if (size === 1) await a.decode(chunks.slice(0, 4e5));
+      else for (let i = 0; i < 2; i++) await a.decode(chunks);
+      return measure(2e4 * rounds, async () => {
+        let events = 0;
+        for (let i = 0; i < rounds; i++) events += await a.decode(chunks);
+        return { events };
+      });
     };
   }
   return s;
@@ -104,7 +114,7 @@ var main = (makeAdapter) => {
   );
 };
 
-// bench/clients/official.ts
+// test/bench/clients/official.ts
 main((baseURL) => {
   const client = new OpenAI({ apiKey: "sk-bench", baseURL });
   return {

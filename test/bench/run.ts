@@ -1,0 +1,215 @@
+/**
+ * `pnpm bench`: our Effect API (default transport) against the official `openai` package, side by side.
+ *
+ * Each scenario runs each client in its own process against the same loopback keep-alive server (also its own
+ * process), alternating which goes first, `REPS` times (default 3); figures are medians. The last line is
+ * `bench: K/10 targets met`. `BENCH_QUICK=1` runs one repetition of the fast scenarios only (a smoke test).
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Zlib from "node:zlib"
+import * as Esbuild from "esbuild"
+
+const here = Path.dirname(fileURLToPath(import.meta.url))
+const root = Path.resolve(here, "../..")
+const out = Path.join(here, ".out")
+const quick = process.env.BENCH_QUICK === "1"
+const reps = quick ? 1 : Number(process.env.REPS ?? 3)
+
+interface Result {
+  readonly ops: number
+  readonly wallMs: number
+  readonly cpuUs: number
+  readonly peakRssMiB: number
+  readonly extra?: Record<string, unknown>
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+const bundle = async (entry: string, file: string) =>
+  Esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    outfile: Path.join(out, file),
+    logLevel: "warning"
+  })
+
+const startServer = (): Promise<{ port: number; stop: () => void }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [Path.join(out, "server.mjs")], { stdio: ["ignore", "pipe", "inherit"] })
+    child.stdout.once("data", (d: Buffer) => resolve({ port: Number(d.toString().trim()), stop: () => child.kill("SIGTERM") }))
+    child.once("error", reject)
+  })
+
+const runClient = (who: "ours" | "official", scenario: string, port: number): Result => {
+  const r = spawnSync(process.execPath, [Path.join(out, `${who}.mjs`), scenario, String(port)], {
+    cwd: here,
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+    timeout: 600_000
+  })
+  if (r.status !== 0) throw new Error(`${who} ${scenario} failed (${r.status}):\n${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Result
+}
+
+type Pair = { readonly ours: ReadonlyArray<Result>; readonly official: ReadonlyArray<Result> }
+
+const runPair = (scenario: string, port: number): Pair => {
+  const ours: Array<Result> = []
+  const official: Array<Result> = []
+  for (let i = 0; i < reps; i++) {
+    process.stderr.write(`  ${scenario} ${i + 1}/${reps}\r`)
+    if (i % 2 === 0) {
+      ours.push(runClient("ours", scenario, port))
+      official.push(runClient("official", scenario, port))
+    } else {
+      official.push(runClient("official", scenario, port))
+      ours.push(runClient("ours", scenario, port))
+    }
+  }
+  return { ours, official }
+}
+
+/** Whole-process wall time of `node -e "await import(pkg)"`, median of runs, in ms. */
+const coldStart = (pkg: string): number => {
+  const runs: Array<number> = []
+  for (let i = 0; i < (quick ? 3 : 15); i++) {
+    const start = performance.now()
+    execFileSync(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(pkg)})`], { cwd: here })
+    runs.push(performance.now() - start)
+  }
+  return median(runs)
+}
+
+/** Minified + gzipped size of a bundled program that only creates a chat completion. */
+const bundleSize = async (entry: string): Promise<number> => {
+  const result = await Esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    platform: "browser",
+    format: "esm",
+    write: false,
+    logLevel: "error",
+    // Node built-ins stay external: a module that only the Node transport imports is dropped by tree-shaking
+    // (the package is `sideEffects: false`), but the bundler still has to resolve its imports.
+    external: ["node:*"]
+  })
+  return Zlib.gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length
+}
+
+/** Typecheck time of a consumer program, median of runs, in ms. */
+const typecheck = (dir: string): number => {
+  const tsc = Path.join(root, "node_modules/typescript/bin/tsc")
+  const runs: Array<number> = []
+  for (let i = 0; i < (quick ? 1 : 5); i++) {
+    const start = performance.now()
+    const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir, encoding: "utf8" })
+    if (r.status !== 0) throw new Error(`typecheck of ${dir} failed:\n${r.stdout}${r.stderr}`)
+    runs.push(performance.now() - start)
+  }
+  return median(runs)
+}
+
+interface Row {
+  readonly name: string
+  readonly unit: string
+  readonly ours: number
+  readonly official: number
+  readonly target?: { readonly id: string; readonly text: string; readonly met: boolean }
+}
+
+const fmt = (n: number): string =>
+  n >= 100_000 ? n.toFixed(0) : n >= 1000 ? n.toFixed(0) : n >= 100 ? n.toFixed(1) : n >= 10 ? n.toFixed(2) : n.toFixed(3)
+
+const main = async () => {
+  Fs.mkdirSync(out, { recursive: true })
+  await Promise.all([
+    bundle(Path.join(here, "server.ts"), "server.mjs"),
+    bundle(Path.join(here, "clients/ours.ts"), "ours.mjs"),
+    bundle(Path.join(here, "clients/official.ts"), "official.mjs")
+  ])
+  const server = await startServer()
+  const rows: Array<Row> = []
+  const perOp = (p: Pair, f: (r: Result) => number) => ({ ours: median(p.ours.map(f)), official: median(p.official.map(f)) })
+  const rate = (r: Result) => r.ops / (r.wallMs / 1000)
+  const cpuPerOp = (r: Result) => r.cpuUs / r.ops
+  const add = (name: string, unit: string, v: { ours: number; official: number }, target?: { id: string; text: string; met: (ratio: number, v: { ours: number; official: number }) => boolean }) => {
+    const ratio = v.ours / v.official
+    rows.push({ name, unit, ...v, ...(target ? { target: { id: target.id, text: target.text, met: target.met(ratio, v) } } : {}) })
+  }
+  try {
+    const seq = runPair("sequential", server.port)
+    add("1. sequential create: requests/s", "req/s", perOp(seq, rate))
+    add("1. sequential create: client CPU per request", "µs", perOp(seq, cpuPerOp), { id: "T1", text: "<= 0.5x", met: (r) => r <= 0.5 })
+    const conc = runPair("concurrent", server.port)
+    add("1. concurrency 64: requests/s", "req/s", perOp(conc, rate), { id: "T2", text: ">= 2x", met: (r) => r >= 2 })
+    add("1. concurrency 64: client CPU per request", "µs", perOp(conc, cpuPerOp))
+    for (const [write, label] of [["64", "64-byte writes"], ["16384", "16 KiB writes"], ["event", "one write per event"]] as const) {
+      if (quick && write !== "16384") continue
+      const p = runPair(`sse-${write}`, server.port)
+      add(`2. SSE, ${label}: events/s`, "ev/s", perOp(p, rate), write === "16384" ? { id: "T3", text: ">= 2x", met: (r) => r >= 2 } : undefined)
+      add(`2. SSE, ${label}: CPU per event`, "µs", perOp(p, cpuPerOp))
+    }
+    for (const size of quick ? [64] : [1, 64, 16384]) {
+      const p = runPair(`decode-${size}`, server.port)
+      add(`2. SSE decoder alone, ${size === 16384 ? "16 KiB" : `${size}-byte`} chunks: events/s`, "ev/s", perOp(p, rate), size === 64 ? { id: "T4", text: ">= 2x", met: (r) => r >= 2 } : undefined)
+    }
+    const pages = runPair("pages", server.port)
+    add("3. pagination, 100,000 items: items/s", "items/s", perOp(pages, rate), { id: "T5", text: ">= 2x", met: (r) => r >= 2 })
+    add("3. pagination: peak RSS", "MiB", perOp(pages, (r) => r.peakRssMiB))
+    const emb = runPair("embeddings", server.port)
+    const numbers = emb.ours.every((r) => r.extra?.numberArray === true)
+    add("4. embeddings 512 x 1536 base64: ms per call", "ms", perOp(emb, (r) => r.wallMs / r.ops), { id: "T6", text: "<= 0.5x, number[]", met: (r) => r <= 0.5 && numbers })
+    if (!quick) {
+      const big50 = runPair("big-50", server.port)
+      const big200 = runPair("big-200", server.port)
+      const rss50 = perOp(big50, (r) => r.peakRssMiB)
+      const rss200 = perOp(big200, (r) => r.peakRssMiB)
+      add("5. 50 MB SSE stream: peak RSS", "MiB", rss50)
+      const growth = rss200.ours - rss50.ours
+      add("5. 200 MB SSE stream: peak RSS", "MiB", rss200, {
+        id: "T7",
+        text: "<= 1x, flat",
+        // "no growth with stream length": four times the stream may cost at most 10% more memory
+        met: (r) => r <= 1 && growth <= rss50.ours * 0.1
+      })
+    }
+  } finally {
+    server.stop()
+  }
+  add("6. cold start: import the package", "ms", { ours: coldStart("@effect-openai/openai"), official: coldStart("openai") }, { id: "T8", text: "<= 1x", met: (r) => r <= 1 })
+  add("6. chat-only bundle, minified + gzip", "KiB", {
+    ours: (await bundleSize(Path.join(here, "bundle/ours.ts"))) / 1024,
+    official: (await bundleSize(Path.join(here, "bundle/official.ts"))) / 1024
+  }, { id: "T9", text: "<= 1x", met: (r) => r <= 1 })
+  add("7. consumer typecheck", "ms", {
+    ours: typecheck(Path.join(here, "consumer")),
+    official: typecheck(Path.join(here, "consumer-official"))
+  }, { id: "T10", text: "<= 1.5x", met: (r) => r <= 1.5 })
+
+  const version = JSON.parse(Fs.readFileSync(Path.join(here, "../node_modules/openai/package.json"), "utf8")).version
+  console.log(`\neffect-openai vs openai ${version}; node ${process.version}; ${reps} repetition(s), medians${quick ? " (quick)" : ""}\n`)
+  const w = Math.max(...rows.map((r) => r.name.length))
+  console.log(`${"scenario".padEnd(w)}  ${"unit".padEnd(7)} ${"ours".padStart(10)} ${"official".padStart(10)} ${"ratio".padStart(7)}  target`)
+  for (const r of rows) {
+    const target = r.target ? `${r.target.id} ${r.target.text}: ${r.target.met ? "met" : "MISSED"}` : ""
+    console.log(`${r.name.padEnd(w)}  ${r.unit.padEnd(7)} ${fmt(r.ours).padStart(10)} ${fmt(r.official).padStart(10)} ${(r.ours / r.official).toFixed(2).padStart(6)}x  ${target}`)
+  }
+  const targets = rows.filter((r) => r.target)
+  const met = targets.filter((r) => r.target!.met).length
+  console.log(`\nbench: ${met}/10 targets met`)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
