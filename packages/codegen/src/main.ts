@@ -334,7 +334,6 @@ const emitResource = (node: Node, names: Map<string, TypeNames>): string => {
     )
     imports.push(`import type { OpenAIError } from "${up}../OpenAIError.js"`)
     if (needs.page) imports.push(`import type { Page } from "${up}../Pagination.js"`)
-    if (body.some((b) => b.includes("Schemas."))) imports.push(`import * as Schemas from "${up}Schemas.js"`)
     if (body.some((b) => b.includes("Types."))) imports.push(`import type * as Types from "${up}Types.js"`)
   }
   out.push(imports.join("\n") + (imports.length ? "\n" : ""))
@@ -371,8 +370,8 @@ const emitOperation = (op: Op, types: TypeNames, needs: { effect: boolean; strea
   }
   if (hooks[op.id]) descriptor.push(`hook: ${JSON.stringify(hooks[op.id])}`)
   if (op.response.kind === "binary") descriptor.push(`fixedHeaders: ${JSON.stringify({ accept: op.response.accept })}`)
-  if (op.response.kind === "json" && types.response !== "void") descriptor.push(`schema: () => Schemas.${types.response}`)
-  if (op.eventSchema?.$ref) descriptor.push(`eventSchema: () => Schemas.${refName(op.eventSchema.$ref)}`)
+  if (op.response.kind === "json" && types.response !== "void") descriptor.push(`schema: ${JSON.stringify(types.response)}`)
+  if (op.eventSchema?.$ref) descriptor.push(`eventSchema: ${JSON.stringify(refName(op.eventSchema.$ref))}`)
 
   const pathArgs = op.pathParams.map((p) => camel(p))
   const paramsType = types.params === undefined ? undefined : `Types.${types.params}`

@@ -21,6 +21,7 @@ import type * as Schedule from "effect/Schedule"
 import * as OpenAIAuth from "./OpenAIAuth.js"
 import * as OpenAIClient from "./OpenAIClient.js"
 import type * as OpenAIError from "./OpenAIError.js"
+import * as Schemas from "./generated/Schemas.js"
 import * as UndiciTransport from "./UndiciTransport.js"
 
 /**
@@ -78,6 +79,7 @@ export const layerSettings = (options: Options): Layer.Layer<never> => {
   set(OpenAIClient.MaxEventSize, options.maxEventSize)
   set(OpenAIClient.ClientLogLevel, options.logLevel)
   set(OpenAIClient.DecodeResponses, options.decodeResponses)
+  set(OpenAIClient.ResponseSchemas, Schemas as Readonly<Record<string, unknown>>)
   return layers.length === 0 ? Layer.empty : Layer.mergeAll(layers[0]!, ...layers.slice(1))
 }
 

@@ -30,7 +30,7 @@ import * as Multipart from "./internal/multipart.js"
 import * as Sse from "./internal/sse.js"
 import { version } from "./internal/version.js"
 import { OpenAIAuth } from "./OpenAIAuth.js"
-import { AttemptTimeout, attemptTimeouts, hasNativeTimeouts } from "./UndiciTransport.js"
+import { AttemptTimeout, attemptTimeouts, hasNativeTimeouts } from "./internal/nativeTimeouts.js"
 import * as OpenAIError from "./OpenAIError.js"
 
 // -----------------------------------------------------------------------------
@@ -152,6 +152,19 @@ export class MaxEventSize extends Context.Reference<MaxEventSize>()("@effect-ope
  */
 export class DecodeResponses extends Context.Reference<DecodeResponses>()("@effect-openai/openai/DecodeResponses", {
   defaultValue: () => false
+}) {}
+
+/**
+ * The schemas `DecodeResponses` checks against, by name. `OpenAI.layer`, `OpenAI.layerConfig` and
+ * `OpenAITest.layer` provide the generated `Schemas`; a program that composes `OpenAIClient.layer` itself adds
+ * `Layer.succeed(OpenAIClient.ResponseSchemas, Schemas)` to check responses. Kept apart so that a bundle that
+ * never checks responses does not carry the schemas.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
+export class ResponseSchemas extends Context.Reference<ResponseSchemas>()("@effect-openai/openai/ResponseSchemas", {
+  defaultValue: (): Readonly<Record<string, unknown>> | undefined => undefined
 }) {}
 
 /**

@@ -23,37 +23,9 @@ import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
-import * as Undici from "undici"
+import type * as Undici from "undici"
 
-/**
- * Attempt time limits the client hands to a transport that enforces them itself, keyed by request.
- *
- * @since 0.1.0
- * @category internal
- */
-export const attemptTimeouts: WeakMap<HttpClientRequest.HttpClientRequest, number> = new WeakMap()
-
-/**
- * The abort reason of a request whose attempt timer ran out.
- *
- * @since 0.1.0
- * @category internal
- */
-export class AttemptTimeout extends Error {
-  constructor(readonly millis: number) {
-    super(`attempt timed out after ${millis} ms`)
-  }
-}
-
-const nativeTimeoutsId = Symbol.for("@effect-openai/openai/UndiciTransport/nativeTimeouts")
-
-/**
- * Whether a client enforces `attemptTimeouts` itself.
- *
- * @since 0.1.0
- * @category internal
- */
-export const hasNativeTimeouts = (client: HttpClient.HttpClient): boolean => nativeTimeoutsId in client
+import { AttemptTimeout, attemptTimeouts, nativeTimeoutsId } from "./internal/nativeTimeouts.js"
 
 const noop = () => {}
 
@@ -255,7 +227,8 @@ export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
   Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() => new Undici.Agent({ keepAliveTimeout: 30_000 })),
+      // undici is loaded when the layer is built, not when the package is imported
+      Effect.promise(() => import("undici").then((undici) => new undici.Agent({ keepAliveTimeout: 30_000 }))),
       (agent) => Effect.promise(() => agent.destroy())
     ),
     make

@@ -2,12 +2,13 @@
  * The runtime behind generated operations. Each operation is a static descriptor; these functions turn a
  * descriptor plus the caller's arguments into a `RequestSpec` and run it through `OpenAIClient`.
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as OpenAIClient from "../OpenAIClient.js"
-import { type OpenAIError, ResponseDecodeError } from "../OpenAIError.js"
+import { InvalidInputError, type OpenAIError, ResponseDecodeError } from "../OpenAIError.js"
 import * as Pagination from "../Pagination.js"
 import { applyHook, type HookName, prepareHook } from "./hooks.js"
 
@@ -33,10 +34,10 @@ export interface Operation {
   readonly hook?: HookName
   /** Headers the operation always sends (e.g. `accept` for binary responses). */
   readonly fixedHeaders?: Readonly<Record<string, string>>
-  /** The response's schema, used when `DecodeResponses` is on. */
-  readonly schema?: () => Schema.Schema<any>
-  /** The stream events' schema, used when `DecodeResponses` is on. */
-  readonly eventSchema?: () => Schema.Schema<any>
+  /** The name of the response's schema in `ResponseSchemas`, used when `DecodeResponses` is on. */
+  readonly schema?: string
+  /** The name of the stream events' schema in `ResponseSchemas`, used when `DecodeResponses` is on. */
+  readonly eventSchema?: string
 }
 
 const decoders = new WeakMap<Schema.Schema<any>, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
@@ -48,9 +49,17 @@ const decode = <A>(
   data: A,
   response: OpenAIClient.ResponseMeta | undefined
 ): Effect.Effect<A, OpenAIError> =>
-  Effect.flatMap(OpenAIClient.DecodeResponses, (enabled) => {
-    const schema = enabled ? op[which]?.() : undefined
-    if (schema === undefined) return Effect.succeed(data)
+  Effect.contextWithEffect((context: Context.Context<never>): Effect.Effect<A, OpenAIError> => {
+    const name = op[which]
+    if (name === undefined || !Context.get(context, OpenAIClient.DecodeResponses)) return Effect.succeed(data)
+    const schema = Context.get(context, OpenAIClient.ResponseSchemas)?.[name] as Schema.Schema<any> | undefined
+    if (schema === undefined) {
+      return Effect.fail(
+        new InvalidInputError({
+          message: `DecodeResponses is on but no schema ${name} is provided: add OpenAIClient.ResponseSchemas`
+        })
+      )
+    }
     let run = decoders.get(schema)
     if (run === undefined) {
       run = Schema.decodeUnknown(schema, { errors: "first" })

@@ -13,10 +13,9 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
-const cancelOp: Op.Operation = { name: "batches.cancel", method: "POST", path: ["/batches/","/cancel"], schema: () => Schemas.Batch }
+const cancelOp: Op.Operation = { name: "batches.cancel", method: "POST", path: ["/batches/","/cancel"], schema: "Batch" }
 
 /**
  * Cancel batch: `POST /batches/{batch_id}/cancel`, with the response metadata.
@@ -38,7 +37,7 @@ export const cancelWithResponse = (batchId: string, options?: RequestOptions): E
 export const cancel = (batchId: string, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(batchId, options))
 
-const createOp: Op.Operation = { name: "batches.create", method: "POST", path: ["/batches"], body: "json", schema: () => Schemas.Batch }
+const createOp: Op.Operation = { name: "batches.create", method: "POST", path: ["/batches"], body: "json", schema: "Batch" }
 
 /**
  * Create batch: `POST /batches`, with the response metadata.
@@ -60,7 +59,7 @@ export const createWithResponse = (params: Types.CreateBatchParams, options?: Re
 export const create = (params: Types.CreateBatchParams, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "batches.list", method: "GET", path: ["/batches"], query: ["after","limit"], paging: "after", schema: () => Schemas.ListBatchesResponse }
+const listOp: Op.Operation = { name: "batches.list", method: "GET", path: ["/batches"], query: ["after","limit"], paging: "after", schema: "ListBatchesResponse" }
 
 /**
  * List batches: `GET /batches`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (params?: Types.ListBatchesParams, options?: RequestOptions)
 export const listStream = (params?: Types.ListBatchesParams, options?: RequestOptions): Stream.Stream<Types.ListBatchesResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "batches.retrieve", method: "GET", path: ["/batches/",""], schema: () => Schemas.Batch }
+const retrieveOp: Op.Operation = { name: "batches.retrieve", method: "GET", path: ["/batches/",""], schema: "Batch" }
 
 /**
  * Retrieve batch: `GET /batches/{batch_id}`, with the response metadata.

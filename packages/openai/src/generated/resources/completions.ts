@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
-const createOp: Op.Operation = { name: "completions.create", method: "POST", path: ["/completions"], body: "json", schema: () => Schemas.CreateCompletionResponse }
+const createOp: Op.Operation = { name: "completions.create", method: "POST", path: ["/completions"], body: "json", schema: "CreateCompletionResponse" }
 
 /**
  * Create completion: `POST /completions`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
 export * as Files from "./containers/files.js"
 
-const createOp: Op.Operation = { name: "containers.create", method: "POST", path: ["/containers"], body: "json", schema: () => Schemas.ContainerResource }
+const createOp: Op.Operation = { name: "containers.create", method: "POST", path: ["/containers"], body: "json", schema: "ContainerResource" }
 
 /**
  * Create container: `POST /containers`, with the response metadata.
@@ -63,7 +62,7 @@ export const delWithResponse = (containerId: string, options?: RequestOptions): 
 export const del = (containerId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(containerId, options))
 
-const listOp: Op.Operation = { name: "containers.list", method: "GET", path: ["/containers"], query: ["limit","order","after","name"], paging: "after", schema: () => Schemas.ContainerListResource }
+const listOp: Op.Operation = { name: "containers.list", method: "GET", path: ["/containers"], query: ["limit","order","after","name"], paging: "after", schema: "ContainerListResource" }
 
 /**
  * List containers: `GET /containers`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (params?: Types.ListContainersParams, options?: RequestOptio
 export const listStream = (params?: Types.ListContainersParams, options?: RequestOptions): Stream.Stream<Types.ContainerListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "containers.retrieve", method: "GET", path: ["/containers/",""], schema: () => Schemas.ContainerResource }
+const retrieveOp: Op.Operation = { name: "containers.retrieve", method: "GET", path: ["/containers/",""], schema: "ContainerResource" }
 
 /**
  * Retrieve container: `GET /containers/{container_id}`, with the response metadata.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
-const createOp: Op.Operation = { name: "contentProvenanceChecks.create", method: "POST", path: ["/content_provenance_checks"], body: "multipart", schema: () => Schemas.ProvenanceResource }
+const createOp: Op.Operation = { name: "contentProvenanceChecks.create", method: "POST", path: ["/content_provenance_checks"], body: "multipart", schema: "ProvenanceResource" }
 
 /**
  * Create content provenance check: `POST /content_provenance_checks`, with the response metadata.

@@ -11,13 +11,12 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
 export * as Items from "./conversations/items.js"
 
-const createOp: Op.Operation = { name: "conversations.create", method: "POST", path: ["/conversations"], body: "json", schema: () => Schemas.ConversationResource }
+const createOp: Op.Operation = { name: "conversations.create", method: "POST", path: ["/conversations"], body: "json", schema: "ConversationResource" }
 
 /**
  * Create a conversation: `POST /conversations`, with the response metadata.
@@ -39,7 +38,7 @@ export const createWithResponse = (params?: Types.CreateConversationParams, opti
 export const create = (params?: Types.CreateConversationParams, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "conversations.del", method: "DELETE", path: ["/conversations/",""], schema: () => Schemas.DeletedConversationResource }
+const delOp: Op.Operation = { name: "conversations.del", method: "DELETE", path: ["/conversations/",""], schema: "DeletedConversationResource" }
 
 /**
  * Delete a conversation: `DELETE /conversations/{conversation_id}`, with the response metadata.
@@ -61,7 +60,7 @@ export const delWithResponse = (conversationId: string, options?: RequestOptions
 export const del = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.DeletedConversationResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(conversationId, options))
 
-const retrieveOp: Op.Operation = { name: "conversations.retrieve", method: "GET", path: ["/conversations/",""], schema: () => Schemas.ConversationResource }
+const retrieveOp: Op.Operation = { name: "conversations.retrieve", method: "GET", path: ["/conversations/",""], schema: "ConversationResource" }
 
 /**
  * Retrieve a conversation: `GET /conversations/{conversation_id}`, with the response metadata.
@@ -83,7 +82,7 @@ export const retrieveWithResponse = (conversationId: string, options?: RequestOp
 export const retrieve = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(conversationId, options))
 
-const updateOp: Op.Operation = { name: "conversations.update", method: "POST", path: ["/conversations/",""], body: "json", schema: () => Schemas.ConversationResource }
+const updateOp: Op.Operation = { name: "conversations.update", method: "POST", path: ["/conversations/",""], body: "json", schema: "ConversationResource" }
 
 /**
  * Update a conversation: `POST /conversations/{conversation_id}`, with the response metadata.

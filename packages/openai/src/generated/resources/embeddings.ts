@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
-const createOp: Op.Operation = { name: "embeddings.create", method: "POST", path: ["/embeddings"], body: "json", hook: "embeddingsBase64", schema: () => Schemas.CreateEmbeddingResponse }
+const createOp: Op.Operation = { name: "embeddings.create", method: "POST", path: ["/embeddings"], body: "json", hook: "embeddingsBase64", schema: "CreateEmbeddingResponse" }
 
 /**
  * Create embeddings: `POST /embeddings`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
 export * as Runs from "./evals/runs.js"
 
-const createOp: Op.Operation = { name: "evals.create", method: "POST", path: ["/evals"], body: "json", schema: () => Schemas.Eval }
+const createOp: Op.Operation = { name: "evals.create", method: "POST", path: ["/evals"], body: "json", schema: "Eval" }
 
 /**
  * Create eval: `POST /evals`, with the response metadata.
@@ -41,7 +40,7 @@ export const createWithResponse = (params: Types.CreateEvalParams, options?: Req
 export const create = (params: Types.CreateEvalParams, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "evals.del", method: "DELETE", path: ["/evals/",""], schema: () => Schemas.DeleteEvalResponse }
+const delOp: Op.Operation = { name: "evals.del", method: "DELETE", path: ["/evals/",""], schema: "DeleteEvalResponse" }
 
 /**
  * Delete an eval: `DELETE /evals/{eval_id}`, with the response metadata.
@@ -63,7 +62,7 @@ export const delWithResponse = (evalId: string, options?: RequestOptions): Effec
 export const del = (evalId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(evalId, options))
 
-const listOp: Op.Operation = { name: "evals.list", method: "GET", path: ["/evals"], query: ["after","limit","order","order_by"], paging: "after", schema: () => Schemas.EvalList }
+const listOp: Op.Operation = { name: "evals.list", method: "GET", path: ["/evals"], query: ["after","limit","order","order_by"], paging: "after", schema: "EvalList" }
 
 /**
  * List evals: `GET /evals`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (params?: Types.ListEvalsParams, options?: RequestOptions): 
 export const listStream = (params?: Types.ListEvalsParams, options?: RequestOptions): Stream.Stream<Types.EvalList["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "evals.retrieve", method: "GET", path: ["/evals/",""], schema: () => Schemas.Eval }
+const retrieveOp: Op.Operation = { name: "evals.retrieve", method: "GET", path: ["/evals/",""], schema: "Eval" }
 
 /**
  * Get an eval: `GET /evals/{eval_id}`, with the response metadata.
@@ -107,7 +106,7 @@ export const retrieveWithResponse = (evalId: string, options?: RequestOptions): 
 export const retrieve = (evalId: string, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(evalId, options))
 
-const updateOp: Op.Operation = { name: "evals.update", method: "POST", path: ["/evals/",""], body: "json", schema: () => Schemas.Eval }
+const updateOp: Op.Operation = { name: "evals.update", method: "POST", path: ["/evals/",""], body: "json", schema: "Eval" }
 
 /**
  * Update an eval: `POST /evals/{eval_id}`, with the response metadata.

@@ -13,7 +13,6 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 const contentOp: Op.Operation = { name: "files.content", method: "GET", path: ["/files/","/content"], fixedHeaders: {"accept":"application/octet-stream"} }
@@ -38,7 +37,7 @@ export const contentWithResponse = (fileId: string, options?: RequestOptions): E
 export const content = (fileId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient> =>
   Op.bytes(contentOp, [fileId], undefined, options)
 
-const createOp: Op.Operation = { name: "files.create", method: "POST", path: ["/files"], body: "multipart", schema: () => Schemas.OpenAIFile }
+const createOp: Op.Operation = { name: "files.create", method: "POST", path: ["/files"], body: "multipart", schema: "OpenAIFile" }
 
 /**
  * Upload file: `POST /files`, with the response metadata.
@@ -60,7 +59,7 @@ export const createWithResponse = (params: Types.CreateFileParams, options?: Req
 export const create = (params: Types.CreateFileParams, options?: RequestOptions): Effect.Effect<Types.OpenAIFile, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "files.del", method: "DELETE", path: ["/files/",""], schema: () => Schemas.DeleteFileResponse }
+const delOp: Op.Operation = { name: "files.del", method: "DELETE", path: ["/files/",""], schema: "DeleteFileResponse" }
 
 /**
  * Delete file: `DELETE /files/{file_id}`, with the response metadata.
@@ -82,7 +81,7 @@ export const delWithResponse = (fileId: string, options?: RequestOptions): Effec
 export const del = (fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFileResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(fileId, options))
 
-const listOp: Op.Operation = { name: "files.list", method: "GET", path: ["/files"], query: ["purpose","limit","order","after"], paging: "after", schema: () => Schemas.ListFilesResponse }
+const listOp: Op.Operation = { name: "files.list", method: "GET", path: ["/files"], query: ["purpose","limit","order","after"], paging: "after", schema: "ListFilesResponse" }
 
 /**
  * List files: `GET /files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -104,7 +103,7 @@ export const list = (params?: Types.ListFilesParams, options?: RequestOptions): 
 export const listStream = (params?: Types.ListFilesParams, options?: RequestOptions): Stream.Stream<Types.ListFilesResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "files.retrieve", method: "GET", path: ["/files/",""], schema: () => Schemas.OpenAIFile }
+const retrieveOp: Op.Operation = { name: "files.retrieve", method: "GET", path: ["/files/",""], schema: "OpenAIFile" }
 
 /**
  * Retrieve file: `GET /files/{file_id}`, with the response metadata.

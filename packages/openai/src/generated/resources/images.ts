@@ -12,10 +12,9 @@ import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
-const createVariationOp: Op.Operation = { name: "images.createVariation", method: "POST", path: ["/images/variations"], body: "multipart", schema: () => Schemas.ImagesResponse }
+const createVariationOp: Op.Operation = { name: "images.createVariation", method: "POST", path: ["/images/variations"], body: "multipart", schema: "ImagesResponse" }
 
 /**
  * Create image variation: `POST /images/variations`, with the response metadata.
@@ -37,7 +36,7 @@ export const createVariationWithResponse = (params: Types.CreateImageVariationPa
 export const createVariation = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient> =>
   Op.data(createVariationWithResponse(params, options))
 
-const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/images/edits"], body: "multipart", terminal: ["image_edit.completed"], schema: () => Schemas.ImagesResponse, eventSchema: () => Schemas.ImageEditStreamEvent }
+const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/images/edits"], body: "multipart", terminal: ["image_edit.completed"], schema: "ImagesResponse", eventSchema: "ImageEditStreamEvent" }
 
 /**
  * Create image edit: `POST /images/edits`, with the response metadata.
@@ -69,7 +68,7 @@ export const edit = (params: Types.CreateImageEditParams, options?: RequestOptio
 export const editStream = (params: Omit<Types.CreateImageEditParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateImageEditStreamEvent, OpenAIError, OpenAIClient> =>
   Op.events(editOp, [], params, options)
 
-const generateOp: Op.Operation = { name: "images.generate", method: "POST", path: ["/images/generations"], body: "json", terminal: ["image_generation.completed"], schema: () => Schemas.ImagesResponse, eventSchema: () => Schemas.ImageGenStreamEvent }
+const generateOp: Op.Operation = { name: "images.generate", method: "POST", path: ["/images/generations"], body: "json", terminal: ["image_generation.completed"], schema: "ImagesResponse", eventSchema: "ImageGenStreamEvent" }
 
 /**
  * Create image: `POST /images/generations`, with the response metadata.

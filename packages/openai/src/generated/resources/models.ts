@@ -13,10 +13,9 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
-const delOp: Op.Operation = { name: "models.del", method: "DELETE", path: ["/models/",""], schema: () => Schemas.DeleteModelResponse }
+const delOp: Op.Operation = { name: "models.del", method: "DELETE", path: ["/models/",""], schema: "DeleteModelResponse" }
 
 /**
  * Delete a fine-tuned model: `DELETE /models/{model}`, with the response metadata.
@@ -38,7 +37,7 @@ export const delWithResponse = (model: string, options?: RequestOptions): Effect
 export const del = (model: string, options?: RequestOptions): Effect.Effect<Types.DeleteModelResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(model, options))
 
-const listOp: Op.Operation = { name: "models.list", method: "GET", path: ["/models"], paging: "none", schema: () => Schemas.ListModelsResponse }
+const listOp: Op.Operation = { name: "models.list", method: "GET", path: ["/models"], paging: "none", schema: "ListModelsResponse" }
 
 /**
  * List models: `GET /models`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -60,7 +59,7 @@ export const list = (options?: RequestOptions): Effect.Effect<Page<Types.ListMod
 export const listStream = (options?: RequestOptions): Stream.Stream<Types.ListModelsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], undefined, options)
 
-const retrieveOp: Op.Operation = { name: "models.retrieve", method: "GET", path: ["/models/",""], schema: () => Schemas.Model }
+const retrieveOp: Op.Operation = { name: "models.retrieve", method: "GET", path: ["/models/",""], schema: "Model" }
 
 /**
  * Retrieve model: `GET /models/{model}`, with the response metadata.

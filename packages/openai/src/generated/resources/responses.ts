@@ -12,7 +12,6 @@ import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
@@ -21,7 +20,7 @@ export * as InputItems from "./responses/inputItems.js"
 /** @since 0.1.0 */
 export * as InputTokens from "./responses/inputTokens.js"
 
-const cancelOp: Op.Operation = { name: "responses.cancel", method: "POST", path: ["/responses/","/cancel"], schema: () => Schemas.Response }
+const cancelOp: Op.Operation = { name: "responses.cancel", method: "POST", path: ["/responses/","/cancel"], schema: "Response" }
 
 /**
  * Cancel a response: `POST /responses/{response_id}/cancel`, with the response metadata.
@@ -43,7 +42,7 @@ export const cancelWithResponse = (responseId: string, options?: RequestOptions)
 export const cancel = (responseId: string, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(responseId, options))
 
-const compactOp: Op.Operation = { name: "responses.compact", method: "POST", path: ["/responses/compact"], body: "json", schema: () => Schemas.CompactResource }
+const compactOp: Op.Operation = { name: "responses.compact", method: "POST", path: ["/responses/compact"], body: "json", schema: "CompactResource" }
 
 /**
  * Compact a response: `POST /responses/compact`, with the response metadata.
@@ -65,7 +64,7 @@ export const compactWithResponse = (params: Types.CompactconversationParams, opt
 export const compact = (params: Types.CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.CompactResource, OpenAIError, OpenAIClient> =>
   Op.data(compactWithResponse(params, options))
 
-const createOp: Op.Operation = { name: "responses.create", method: "POST", path: ["/responses"], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: () => Schemas.Response, eventSchema: () => Schemas.ResponseStreamEvent }
+const createOp: Op.Operation = { name: "responses.create", method: "POST", path: ["/responses"], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "Response", eventSchema: "ResponseStreamEvent" }
 
 /**
  * Create a model response: `POST /responses`, with the response metadata.
@@ -119,7 +118,7 @@ export const delWithResponse = (responseId: string, options?: RequestOptions): E
 export const del = (responseId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(responseId, options))
 
-const retrieveOp: Op.Operation = { name: "responses.retrieve", method: "GET", path: ["/responses/",""], query: ["include","stream","starting_after","include_obfuscation"], hook: "responseOutputText", schema: () => Schemas.Response }
+const retrieveOp: Op.Operation = { name: "responses.retrieve", method: "GET", path: ["/responses/",""], query: ["include","stream","starting_after","include_obfuscation"], hook: "responseOutputText", schema: "Response" }
 
 /**
  * Get a model response: `GET /responses/{response_id}`, with the response metadata.

@@ -13,7 +13,6 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
@@ -22,7 +21,7 @@ export * as Content from "./skills/content.js"
 /** @since 0.1.0 */
 export * as Versions from "./skills/versions.js"
 
-const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["/skills"], body: "multipart", schema: () => Schemas.SkillResource }
+const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["/skills"], body: "multipart", schema: "SkillResource" }
 
 /**
  * Create skill: `POST /skills`, with the response metadata.
@@ -44,7 +43,7 @@ export const createWithResponse = (params: Types.CreateSkillParams, options?: Re
 export const create = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/skills/",""], schema: () => Schemas.DeletedSkillResource }
+const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/skills/",""], schema: "DeletedSkillResource" }
 
 /**
  * Delete skill: `DELETE /skills/{skill_id}`, with the response metadata.
@@ -66,7 +65,7 @@ export const delWithResponse = (skillId: string, options?: RequestOptions): Effe
 export const del = (skillId: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, options))
 
-const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skills"], query: ["limit","order","after"], paging: "after", schema: () => Schemas.SkillListResource }
+const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skills"], query: ["limit","order","after"], paging: "after", schema: "SkillListResource" }
 
 /**
  * List skills: `GET /skills`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -88,7 +87,7 @@ export const list = (params?: Types.ListSkillsParams, options?: RequestOptions):
 export const listStream = (params?: Types.ListSkillsParams, options?: RequestOptions): Stream.Stream<Types.SkillListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path: ["/skills/",""], schema: () => Schemas.SkillResource }
+const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path: ["/skills/",""], schema: "SkillResource" }
 
 /**
  * Retrieve skill: `GET /skills/{skill_id}`, with the response metadata.
@@ -110,7 +109,7 @@ export const retrieveWithResponse = (skillId: string, options?: RequestOptions):
 export const retrieve = (skillId: string, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(skillId, options))
 
-const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["/skills/",""], body: "json", schema: () => Schemas.SkillResource }
+const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["/skills/",""], body: "json", schema: "SkillResource" }
 
 /**
  * Update skill default version: `POST /skills/{skill_id}`, with the response metadata.

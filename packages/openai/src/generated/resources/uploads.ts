@@ -11,7 +11,6 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** The handwritten file-input helpers live here too. */
@@ -20,7 +19,7 @@ export * from "../../Uploads.js"
 /** @since 0.1.0 */
 export * as Parts from "./uploads/parts.js"
 
-const cancelOp: Op.Operation = { name: "uploads.cancel", method: "POST", path: ["/uploads/","/cancel"], schema: () => Schemas.Upload }
+const cancelOp: Op.Operation = { name: "uploads.cancel", method: "POST", path: ["/uploads/","/cancel"], schema: "Upload" }
 
 /**
  * Cancel upload: `POST /uploads/{upload_id}/cancel`, with the response metadata.
@@ -42,7 +41,7 @@ export const cancelWithResponse = (uploadId: string, options?: RequestOptions): 
 export const cancel = (uploadId: string, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(uploadId, options))
 
-const completeOp: Op.Operation = { name: "uploads.complete", method: "POST", path: ["/uploads/","/complete"], body: "json", schema: () => Schemas.Upload }
+const completeOp: Op.Operation = { name: "uploads.complete", method: "POST", path: ["/uploads/","/complete"], body: "json", schema: "Upload" }
 
 /**
  * Complete upload: `POST /uploads/{upload_id}/complete`, with the response metadata.
@@ -64,7 +63,7 @@ export const completeWithResponse = (uploadId: string, params: Types.CompleteUpl
 export const complete = (uploadId: string, params: Types.CompleteUploadParams, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError, OpenAIClient> =>
   Op.data(completeWithResponse(uploadId, params, options))
 
-const createOp: Op.Operation = { name: "uploads.create", method: "POST", path: ["/uploads"], body: "json", schema: () => Schemas.Upload }
+const createOp: Op.Operation = { name: "uploads.create", method: "POST", path: ["/uploads"], body: "json", schema: "Upload" }
 
 /**
  * Create upload: `POST /uploads`, with the response metadata.

@@ -13,7 +13,6 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
@@ -22,7 +21,7 @@ export * as FileBatches from "./vectorStores/fileBatches.js"
 /** @since 0.1.0 */
 export * as Files from "./vectorStores/files.js"
 
-const createOp: Op.Operation = { name: "vectorStores.create", method: "POST", path: ["/vector_stores"], body: "json", schema: () => Schemas.VectorStoreObject }
+const createOp: Op.Operation = { name: "vectorStores.create", method: "POST", path: ["/vector_stores"], body: "json", schema: "VectorStoreObject" }
 
 /**
  * Create vector store: `POST /vector_stores`, with the response metadata.
@@ -44,7 +43,7 @@ export const createWithResponse = (params?: Types.CreateVectorStoreParams, optio
 export const create = (params?: Types.CreateVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "vectorStores.del", method: "DELETE", path: ["/vector_stores/",""], schema: () => Schemas.DeleteVectorStoreResponse }
+const delOp: Op.Operation = { name: "vectorStores.del", method: "DELETE", path: ["/vector_stores/",""], schema: "DeleteVectorStoreResponse" }
 
 /**
  * Delete vector store: `DELETE /vector_stores/{vector_store_id}`, with the response metadata.
@@ -66,7 +65,7 @@ export const delWithResponse = (vectorStoreId: string, options?: RequestOptions)
 export const del = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(vectorStoreId, options))
 
-const listOp: Op.Operation = { name: "vectorStores.list", method: "GET", path: ["/vector_stores"], query: ["limit","order","after","before"], paging: "after", schema: () => Schemas.ListVectorStoresResponse }
+const listOp: Op.Operation = { name: "vectorStores.list", method: "GET", path: ["/vector_stores"], query: ["limit","order","after","before"], paging: "after", schema: "ListVectorStoresResponse" }
 
 /**
  * List vector stores: `GET /vector_stores`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -88,7 +87,7 @@ export const list = (params?: Types.ListVectorStoresParams, options?: RequestOpt
 export const listStream = (params?: Types.ListVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoresResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "vectorStores.retrieve", method: "GET", path: ["/vector_stores/",""], schema: () => Schemas.VectorStoreObject }
+const retrieveOp: Op.Operation = { name: "vectorStores.retrieve", method: "GET", path: ["/vector_stores/",""], schema: "VectorStoreObject" }
 
 /**
  * Retrieve vector store: `GET /vector_stores/{vector_store_id}`, with the response metadata.
@@ -110,7 +109,7 @@ export const retrieveWithResponse = (vectorStoreId: string, options?: RequestOpt
 export const retrieve = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(vectorStoreId, options))
 
-const searchOp: Op.Operation = { name: "vectorStores.search", method: "POST", path: ["/vector_stores/","/search"], body: "json", schema: () => Schemas.VectorStoreSearchResultsPage }
+const searchOp: Op.Operation = { name: "vectorStores.search", method: "POST", path: ["/vector_stores/","/search"], body: "json", schema: "VectorStoreSearchResultsPage" }
 
 /**
  * Search vector store: `POST /vector_stores/{vector_store_id}/search`, with the response metadata.
@@ -132,7 +131,7 @@ export const searchWithResponse = (vectorStoreId: string, params: Types.SearchVe
 export const search = (vectorStoreId: string, params: Types.SearchVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreSearchResultsPage, OpenAIError, OpenAIClient> =>
   Op.data(searchWithResponse(vectorStoreId, params, options))
 
-const updateOp: Op.Operation = { name: "vectorStores.update", method: "POST", path: ["/vector_stores/",""], body: "json", schema: () => Schemas.VectorStoreObject }
+const updateOp: Op.Operation = { name: "vectorStores.update", method: "POST", path: ["/vector_stores/",""], body: "json", schema: "VectorStoreObject" }
 
 /**
  * Modify vector store: `POST /vector_stores/{vector_store_id}`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../OpenAIClient.js"
 import type { OpenAIError } from "../../OpenAIError.js"
 import type { Page } from "../../Pagination.js"
-import * as Schemas from "../Schemas.js"
 import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
 export * as Characters from "./videos/characters.js"
 
-const createOp: Op.Operation = { name: "videos.create", method: "POST", path: ["/videos"], body: "multipart", schema: () => Schemas.VideoResource }
+const createOp: Op.Operation = { name: "videos.create", method: "POST", path: ["/videos"], body: "multipart", schema: "VideoResource" }
 
 /**
  * Create video: `POST /videos`, with the response metadata.
@@ -43,7 +42,7 @@ export const createWithResponse = (params: Types.CreateVideoParams, options?: Re
 export const create = (params: Types.CreateVideoParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "videos.del", method: "DELETE", path: ["/videos/",""], schema: () => Schemas.DeletedVideoResource }
+const delOp: Op.Operation = { name: "videos.del", method: "DELETE", path: ["/videos/",""], schema: "DeletedVideoResource" }
 
 /**
  * Delete video: `DELETE /videos/{video_id}`, with the response metadata.
@@ -91,7 +90,7 @@ export const downloadContentWithResponse = (videoId: string, params?: Types.Retr
 export const downloadContent = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient> =>
   Op.bytes(downloadContentOp, [videoId], params, options)
 
-const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/videos/edits"], body: "multipart", schema: () => Schemas.VideoResource }
+const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/videos/edits"], body: "multipart", schema: "VideoResource" }
 
 /**
  * Edit video: `POST /videos/edits`, with the response metadata.
@@ -115,7 +114,7 @@ export const editWithResponse = (params: Types.CreateVideoEditParams, options?: 
 export const edit = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
   Op.data(editWithResponse(params, options))
 
-const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["/videos/extensions"], body: "multipart", schema: () => Schemas.VideoResource }
+const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["/videos/extensions"], body: "multipart", schema: "VideoResource" }
 
 /**
  * Extend video: `POST /videos/extensions`, with the response metadata.
@@ -139,7 +138,7 @@ export const extendWithResponse = (params: Types.CreateVideoExtendParams, option
 export const extend = (params: Types.CreateVideoExtendParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
   Op.data(extendWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "videos.list", method: "GET", path: ["/videos"], query: ["limit","order","after"], paging: "after", schema: () => Schemas.VideoListResource }
+const listOp: Op.Operation = { name: "videos.list", method: "GET", path: ["/videos"], query: ["limit","order","after"], paging: "after", schema: "VideoListResource" }
 
 /**
  * List videos: `GET /videos`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -163,7 +162,7 @@ export const list = (params?: Types.ListVideosParams, options?: RequestOptions):
 export const listStream = (params?: Types.ListVideosParams, options?: RequestOptions): Stream.Stream<Types.VideoListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/videos/","/remix"], body: "multipart", schema: () => Schemas.VideoResource }
+const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/videos/","/remix"], body: "multipart", schema: "VideoResource" }
 
 /**
  * Remix video: `POST /videos/{video_id}/remix`, with the response metadata.
@@ -187,7 +186,7 @@ export const remixWithResponse = (videoId: string, params: Types.CreateVideoRemi
 export const remix = (videoId: string, params: Types.CreateVideoRemixParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
   Op.data(remixWithResponse(videoId, params, options))
 
-const retrieveOp: Op.Operation = { name: "videos.retrieve", method: "GET", path: ["/videos/",""], schema: () => Schemas.VideoResource }
+const retrieveOp: Op.Operation = { name: "videos.retrieve", method: "GET", path: ["/videos/",""], schema: "VideoResource" }
 
 /**
  * Retrieve video: `GET /videos/{video_id}`, with the response metadata.

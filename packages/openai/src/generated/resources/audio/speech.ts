@@ -12,10 +12,9 @@ import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "audio.speech.create", method: "POST", path: ["/audio/speech"], body: "json", terminal: ["speech.audio.done"], fixedHeaders: {"accept":"application/octet-stream"}, eventSchema: () => Schemas.CreateSpeechResponseStreamEvent }
+const createOp: Op.Operation = { name: "audio.speech.create", method: "POST", path: ["/audio/speech"], body: "json", terminal: ["speech.audio.done"], fixedHeaders: {"accept":"application/octet-stream"}, eventSchema: "CreateSpeechResponseStreamEvent" }
 
 /**
  * Create speech: `POST /audio/speech`, with the response metadata. The body streams as it arrives.

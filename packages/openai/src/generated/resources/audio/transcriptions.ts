@@ -12,10 +12,9 @@ import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "audio.transcriptions.create", method: "POST", path: ["/audio/transcriptions"], body: "multipart", terminal: ["transcript.text.done"], schema: () => Schemas.CreateTranscriptionResponse, eventSchema: () => Schemas.CreateTranscriptionResponseStreamEvent }
+const createOp: Op.Operation = { name: "audio.transcriptions.create", method: "POST", path: ["/audio/transcriptions"], body: "multipart", terminal: ["transcript.text.done"], schema: "CreateTranscriptionResponse", eventSchema: "CreateTranscriptionResponseStreamEvent" }
 
 /**
  * Create transcription: `POST /audio/transcriptions`, with the response metadata.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "audio.translations.create", method: "POST", path: ["/audio/translations"], body: "multipart", schema: () => Schemas.CreateTranslationResponse }
+const createOp: Op.Operation = { name: "audio.translations.create", method: "POST", path: ["/audio/translations"], body: "multipart", schema: "CreateTranslationResponse" }
 
 /**
  * Create translation: `POST /audio/translations`, with the response metadata.

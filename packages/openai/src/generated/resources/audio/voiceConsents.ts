@@ -13,10 +13,9 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "audio.voiceConsents.create", method: "POST", path: ["/audio/voice_consents"], body: "multipart", schema: () => Schemas.VoiceConsentResource }
+const createOp: Op.Operation = { name: "audio.voiceConsents.create", method: "POST", path: ["/audio/voice_consents"], body: "multipart", schema: "VoiceConsentResource" }
 
 /**
  * Create voice consent: `POST /audio/voice_consents`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (params: Types.CreateVoiceConsentParams, optio
 export const create = (params: Types.CreateVoiceConsentParams, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "audio.voiceConsents.del", method: "DELETE", path: ["/audio/voice_consents/",""], schema: () => Schemas.VoiceConsentDeletedResource }
+const delOp: Op.Operation = { name: "audio.voiceConsents.del", method: "DELETE", path: ["/audio/voice_consents/",""], schema: "VoiceConsentDeletedResource" }
 
 /**
  * Delete voice consent: `DELETE /audio/voice_consents/{consent_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (consentId: string, options?: RequestOptions): Ef
 export const del = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(consentId, options))
 
-const listOp: Op.Operation = { name: "audio.voiceConsents.list", method: "GET", path: ["/audio/voice_consents"], query: ["after","limit"], paging: "after", schema: () => Schemas.VoiceConsentListResource }
+const listOp: Op.Operation = { name: "audio.voiceConsents.list", method: "GET", path: ["/audio/voice_consents"], query: ["after","limit"], paging: "after", schema: "VoiceConsentListResource" }
 
 /**
  * List voice consents: `GET /audio/voice_consents`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (params?: Types.ListVoiceConsentsParams, options?: RequestOp
 export const listStream = (params?: Types.ListVoiceConsentsParams, options?: RequestOptions): Stream.Stream<Types.VoiceConsentListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "audio.voiceConsents.retrieve", method: "GET", path: ["/audio/voice_consents/",""], schema: () => Schemas.VoiceConsentResource }
+const retrieveOp: Op.Operation = { name: "audio.voiceConsents.retrieve", method: "GET", path: ["/audio/voice_consents/",""], schema: "VoiceConsentResource" }
 
 /**
  * Retrieve voice consent: `GET /audio/voice_consents/{consent_id}`, with the response metadata.
@@ -104,7 +103,7 @@ export const retrieveWithResponse = (consentId: string, options?: RequestOptions
 export const retrieve = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(consentId, options))
 
-const updateOp: Op.Operation = { name: "audio.voiceConsents.update", method: "POST", path: ["/audio/voice_consents/",""], body: "json", schema: () => Schemas.VoiceConsentResource }
+const updateOp: Op.Operation = { name: "audio.voiceConsents.update", method: "POST", path: ["/audio/voice_consents/",""], body: "json", schema: "VoiceConsentResource" }
 
 /**
  * Update voice consent: `POST /audio/voice_consents/{consent_id}`, with the response metadata.

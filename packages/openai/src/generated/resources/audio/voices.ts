@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "audio.voices.create", method: "POST", path: ["/audio/voices"], body: "multipart", schema: () => Schemas.VoiceResource }
+const createOp: Op.Operation = { name: "audio.voices.create", method: "POST", path: ["/audio/voices"], body: "multipart", schema: "VoiceResource" }
 
 /**
  * Create voice: `POST /audio/voices`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "beta.assistants.create", method: "POST", path: ["/assistants"], body: "json", schema: () => Schemas.AssistantObject }
+const createOp: Op.Operation = { name: "beta.assistants.create", method: "POST", path: ["/assistants"], body: "json", schema: "AssistantObject" }
 
 /**
  * Create assistant: `POST /assistants`, with the response metadata.
@@ -40,7 +39,7 @@ export const createWithResponse = (params: Types.CreateAssistantParams, options?
 export const create = (params: Types.CreateAssistantParams, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "beta.assistants.del", method: "DELETE", path: ["/assistants/",""], schema: () => Schemas.DeleteAssistantResponse }
+const delOp: Op.Operation = { name: "beta.assistants.del", method: "DELETE", path: ["/assistants/",""], schema: "DeleteAssistantResponse" }
 
 /**
  * Delete assistant: `DELETE /assistants/{assistant_id}`, with the response metadata.
@@ -64,7 +63,7 @@ export const delWithResponse = (assistantId: string, options?: RequestOptions): 
 export const del = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.DeleteAssistantResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(assistantId, options))
 
-const listOp: Op.Operation = { name: "beta.assistants.list", method: "GET", path: ["/assistants"], query: ["limit","order","after","before"], paging: "after", schema: () => Schemas.ListAssistantsResponse }
+const listOp: Op.Operation = { name: "beta.assistants.list", method: "GET", path: ["/assistants"], query: ["limit","order","after","before"], paging: "after", schema: "ListAssistantsResponse" }
 
 /**
  * List assistants: `GET /assistants`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -88,7 +87,7 @@ export const list = (params?: Types.ListAssistantsParams, options?: RequestOptio
 export const listStream = (params?: Types.ListAssistantsParams, options?: RequestOptions): Stream.Stream<Types.ListAssistantsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "beta.assistants.retrieve", method: "GET", path: ["/assistants/",""], schema: () => Schemas.AssistantObject }
+const retrieveOp: Op.Operation = { name: "beta.assistants.retrieve", method: "GET", path: ["/assistants/",""], schema: "AssistantObject" }
 
 /**
  * Retrieve assistant: `GET /assistants/{assistant_id}`, with the response metadata.
@@ -112,7 +111,7 @@ export const retrieveWithResponse = (assistantId: string, options?: RequestOptio
 export const retrieve = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(assistantId, options))
 
-const updateOp: Op.Operation = { name: "beta.assistants.update", method: "POST", path: ["/assistants/",""], body: "json", schema: () => Schemas.AssistantObject }
+const updateOp: Op.Operation = { name: "beta.assistants.update", method: "POST", path: ["/assistants/",""], body: "json", schema: "AssistantObject" }
 
 /**
  * Modify assistant: `POST /assistants/{assistant_id}`, with the response metadata.

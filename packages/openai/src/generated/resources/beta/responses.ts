@@ -12,7 +12,6 @@ import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
@@ -21,7 +20,7 @@ export * as InputItems from "./responses/inputItems.js"
 /** @since 0.1.0 */
 export * as InputTokens from "./responses/inputTokens.js"
 
-const cancelOp: Op.Operation = { name: "beta.responses.cancel", method: "POST", path: ["/responses/","/cancel"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], schema: () => Schemas.BetaResponse }
+const cancelOp: Op.Operation = { name: "beta.responses.cancel", method: "POST", path: ["/responses/","/cancel"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], schema: "BetaResponse" }
 
 /**
  * Cancel a response: `POST /responses/{response_id}/cancel?beta=true`, with the response metadata.
@@ -43,7 +42,7 @@ export const cancelWithResponse = (responseId: string, params?: Types.Beta_cance
 export const cancel = (responseId: string, params?: Types.Beta_cancelResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(responseId, params, options))
 
-const compactOp: Op.Operation = { name: "beta.responses.compact", method: "POST", path: ["/responses/compact"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: () => Schemas.BetaCompactResource }
+const compactOp: Op.Operation = { name: "beta.responses.compact", method: "POST", path: ["/responses/compact"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: "BetaCompactResource" }
 
 /**
  * Compact a response: `POST /responses/compact?beta=true`, with the response metadata.
@@ -65,7 +64,7 @@ export const compactWithResponse = (params: Types.Beta_CompactconversationParams
 export const compact = (params: Types.Beta_CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.BetaCompactResource, OpenAIError, OpenAIClient> =>
   Op.data(compactWithResponse(params, options))
 
-const createOp: Op.Operation = { name: "beta.responses.create", method: "POST", path: ["/responses"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: () => Schemas.BetaResponse, eventSchema: () => Schemas.BetaResponseStreamEvent }
+const createOp: Op.Operation = { name: "beta.responses.create", method: "POST", path: ["/responses"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "BetaResponse", eventSchema: "BetaResponseStreamEvent" }
 
 /**
  * Create a model response: `POST /responses?beta=true`, with the response metadata.
@@ -119,7 +118,7 @@ export const delWithResponse = (responseId: string, params?: Types.Beta_deleteRe
 export const del = (responseId: string, params?: Types.Beta_deleteResponseParams, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(responseId, params, options))
 
-const retrieveOp: Op.Operation = { name: "beta.responses.retrieve", method: "GET", path: ["/responses/",""], fixedQuery: {"beta":"true"}, query: ["include","stream","starting_after","include_obfuscation"], headers: [["betas","openai-beta"]], hook: "responseOutputText", schema: () => Schemas.BetaResponse }
+const retrieveOp: Op.Operation = { name: "beta.responses.retrieve", method: "GET", path: ["/responses/",""], fixedQuery: {"beta":"true"}, query: ["include","stream","starting_after","include_obfuscation"], headers: [["betas","openai-beta"]], hook: "responseOutputText", schema: "BetaResponse" }
 
 /**
  * Get a model response: `GET /responses/{response_id}?beta=true`, with the response metadata.

@@ -11,7 +11,6 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
@@ -20,7 +19,7 @@ export * as Messages from "./threads/messages.js"
 /** @since 0.1.0 */
 export * as Runs from "./threads/runs.js"
 
-const createOp: Op.Operation = { name: "beta.threads.create", method: "POST", path: ["/threads"], body: "json", schema: () => Schemas.ThreadObject }
+const createOp: Op.Operation = { name: "beta.threads.create", method: "POST", path: ["/threads"], body: "json", schema: "ThreadObject" }
 
 /**
  * Create thread: `POST /threads`, with the response metadata.
@@ -42,7 +41,7 @@ export const createWithResponse = (params?: Types.CreateThreadParams, options?: 
 export const create = (params?: Types.CreateThreadParams, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const createAndRunOp: Op.Operation = { name: "beta.threads.createAndRun", method: "POST", path: ["/threads/runs"], body: "json", schema: () => Schemas.RunObject }
+const createAndRunOp: Op.Operation = { name: "beta.threads.createAndRun", method: "POST", path: ["/threads/runs"], body: "json", schema: "RunObject" }
 
 /**
  * Create thread and run: `POST /threads/runs`, with the response metadata.
@@ -64,7 +63,7 @@ export const createAndRunWithResponse = (params: Types.CreateThreadAndRunParams,
 export const createAndRun = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(createAndRunWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "beta.threads.del", method: "DELETE", path: ["/threads/",""], schema: () => Schemas.DeleteThreadResponse }
+const delOp: Op.Operation = { name: "beta.threads.del", method: "DELETE", path: ["/threads/",""], schema: "DeleteThreadResponse" }
 
 /**
  * Delete thread: `DELETE /threads/{thread_id}`, with the response metadata.
@@ -86,7 +85,7 @@ export const delWithResponse = (threadId: string, options?: RequestOptions): Eff
 export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeleteThreadResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, options))
 
-const retrieveOp: Op.Operation = { name: "beta.threads.retrieve", method: "GET", path: ["/threads/",""], schema: () => Schemas.ThreadObject }
+const retrieveOp: Op.Operation = { name: "beta.threads.retrieve", method: "GET", path: ["/threads/",""], schema: "ThreadObject" }
 
 /**
  * Retrieve thread: `GET /threads/{thread_id}`, with the response metadata.
@@ -108,7 +107,7 @@ export const retrieveWithResponse = (threadId: string, options?: RequestOptions)
 export const retrieve = (threadId: string, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, options))
 
-const updateOp: Op.Operation = { name: "beta.threads.update", method: "POST", path: ["/threads/",""], body: "json", schema: () => Schemas.ThreadObject }
+const updateOp: Op.Operation = { name: "beta.threads.update", method: "POST", path: ["/threads/",""], body: "json", schema: "ThreadObject" }
 
 /**
  * Modify thread: `POST /threads/{thread_id}`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
 export * as Messages from "./completions/messages.js"
 
-const createOp: Op.Operation = { name: "chat.completions.create", method: "POST", path: ["/chat/completions"], body: "json", terminal: "done", schema: () => Schemas.CreateChatCompletionResponse, eventSchema: () => Schemas.CreateChatCompletionStreamResponse }
+const createOp: Op.Operation = { name: "chat.completions.create", method: "POST", path: ["/chat/completions"], body: "json", terminal: "done", schema: "CreateChatCompletionResponse", eventSchema: "CreateChatCompletionStreamResponse" }
 
 /**
  * Create chat completion: `POST /chat/completions`, with the response metadata.
@@ -51,7 +50,7 @@ export const create = (params: Types.CreateChatCompletionParams, options?: Reque
 export const createStream = (params: Omit<Types.CreateChatCompletionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateChatCompletionStreamResponse, OpenAIError, OpenAIClient> =>
   Op.events(createOp, [], params, options)
 
-const delOp: Op.Operation = { name: "chat.completions.del", method: "DELETE", path: ["/chat/completions/",""], schema: () => Schemas.ChatCompletionDeleted }
+const delOp: Op.Operation = { name: "chat.completions.del", method: "DELETE", path: ["/chat/completions/",""], schema: "ChatCompletionDeleted" }
 
 /**
  * Delete chat completion: `DELETE /chat/completions/{completion_id}`, with the response metadata.
@@ -73,7 +72,7 @@ export const delWithResponse = (completionId: string, options?: RequestOptions):
 export const del = (completionId: string, options?: RequestOptions): Effect.Effect<Types.ChatCompletionDeleted, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(completionId, options))
 
-const listOp: Op.Operation = { name: "chat.completions.list", method: "GET", path: ["/chat/completions"], query: ["model","metadata","after","limit","order"], paging: "after", schema: () => Schemas.ChatCompletionList }
+const listOp: Op.Operation = { name: "chat.completions.list", method: "GET", path: ["/chat/completions"], query: ["model","metadata","after","limit","order"], paging: "after", schema: "ChatCompletionList" }
 
 /**
  * List Chat Completions: `GET /chat/completions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -95,7 +94,7 @@ export const list = (params?: Types.ListChatCompletionsParams, options?: Request
 export const listStream = (params?: Types.ListChatCompletionsParams, options?: RequestOptions): Stream.Stream<Types.ChatCompletionList["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "chat.completions.retrieve", method: "GET", path: ["/chat/completions/",""], schema: () => Schemas.CreateChatCompletionResponse }
+const retrieveOp: Op.Operation = { name: "chat.completions.retrieve", method: "GET", path: ["/chat/completions/",""], schema: "CreateChatCompletionResponse" }
 
 /**
  * Get chat completion: `GET /chat/completions/{completion_id}`, with the response metadata.
@@ -117,7 +116,7 @@ export const retrieveWithResponse = (completionId: string, options?: RequestOpti
 export const retrieve = (completionId: string, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(completionId, options))
 
-const updateOp: Op.Operation = { name: "chat.completions.update", method: "POST", path: ["/chat/completions/",""], body: "json", schema: () => Schemas.CreateChatCompletionResponse }
+const updateOp: Op.Operation = { name: "chat.completions.update", method: "POST", path: ["/chat/completions/",""], body: "json", schema: "CreateChatCompletionResponse" }
 
 /**
  * Update chat completion: `POST /chat/completions/{completion_id}`, with the response metadata.

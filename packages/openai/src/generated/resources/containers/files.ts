@@ -13,13 +13,12 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
 export * as Content from "./files/content.js"
 
-const createOp: Op.Operation = { name: "containers.files.create", method: "POST", path: ["/containers/","/files"], body: "multipart", schema: () => Schemas.ContainerFileResource }
+const createOp: Op.Operation = { name: "containers.files.create", method: "POST", path: ["/containers/","/files"], body: "multipart", schema: "ContainerFileResource" }
 
 /**
  * Create container file: `POST /containers/{container_id}/files`, with the response metadata.
@@ -63,7 +62,7 @@ export const delWithResponse = (containerId: string, fileId: string, options?: R
 export const del = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(containerId, fileId, options))
 
-const listOp: Op.Operation = { name: "containers.files.list", method: "GET", path: ["/containers/","/files"], query: ["limit","order","after"], paging: "after", schema: () => Schemas.ContainerFileListResource }
+const listOp: Op.Operation = { name: "containers.files.list", method: "GET", path: ["/containers/","/files"], query: ["limit","order","after"], paging: "after", schema: "ContainerFileListResource" }
 
 /**
  * List container files: `GET /containers/{container_id}/files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (containerId: string, params?: Types.ListContainerFilesParam
 export const listStream = (containerId: string, params?: Types.ListContainerFilesParams, options?: RequestOptions): Stream.Stream<Types.ContainerFileListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [containerId], params, options)
 
-const retrieveOp: Op.Operation = { name: "containers.files.retrieve", method: "GET", path: ["/containers/","/files/",""], schema: () => Schemas.ContainerFileResource }
+const retrieveOp: Op.Operation = { name: "containers.files.retrieve", method: "GET", path: ["/containers/","/files/",""], schema: "ContainerFileResource" }
 
 /**
  * Retrieve container file: `GET /containers/{container_id}/files/{file_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "conversations.items.create", method: "POST", path: ["/conversations/","/items"], query: ["include"], body: "json", schema: () => Schemas.ConversationItemList }
+const createOp: Op.Operation = { name: "conversations.items.create", method: "POST", path: ["/conversations/","/items"], query: ["include"], body: "json", schema: "ConversationItemList" }
 
 /**
  * Create items: `POST /conversations/{conversation_id}/items`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (conversationId: string, params: Types.CreateC
 export const create = (conversationId: string, params: Types.CreateConversationItemsParams, options?: RequestOptions): Effect.Effect<Types.ConversationItemList, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(conversationId, params, options))
 
-const delOp: Op.Operation = { name: "conversations.items.del", method: "DELETE", path: ["/conversations/","/items/",""], schema: () => Schemas.ConversationResource }
+const delOp: Op.Operation = { name: "conversations.items.del", method: "DELETE", path: ["/conversations/","/items/",""], schema: "ConversationResource" }
 
 /**
  * Delete an item: `DELETE /conversations/{conversation_id}/items/{item_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (conversationId: string, itemId: string, options?
 export const del = (conversationId: string, itemId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(conversationId, itemId, options))
 
-const listOp: Op.Operation = { name: "conversations.items.list", method: "GET", path: ["/conversations/","/items"], query: ["limit","order","after","include"], paging: "after", schema: () => Schemas.ConversationItemList }
+const listOp: Op.Operation = { name: "conversations.items.list", method: "GET", path: ["/conversations/","/items"], query: ["limit","order","after","include"], paging: "after", schema: "ConversationItemList" }
 
 /**
  * List items: `GET /conversations/{conversation_id}/items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (conversationId: string, params?: Types.ListConversationItem
 export const listStream = (conversationId: string, params?: Types.ListConversationItemsParams, options?: RequestOptions): Stream.Stream<Types.ConversationItemList["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [conversationId], params, options)
 
-const retrieveOp: Op.Operation = { name: "conversations.items.retrieve", method: "GET", path: ["/conversations/","/items/",""], query: ["include"], schema: () => Schemas.ConversationItem }
+const retrieveOp: Op.Operation = { name: "conversations.items.retrieve", method: "GET", path: ["/conversations/","/items/",""], query: ["include"], schema: "ConversationItem" }
 
 /**
  * Retrieve an item: `GET /conversations/{conversation_id}/items/{item_id}`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
 export * as OutputItems from "./runs/outputItems.js"
 
-const cancelOp: Op.Operation = { name: "evals.runs.cancel", method: "POST", path: ["/evals/","/runs/",""], schema: () => Schemas.EvalRun }
+const cancelOp: Op.Operation = { name: "evals.runs.cancel", method: "POST", path: ["/evals/","/runs/",""], schema: "EvalRun" }
 
 /**
  * Cancel eval run: `POST /evals/{eval_id}/runs/{run_id}`, with the response metadata.
@@ -41,7 +40,7 @@ export const cancelWithResponse = (evalId: string, runId: string, options?: Requ
 export const cancel = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(evalId, runId, options))
 
-const createOp: Op.Operation = { name: "evals.runs.create", method: "POST", path: ["/evals/","/runs"], body: "json", schema: () => Schemas.EvalRun }
+const createOp: Op.Operation = { name: "evals.runs.create", method: "POST", path: ["/evals/","/runs"], body: "json", schema: "EvalRun" }
 
 /**
  * Create eval run: `POST /evals/{eval_id}/runs`, with the response metadata.
@@ -63,7 +62,7 @@ export const createWithResponse = (evalId: string, params: Types.CreateEvalRunPa
 export const create = (evalId: string, params: Types.CreateEvalRunParams, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(evalId, params, options))
 
-const delOp: Op.Operation = { name: "evals.runs.del", method: "DELETE", path: ["/evals/","/runs/",""], schema: () => Schemas.DeleteEvalRunResponse }
+const delOp: Op.Operation = { name: "evals.runs.del", method: "DELETE", path: ["/evals/","/runs/",""], schema: "DeleteEvalRunResponse" }
 
 /**
  * Delete eval run: `DELETE /evals/{eval_id}/runs/{run_id}`, with the response metadata.
@@ -85,7 +84,7 @@ export const delWithResponse = (evalId: string, runId: string, options?: Request
 export const del = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalRunResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(evalId, runId, options))
 
-const listOp: Op.Operation = { name: "evals.runs.list", method: "GET", path: ["/evals/","/runs"], query: ["after","limit","order","status"], paging: "after", schema: () => Schemas.EvalRunList }
+const listOp: Op.Operation = { name: "evals.runs.list", method: "GET", path: ["/evals/","/runs"], query: ["after","limit","order","status"], paging: "after", schema: "EvalRunList" }
 
 /**
  * Get eval runs: `GET /evals/{eval_id}/runs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -107,7 +106,7 @@ export const list = (evalId: string, params?: Types.GetEvalRunsParams, options?:
 export const listStream = (evalId: string, params?: Types.GetEvalRunsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunList["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [evalId], params, options)
 
-const retrieveOp: Op.Operation = { name: "evals.runs.retrieve", method: "GET", path: ["/evals/","/runs/",""], schema: () => Schemas.EvalRun }
+const retrieveOp: Op.Operation = { name: "evals.runs.retrieve", method: "GET", path: ["/evals/","/runs/",""], schema: "EvalRun" }
 
 /**
  * Get an eval run: `GET /evals/{eval_id}/runs/{run_id}`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
 export * as Checkpoints from "./jobs/checkpoints.js"
 
-const cancelOp: Op.Operation = { name: "fineTuning.jobs.cancel", method: "POST", path: ["/fine_tuning/jobs/","/cancel"], schema: () => Schemas.FineTuningJob }
+const cancelOp: Op.Operation = { name: "fineTuning.jobs.cancel", method: "POST", path: ["/fine_tuning/jobs/","/cancel"], schema: "FineTuningJob" }
 
 /**
  * Cancel fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel`, with the response metadata.
@@ -41,7 +40,7 @@ export const cancelWithResponse = (fineTuningJobId: string, options?: RequestOpt
 export const cancel = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(fineTuningJobId, options))
 
-const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST", path: ["/fine_tuning/jobs"], body: "json", schema: () => Schemas.FineTuningJob }
+const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST", path: ["/fine_tuning/jobs"], body: "json", schema: "FineTuningJob" }
 
 /**
  * Create fine-tuning job: `POST /fine_tuning/jobs`, with the response metadata.
@@ -63,7 +62,7 @@ export const createWithResponse = (params: Types.CreateFineTuningJobParams, opti
 export const create = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path: ["/fine_tuning/jobs"], query: ["after","limit","metadata"], paging: "after", schema: () => Schemas.ListPaginatedFineTuningJobsResponse }
+const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path: ["/fine_tuning/jobs"], query: ["after","limit","metadata"], paging: "after", schema: "ListPaginatedFineTuningJobsResponse" }
 
 /**
  * List fine-tuning jobs: `GET /fine_tuning/jobs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (params?: Types.ListPaginatedFineTuningJobsParams, options?:
 export const listStream = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Stream.Stream<Types.ListPaginatedFineTuningJobsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method: "GET", path: ["/fine_tuning/jobs/","/events"], query: ["after","limit"], paging: "after", schema: () => Schemas.ListFineTuningJobEventsResponse }
+const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method: "GET", path: ["/fine_tuning/jobs/","/events"], query: ["after","limit"], paging: "after", schema: "ListFineTuningJobEventsResponse" }
 
 /**
  * List fine-tuning events: `GET /fine_tuning/jobs/{fine_tuning_job_id}/events`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -107,7 +106,7 @@ export const listEvents = (fineTuningJobId: string, params?: Types.ListFineTunin
 export const listEventsStream = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobEventsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listEventsOp, [fineTuningJobId], params, options)
 
-const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", path: ["/fine_tuning/jobs/","/pause"], schema: () => Schemas.FineTuningJob }
+const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", path: ["/fine_tuning/jobs/","/pause"], schema: "FineTuningJob" }
 
 /**
  * Pause fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/pause`, with the response metadata.
@@ -129,7 +128,7 @@ export const pauseWithResponse = (fineTuningJobId: string, options?: RequestOpti
 export const pause = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(pauseWithResponse(fineTuningJobId, options))
 
-const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST", path: ["/fine_tuning/jobs/","/resume"], schema: () => Schemas.FineTuningJob }
+const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST", path: ["/fine_tuning/jobs/","/resume"], schema: "FineTuningJob" }
 
 /**
  * Resume fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/resume`, with the response metadata.
@@ -151,7 +150,7 @@ export const resumeWithResponse = (fineTuningJobId: string, options?: RequestOpt
 export const resume = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
   Op.data(resumeWithResponse(fineTuningJobId, options))
 
-const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GET", path: ["/fine_tuning/jobs/",""], schema: () => Schemas.FineTuningJob }
+const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GET", path: ["/fine_tuning/jobs/",""], schema: "FineTuningJob" }
 
 /**
  * Retrieve fine-tuning job: `GET /fine_tuning/jobs/{fine_tuning_job_id}`, with the response metadata.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "realtime.transcriptionSessions.create", method: "POST", path: ["/realtime/transcription_sessions"], body: "json", schema: () => Schemas.RealtimeTranscriptionSessionCreateResponse }
+const createOp: Op.Operation = { name: "realtime.transcriptionSessions.create", method: "POST", path: ["/realtime/transcription_sessions"], body: "json", schema: "RealtimeTranscriptionSessionCreateResponse" }
 
 /**
  * Create transcription session: `POST /realtime/transcription_sessions`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const listOp: Op.Operation = { name: "responses.inputItems.list", method: "GET", path: ["/responses/","/input_items"], query: ["limit","order","after","include"], paging: "after", schema: () => Schemas.ResponseItemList }
+const listOp: Op.Operation = { name: "responses.inputItems.list", method: "GET", path: ["/responses/","/input_items"], query: ["limit","order","after","include"], paging: "after", schema: "ResponseItemList" }
 
 /**
  * List input items: `GET /responses/{response_id}/input_items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const countOp: Op.Operation = { name: "responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], body: "json", schema: () => Schemas.TokenCountsResource }
+const countOp: Op.Operation = { name: "responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], body: "json", schema: "TokenCountsResource" }
 
 /**
  * Get input token counts: `POST /responses/input_tokens`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
 /** @since 0.1.0 */
 export * as Content from "./versions/content.js"
 
-const createOp: Op.Operation = { name: "skills.versions.create", method: "POST", path: ["/skills/","/versions"], body: "multipart", schema: () => Schemas.SkillVersionResource }
+const createOp: Op.Operation = { name: "skills.versions.create", method: "POST", path: ["/skills/","/versions"], body: "multipart", schema: "SkillVersionResource" }
 
 /**
  * Create skill version: `POST /skills/{skill_id}/versions`, with the response metadata.
@@ -41,7 +40,7 @@ export const createWithResponse = (skillId: string, params: Types.CreateSkillVer
 export const create = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<Types.SkillVersionResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(skillId, params, options))
 
-const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", path: ["/skills/","/versions/",""], schema: () => Schemas.DeletedSkillVersionResource }
+const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", path: ["/skills/","/versions/",""], schema: "DeletedSkillVersionResource" }
 
 /**
  * Delete skill version: `DELETE /skills/{skill_id}/versions/{version}`, with the response metadata.
@@ -63,7 +62,7 @@ export const delWithResponse = (skillId: string, version: string, options?: Requ
 export const del = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillVersionResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, version, options))
 
-const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path: ["/skills/","/versions"], query: ["limit","order","after"], paging: "after", schema: () => Schemas.SkillVersionListResource }
+const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path: ["/skills/","/versions"], query: ["limit","order","after"], paging: "after", schema: "SkillVersionListResource" }
 
 /**
  * List skill versions: `GET /skills/{skill_id}/versions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (skillId: string, params?: Types.ListSkillVersionsParams, op
 export const listStream = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Stream.Stream<Types.SkillVersionListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [skillId], params, options)
 
-const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GET", path: ["/skills/","/versions/",""], schema: () => Schemas.SkillVersionResource }
+const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GET", path: ["/skills/","/versions/",""], schema: "SkillVersionResource" }
 
 /**
  * Retrieve skill version: `GET /skills/{skill_id}/versions/{version}`, with the response metadata.

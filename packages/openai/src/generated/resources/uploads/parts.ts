@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "uploads.parts.create", method: "POST", path: ["/uploads/","/parts"], body: "multipart", schema: () => Schemas.UploadPart }
+const createOp: Op.Operation = { name: "uploads.parts.create", method: "POST", path: ["/uploads/","/parts"], body: "multipart", schema: "UploadPart" }
 
 /**
  * Add upload part: `POST /uploads/{upload_id}/parts`, with the response metadata.

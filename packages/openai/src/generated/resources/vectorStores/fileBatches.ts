@@ -13,10 +13,9 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const cancelOp: Op.Operation = { name: "vectorStores.fileBatches.cancel", method: "POST", path: ["/vector_stores/","/file_batches/","/cancel"], schema: () => Schemas.VectorStoreFileBatchObject }
+const cancelOp: Op.Operation = { name: "vectorStores.fileBatches.cancel", method: "POST", path: ["/vector_stores/","/file_batches/","/cancel"], schema: "VectorStoreFileBatchObject" }
 
 /**
  * Cancel vector store file batch: `POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel`, with the response metadata.
@@ -38,7 +37,7 @@ export const cancelWithResponse = (vectorStoreId: string, batchId: string, optio
 export const cancel = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(vectorStoreId, batchId, options))
 
-const createOp: Op.Operation = { name: "vectorStores.fileBatches.create", method: "POST", path: ["/vector_stores/","/file_batches"], body: "json", schema: () => Schemas.VectorStoreFileBatchObject }
+const createOp: Op.Operation = { name: "vectorStores.fileBatches.create", method: "POST", path: ["/vector_stores/","/file_batches"], body: "json", schema: "VectorStoreFileBatchObject" }
 
 /**
  * Create vector store file batch: `POST /vector_stores/{vector_store_id}/file_batches`, with the response metadata.
@@ -60,7 +59,7 @@ export const createWithResponse = (vectorStoreId: string, params?: Types.CreateV
 export const create = (vectorStoreId: string, params?: Types.CreateVectorStoreFileBatchParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(vectorStoreId, params, options))
 
-const listFilesOp: Op.Operation = { name: "vectorStores.fileBatches.listFiles", method: "GET", path: ["/vector_stores/","/file_batches/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: () => Schemas.ListVectorStoreFilesResponse }
+const listFilesOp: Op.Operation = { name: "vectorStores.fileBatches.listFiles", method: "GET", path: ["/vector_stores/","/file_batches/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
 
 /**
  * List vector store files in a batch: `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const listFiles = (vectorStoreId: string, batchId: string, params?: Types
 export const listFilesStream = (vectorStoreId: string, batchId: string, params?: Types.ListFilesInVectorStoreBatchParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listFilesOp, [vectorStoreId, batchId], params, options)
 
-const retrieveOp: Op.Operation = { name: "vectorStores.fileBatches.retrieve", method: "GET", path: ["/vector_stores/","/file_batches/",""], schema: () => Schemas.VectorStoreFileBatchObject }
+const retrieveOp: Op.Operation = { name: "vectorStores.fileBatches.retrieve", method: "GET", path: ["/vector_stores/","/file_batches/",""], schema: "VectorStoreFileBatchObject" }
 
 /**
  * Retrieve vector store file batch: `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
 import type { Page } from "../../../Pagination.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const contentOp: Op.Operation = { name: "vectorStores.files.content", method: "GET", path: ["/vector_stores/","/files/","/content"], paging: "none", schema: () => Schemas.VectorStoreFileContentResponse }
+const contentOp: Op.Operation = { name: "vectorStores.files.content", method: "GET", path: ["/vector_stores/","/files/","/content"], paging: "none", schema: "VectorStoreFileContentResponse" }
 
 /**
  * Retrieve vector store file content: `GET /vector_stores/{vector_store_id}/files/{file_id}/content`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -38,7 +37,7 @@ export const content = (vectorStoreId: string, fileId: string, options?: Request
 export const contentStream = (vectorStoreId: string, fileId: string, options?: RequestOptions): Stream.Stream<Types.VectorStoreFileContentResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(contentOp, [vectorStoreId, fileId], undefined, options)
 
-const createOp: Op.Operation = { name: "vectorStores.files.create", method: "POST", path: ["/vector_stores/","/files"], body: "json", schema: () => Schemas.VectorStoreFileObject }
+const createOp: Op.Operation = { name: "vectorStores.files.create", method: "POST", path: ["/vector_stores/","/files"], body: "json", schema: "VectorStoreFileObject" }
 
 /**
  * Create vector store file: `POST /vector_stores/{vector_store_id}/files`, with the response metadata.
@@ -60,7 +59,7 @@ export const createWithResponse = (vectorStoreId: string, params: Types.CreateVe
 export const create = (vectorStoreId: string, params: Types.CreateVectorStoreFileParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(vectorStoreId, params, options))
 
-const delOp: Op.Operation = { name: "vectorStores.files.del", method: "DELETE", path: ["/vector_stores/","/files/",""], schema: () => Schemas.DeleteVectorStoreFileResponse }
+const delOp: Op.Operation = { name: "vectorStores.files.del", method: "DELETE", path: ["/vector_stores/","/files/",""], schema: "DeleteVectorStoreFileResponse" }
 
 /**
  * Delete vector store file: `DELETE /vector_stores/{vector_store_id}/files/{file_id}`, with the response metadata.
@@ -82,7 +81,7 @@ export const delWithResponse = (vectorStoreId: string, fileId: string, options?:
 export const del = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreFileResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(vectorStoreId, fileId, options))
 
-const listOp: Op.Operation = { name: "vectorStores.files.list", method: "GET", path: ["/vector_stores/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: () => Schemas.ListVectorStoreFilesResponse }
+const listOp: Op.Operation = { name: "vectorStores.files.list", method: "GET", path: ["/vector_stores/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
 
 /**
  * List vector store files: `GET /vector_stores/{vector_store_id}/files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -104,7 +103,7 @@ export const list = (vectorStoreId: string, params?: Types.ListVectorStoreFilesP
 export const listStream = (vectorStoreId: string, params?: Types.ListVectorStoreFilesParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [vectorStoreId], params, options)
 
-const retrieveOp: Op.Operation = { name: "vectorStores.files.retrieve", method: "GET", path: ["/vector_stores/","/files/",""], schema: () => Schemas.VectorStoreFileObject }
+const retrieveOp: Op.Operation = { name: "vectorStores.files.retrieve", method: "GET", path: ["/vector_stores/","/files/",""], schema: "VectorStoreFileObject" }
 
 /**
  * Retrieve vector store file: `GET /vector_stores/{vector_store_id}/files/{file_id}`, with the response metadata.
@@ -126,7 +125,7 @@ export const retrieveWithResponse = (vectorStoreId: string, fileId: string, opti
 export const retrieve = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(vectorStoreId, fileId, options))
 
-const updateOp: Op.Operation = { name: "vectorStores.files.update", method: "POST", path: ["/vector_stores/","/files/",""], body: "json", schema: () => Schemas.VectorStoreFileObject }
+const updateOp: Op.Operation = { name: "vectorStores.files.update", method: "POST", path: ["/vector_stores/","/files/",""], body: "json", schema: "VectorStoreFileObject" }
 
 /**
  * Update vector store file attributes: `POST /vector_stores/{vector_store_id}/files/{file_id}`, with the response metadata.

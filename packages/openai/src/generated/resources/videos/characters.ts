@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
-import * as Schemas from "../../Schemas.js"
 import type * as Types from "../../Types.js"
 
-const createOp: Op.Operation = { name: "videos.characters.create", method: "POST", path: ["/videos/characters"], body: "multipart", schema: () => Schemas.VideoCharacterResource }
+const createOp: Op.Operation = { name: "videos.characters.create", method: "POST", path: ["/videos/characters"], body: "multipart", schema: "VideoCharacterResource" }
 
 /**
  * Create video character: `POST /videos/characters`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (params: Types.CreateVideoCharacterParams, opt
 export const create = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<Types.VideoCharacterResource, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "GET", path: ["/videos/characters/",""], schema: () => Schemas.VideoCharacterResource }
+const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "GET", path: ["/videos/characters/",""], schema: "VideoCharacterResource" }
 
 /**
  * Retrieve video character: `GET /videos/characters/{character_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.adminAPIKeys.create", method: "POST", path: ["/organization/admin_api_keys"], body: "json", admin: true, schema: () => Schemas.AdminApiKeyCreateResponse }
+const createOp: Op.Operation = { name: "admin.organization.adminAPIKeys.create", method: "POST", path: ["/organization/admin_api_keys"], body: "json", admin: true, schema: "AdminApiKeyCreateResponse" }
 
 /**
  * Create admin API key: `POST /organization/admin_api_keys`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (params: Types.AdminApiKeysCreateParams, optio
 export const create = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<Types.AdminApiKeyCreateResponse, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", method: "DELETE", path: ["/organization/admin_api_keys/",""], admin: true, schema: () => Schemas.AdminApiKeysDeleteResponse }
+const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", method: "DELETE", path: ["/organization/admin_api_keys/",""], admin: true, schema: "AdminApiKeysDeleteResponse" }
 
 /**
  * Delete admin API key: `DELETE /organization/admin_api_keys/{key_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (keyId: string, options?: RequestOptions): Effect
 export const del = (keyId: string, options?: RequestOptions): Effect.Effect<Types.AdminApiKeysDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(keyId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", method: "GET", path: ["/organization/admin_api_keys"], query: ["after","order","limit"], admin: true, paging: "after", schema: () => Schemas.ApiKeyList }
+const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", method: "GET", path: ["/organization/admin_api_keys"], query: ["after","order","limit"], admin: true, paging: "after", schema: "ApiKeyList" }
 
 /**
  * List all organization and project API keys: `GET /organization/admin_api_keys`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOpt
 export const listStream = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Stream.Stream<Types.ApiKeyList["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrieve", method: "GET", path: ["/organization/admin_api_keys/",""], admin: true, schema: () => Schemas.AdminApiKey }
+const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrieve", method: "GET", path: ["/organization/admin_api_keys/",""], admin: true, schema: "AdminApiKey" }
 
 /**
  * Retrieve admin API key: `GET /organization/admin_api_keys/{key_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const listOp: Op.Operation = { name: "admin.organization.auditLogs.list", method: "GET", path: ["/organization/audit_logs"], query: ["effective_at","project_ids[]","event_types[]","actor_ids[]","actor_emails[]","resource_ids[]","tenant_only","limit","after","before"], admin: true, paging: "after", schema: () => Schemas.ListAuditLogsResponse }
+const listOp: Op.Operation = { name: "admin.organization.auditLogs.list", method: "GET", path: ["/organization/audit_logs"], query: ["effective_at","project_ids[]","event_types[]","actor_ids[]","actor_emails[]","resource_ids[]","tenant_only","limit","after","before"], admin: true, paging: "after", schema: "ListAuditLogsResponse" }
 
 /**
  * List audit logs: `GET /organization/audit_logs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

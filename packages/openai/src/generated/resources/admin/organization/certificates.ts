@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const activateOp: Op.Operation = { name: "admin.organization.certificates.activate", method: "POST", path: ["/organization/certificates/activate"], body: "json", admin: true, schema: () => Schemas.OrganizationCertificateActivationResponse }
+const activateOp: Op.Operation = { name: "admin.organization.certificates.activate", method: "POST", path: ["/organization/certificates/activate"], body: "json", admin: true, schema: "OrganizationCertificateActivationResponse" }
 
 /**
  * Activate certificates for organization: `POST /organization/certificates/activate`, with the response metadata.
@@ -38,7 +37,7 @@ export const activateWithResponse = (params: Types.ActivateOrganizationCertifica
 export const activate = (params: Types.ActivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateActivationResponse, OpenAIError, OpenAIClient> =>
   Op.data(activateWithResponse(params, options))
 
-const createOp: Op.Operation = { name: "admin.organization.certificates.create", method: "POST", path: ["/organization/certificates"], body: "json", admin: true, schema: () => Schemas.Certificate }
+const createOp: Op.Operation = { name: "admin.organization.certificates.create", method: "POST", path: ["/organization/certificates"], body: "json", admin: true, schema: "Certificate" }
 
 /**
  * Upload certificate: `POST /organization/certificates`, with the response metadata.
@@ -60,7 +59,7 @@ export const createWithResponse = (params: Types.UploadCertificateParams, option
 export const create = (params: Types.UploadCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const deactivateOp: Op.Operation = { name: "admin.organization.certificates.deactivate", method: "POST", path: ["/organization/certificates/deactivate"], body: "json", admin: true, schema: () => Schemas.OrganizationCertificateDeactivationResponse }
+const deactivateOp: Op.Operation = { name: "admin.organization.certificates.deactivate", method: "POST", path: ["/organization/certificates/deactivate"], body: "json", admin: true, schema: "OrganizationCertificateDeactivationResponse" }
 
 /**
  * Deactivate certificates for organization: `POST /organization/certificates/deactivate`, with the response metadata.
@@ -82,7 +81,7 @@ export const deactivateWithResponse = (params: Types.DeactivateOrganizationCerti
 export const deactivate = (params: Types.DeactivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateDeactivationResponse, OpenAIError, OpenAIClient> =>
   Op.data(deactivateWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.certificates.del", method: "DELETE", path: ["/organization/certificates/",""], admin: true, schema: () => Schemas.DeleteCertificateResponse }
+const delOp: Op.Operation = { name: "admin.organization.certificates.del", method: "DELETE", path: ["/organization/certificates/",""], admin: true, schema: "DeleteCertificateResponse" }
 
 /**
  * Delete certificate: `DELETE /organization/certificates/{certificate_id}`, with the response metadata.
@@ -104,7 +103,7 @@ export const delWithResponse = (certificateId: string, options?: RequestOptions)
 export const del = (certificateId: string, options?: RequestOptions): Effect.Effect<Types.DeleteCertificateResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(certificateId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.certificates.list", method: "GET", path: ["/organization/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.ListCertificatesResponse }
+const listOp: Op.Operation = { name: "admin.organization.certificates.list", method: "GET", path: ["/organization/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ListCertificatesResponse" }
 
 /**
  * List organization certificates: `GET /organization/certificates`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -126,7 +125,7 @@ export const list = (params?: Types.ListOrganizationCertificatesParams, options?
 export const listStream = (params?: Types.ListOrganizationCertificatesParams, options?: RequestOptions): Stream.Stream<Types.ListCertificatesResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.certificates.retrieve", method: "GET", path: ["/organization/certificates/",""], query: ["include"], admin: true, schema: () => Schemas.Certificate }
+const retrieveOp: Op.Operation = { name: "admin.organization.certificates.retrieve", method: "GET", path: ["/organization/certificates/",""], query: ["include"], admin: true, schema: "Certificate" }
 
 /**
  * Get certificate: `GET /organization/certificates/{certificate_id}`, with the response metadata.
@@ -148,7 +147,7 @@ export const retrieveWithResponse = (certificateId: string, params?: Types.GetCe
 export const retrieve = (certificateId: string, params?: Types.GetCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(certificateId, params, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.certificates.update", method: "POST", path: ["/organization/certificates/",""], body: "json", admin: true, schema: () => Schemas.Certificate }
+const updateOp: Op.Operation = { name: "admin.organization.certificates.update", method: "POST", path: ["/organization/certificates/",""], body: "json", admin: true, schema: "Certificate" }
 
 /**
  * Modify certificate: `POST /organization/certificates/{certificate_id}`, with the response metadata.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const retrieveOp: Op.Operation = { name: "admin.organization.dataRetention.retrieve", method: "GET", path: ["/organization/data_retention"], admin: true, schema: () => Schemas.OrganizationDataRetention }
+const retrieveOp: Op.Operation = { name: "admin.organization.dataRetention.retrieve", method: "GET", path: ["/organization/data_retention"], admin: true, schema: "OrganizationDataRetention" }
 
 /**
  * Retrieve organization data retention: `GET /organization/data_retention`, with the response metadata.
@@ -36,7 +35,7 @@ export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<Wi
 export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationDataRetention, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(options))
 
-const updateOp: Op.Operation = { name: "admin.organization.dataRetention.update", method: "POST", path: ["/organization/data_retention"], body: "json", admin: true, schema: () => Schemas.OrganizationDataRetention }
+const updateOp: Op.Operation = { name: "admin.organization.dataRetention.update", method: "POST", path: ["/organization/data_retention"], body: "json", admin: true, schema: "OrganizationDataRetention" }
 
 /**
  * Update organization data retention: `POST /organization/data_retention`, with the response metadata.

@@ -13,7 +13,6 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
 /** @since 0.1.0 */
@@ -22,7 +21,7 @@ export * as Roles from "./groups/roles.js"
 /** @since 0.1.0 */
 export * as Users from "./groups/users.js"
 
-const createOp: Op.Operation = { name: "admin.organization.groups.create", method: "POST", path: ["/organization/groups"], body: "json", admin: true, schema: () => Schemas.GroupResponse }
+const createOp: Op.Operation = { name: "admin.organization.groups.create", method: "POST", path: ["/organization/groups"], body: "json", admin: true, schema: "GroupResponse" }
 
 /**
  * Create group: `POST /organization/groups`, with the response metadata.
@@ -44,7 +43,7 @@ export const createWithResponse = (params: Types.CreateGroupParams, options?: Re
 export const create = (params: Types.CreateGroupParams, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.groups.del", method: "DELETE", path: ["/organization/groups/",""], admin: true, schema: () => Schemas.GroupDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.groups.del", method: "DELETE", path: ["/organization/groups/",""], admin: true, schema: "GroupDeletedResource" }
 
 /**
  * Delete group: `DELETE /organization/groups/{group_id}`, with the response metadata.
@@ -66,7 +65,7 @@ export const delWithResponse = (groupId: string, options?: RequestOptions): Effe
 export const del = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.groups.list", method: "GET", path: ["/organization/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.GroupListResource }
+const listOp: Op.Operation = { name: "admin.organization.groups.list", method: "GET", path: ["/organization/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: "GroupListResource" }
 
 /**
  * List groups: `GET /organization/groups`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -88,7 +87,7 @@ export const list = (params?: Types.ListGroupsParams, options?: RequestOptions):
 export const listStream = (params?: Types.ListGroupsParams, options?: RequestOptions): Stream.Stream<Types.GroupListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.groups.retrieve", method: "GET", path: ["/organization/groups/",""], admin: true, schema: () => Schemas.GroupResponse }
+const retrieveOp: Op.Operation = { name: "admin.organization.groups.retrieve", method: "GET", path: ["/organization/groups/",""], admin: true, schema: "GroupResponse" }
 
 /**
  * Retrieve group: `GET /organization/groups/{group_id}`, with the response metadata.
@@ -110,7 +109,7 @@ export const retrieveWithResponse = (groupId: string, options?: RequestOptions):
 export const retrieve = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(groupId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.groups.update", method: "POST", path: ["/organization/groups/",""], body: "json", admin: true, schema: () => Schemas.GroupResourceWithSuccess }
+const updateOp: Op.Operation = { name: "admin.organization.groups.update", method: "POST", path: ["/organization/groups/",""], body: "json", admin: true, schema: "GroupResourceWithSuccess" }
 
 /**
  * Update group: `POST /organization/groups/{group_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.invites.create", method: "POST", path: ["/organization/invites"], body: "json", admin: true, schema: () => Schemas.Invite }
+const createOp: Op.Operation = { name: "admin.organization.invites.create", method: "POST", path: ["/organization/invites"], body: "json", admin: true, schema: "Invite" }
 
 /**
  * Create invite: `POST /organization/invites`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (params: Types.InviteUserParams, options?: Req
 export const create = (params: Types.InviteUserParams, options?: RequestOptions): Effect.Effect<Types.Invite, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.invites.del", method: "DELETE", path: ["/organization/invites/",""], admin: true, schema: () => Schemas.InviteDeleteResponse }
+const delOp: Op.Operation = { name: "admin.organization.invites.del", method: "DELETE", path: ["/organization/invites/",""], admin: true, schema: "InviteDeleteResponse" }
 
 /**
  * Delete invite: `DELETE /organization/invites/{invite_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (inviteId: string, options?: RequestOptions): Eff
 export const del = (inviteId: string, options?: RequestOptions): Effect.Effect<Types.InviteDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(inviteId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.invites.list", method: "GET", path: ["/organization/invites"], query: ["limit","after"], admin: true, paging: "after", schema: () => Schemas.InviteListResponse }
+const listOp: Op.Operation = { name: "admin.organization.invites.list", method: "GET", path: ["/organization/invites"], query: ["limit","after"], admin: true, paging: "after", schema: "InviteListResponse" }
 
 /**
  * List invites: `GET /organization/invites`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (params?: Types.ListInvitesParams, options?: RequestOptions)
 export const listStream = (params?: Types.ListInvitesParams, options?: RequestOptions): Stream.Stream<Types.InviteListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.invites.retrieve", method: "GET", path: ["/organization/invites/",""], admin: true, schema: () => Schemas.Invite }
+const retrieveOp: Op.Operation = { name: "admin.organization.invites.retrieve", method: "GET", path: ["/organization/invites/",""], admin: true, schema: "Invite" }
 
 /**
  * Retrieve invite: `GET /organization/invites/{invite_id}`, with the response metadata.

@@ -13,7 +13,6 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
 /** @since 0.1.0 */
@@ -52,7 +51,7 @@ export * as SpendLimit from "./projects/spendLimit.js"
 /** @since 0.1.0 */
 export * as Users from "./projects/users.js"
 
-const archiveOp: Op.Operation = { name: "admin.organization.projects.archive", method: "POST", path: ["/organization/projects/","/archive"], admin: true, schema: () => Schemas.Project }
+const archiveOp: Op.Operation = { name: "admin.organization.projects.archive", method: "POST", path: ["/organization/projects/","/archive"], admin: true, schema: "Project" }
 
 /**
  * Archive project: `POST /organization/projects/{project_id}/archive`, with the response metadata.
@@ -74,7 +73,7 @@ export const archiveWithResponse = (projectId: string, options?: RequestOptions)
 export const archive = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
   Op.data(archiveWithResponse(projectId, options))
 
-const createOp: Op.Operation = { name: "admin.organization.projects.create", method: "POST", path: ["/organization/projects"], body: "json", admin: true, schema: () => Schemas.Project }
+const createOp: Op.Operation = { name: "admin.organization.projects.create", method: "POST", path: ["/organization/projects"], body: "json", admin: true, schema: "Project" }
 
 /**
  * Create project: `POST /organization/projects`, with the response metadata.
@@ -96,7 +95,7 @@ export const createWithResponse = (params: Types.CreateProjectParams, options?: 
 export const create = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.list", method: "GET", path: ["/organization/projects"], query: ["limit","after","include_archived"], admin: true, paging: "after", schema: () => Schemas.ProjectListResponse }
+const listOp: Op.Operation = { name: "admin.organization.projects.list", method: "GET", path: ["/organization/projects"], query: ["limit","after","include_archived"], admin: true, paging: "after", schema: "ProjectListResponse" }
 
 /**
  * List projects: `GET /organization/projects`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -118,7 +117,7 @@ export const list = (params?: Types.ListProjectsParams, options?: RequestOptions
 export const listStream = (params?: Types.ListProjectsParams, options?: RequestOptions): Stream.Stream<Types.ProjectListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve", method: "GET", path: ["/organization/projects/",""], admin: true, schema: () => Schemas.Project }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve", method: "GET", path: ["/organization/projects/",""], admin: true, schema: "Project" }
 
 /**
  * Retrieve project: `GET /organization/projects/{project_id}`, with the response metadata.
@@ -140,7 +139,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.update", method: "POST", path: ["/organization/projects/",""], body: "json", admin: true, schema: () => Schemas.Project }
+const updateOp: Op.Operation = { name: "admin.organization.projects.update", method: "POST", path: ["/organization/projects/",""], body: "json", admin: true, schema: "Project" }
 
 /**
  * Modify project: `POST /organization/projects/{project_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.roles.create", method: "POST", path: ["/organization/roles"], body: "json", admin: true, schema: () => Schemas.Role }
+const createOp: Op.Operation = { name: "admin.organization.roles.create", method: "POST", path: ["/organization/roles"], body: "json", admin: true, schema: "Role" }
 
 /**
  * Create organization role: `POST /organization/roles`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (params: Types.CreateRoleParams, options?: Req
 export const create = (params: Types.CreateRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.roles.del", method: "DELETE", path: ["/organization/roles/",""], admin: true, schema: () => Schemas.RoleDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.roles.del", method: "DELETE", path: ["/organization/roles/",""], admin: true, schema: "RoleDeletedResource" }
 
 /**
  * Delete organization role: `DELETE /organization/roles/{role_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (roleId: string, options?: RequestOptions): Effec
 export const del = (roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.roles.list", method: "GET", path: ["/organization/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.PublicRoleListResource }
+const listOp: Op.Operation = { name: "admin.organization.roles.list", method: "GET", path: ["/organization/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
 
 /**
  * List organization roles: `GET /organization/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (params?: Types.ListRolesParams, options?: RequestOptions): 
 export const listStream = (params?: Types.ListRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.roles.retrieve", method: "GET", path: ["/organization/roles/",""], admin: true, schema: () => Schemas.Role }
+const retrieveOp: Op.Operation = { name: "admin.organization.roles.retrieve", method: "GET", path: ["/organization/roles/",""], admin: true, schema: "Role" }
 
 /**
  * Retrieve organization role: `GET /organization/roles/{role_id}`, with the response metadata.
@@ -104,7 +103,7 @@ export const retrieveWithResponse = (roleId: string, options?: RequestOptions): 
 export const retrieve = (roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(roleId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.roles.update", method: "POST", path: ["/organization/roles/",""], body: "json", admin: true, schema: () => Schemas.Role }
+const updateOp: Op.Operation = { name: "admin.organization.roles.update", method: "POST", path: ["/organization/roles/",""], body: "json", admin: true, schema: "Role" }
 
 /**
  * Update organization role: `POST /organization/roles/{role_id}`, with the response metadata.

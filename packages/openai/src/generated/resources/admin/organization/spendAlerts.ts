@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.spendAlerts.create", method: "POST", path: ["/organization/spend_alerts"], body: "json", admin: true, schema: () => Schemas.OrganizationSpendAlert }
+const createOp: Op.Operation = { name: "admin.organization.spendAlerts.create", method: "POST", path: ["/organization/spend_alerts"], body: "json", admin: true, schema: "OrganizationSpendAlert" }
 
 /**
  * Create organization spend alert: `POST /organization/spend_alerts`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (params: Types.CreateOrganizationSpendAlertPar
 export const create = (params: Types.CreateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.spendAlerts.del", method: "DELETE", path: ["/organization/spend_alerts/",""], admin: true, schema: () => Schemas.OrganizationSpendAlertDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.spendAlerts.del", method: "DELETE", path: ["/organization/spend_alerts/",""], admin: true, schema: "OrganizationSpendAlertDeletedResource" }
 
 /**
  * Delete organization spend alert: `DELETE /organization/spend_alerts/{alert_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (alertId: string, options?: RequestOptions): Effe
 export const del = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlertDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(alertId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.spendAlerts.list", method: "GET", path: ["/organization/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: () => Schemas.OrganizationSpendAlertListResource }
+const listOp: Op.Operation = { name: "admin.organization.spendAlerts.list", method: "GET", path: ["/organization/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: "OrganizationSpendAlertListResource" }
 
 /**
  * List organization spend alerts: `GET /organization/spend_alerts`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (params?: Types.ListOrganizationSpendAlertsParams, options?:
 export const listStream = (params?: Types.ListOrganizationSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.OrganizationSpendAlertListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.spendAlerts.retrieve", method: "GET", path: ["/organization/spend_alerts/",""], admin: true, schema: () => Schemas.OrganizationSpendAlert }
+const retrieveOp: Op.Operation = { name: "admin.organization.spendAlerts.retrieve", method: "GET", path: ["/organization/spend_alerts/",""], admin: true, schema: "OrganizationSpendAlert" }
 
 /**
  * Retrieve organization spend alert: `GET /organization/spend_alerts/{alert_id}`, with the response metadata.
@@ -104,7 +103,7 @@ export const retrieveWithResponse = (alertId: string, options?: RequestOptions):
 export const retrieve = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(alertId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.spendAlerts.update", method: "POST", path: ["/organization/spend_alerts/",""], body: "json", admin: true, schema: () => Schemas.OrganizationSpendAlert }
+const updateOp: Op.Operation = { name: "admin.organization.spendAlerts.update", method: "POST", path: ["/organization/spend_alerts/",""], body: "json", admin: true, schema: "OrganizationSpendAlert" }
 
 /**
  * Update organization spend alert: `POST /organization/spend_alerts/{alert_id}`, with the response metadata.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const delOp: Op.Operation = { name: "admin.organization.spendLimit.del", method: "DELETE", path: ["/organization/spend_limit"], admin: true, schema: () => Schemas.OrganizationSpendLimitDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.spendLimit.del", method: "DELETE", path: ["/organization/spend_limit"], admin: true, schema: "OrganizationSpendLimitDeletedResource" }
 
 /**
  * Delete organization spend limit: `DELETE /organization/spend_limit`, with the response metadata.
@@ -36,7 +35,7 @@ export const delWithResponse = (options?: RequestOptions): Effect.Effect<WithRes
 export const del = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(options))
 
-const retrieveOp: Op.Operation = { name: "admin.organization.spendLimit.retrieve", method: "GET", path: ["/organization/spend_limit"], admin: true, schema: () => Schemas.OrganizationSpendLimitResource }
+const retrieveOp: Op.Operation = { name: "admin.organization.spendLimit.retrieve", method: "GET", path: ["/organization/spend_limit"], admin: true, schema: "OrganizationSpendLimitResource" }
 
 /**
  * Retrieve organization spend limit: `GET /organization/spend_limit`, with the response metadata.
@@ -58,7 +57,7 @@ export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<Wi
 export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitResource, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(options))
 
-const updateOp: Op.Operation = { name: "admin.organization.spendLimit.update", method: "POST", path: ["/organization/spend_limit"], body: "json", admin: true, schema: () => Schemas.OrganizationSpendLimitResource }
+const updateOp: Op.Operation = { name: "admin.organization.spendLimit.update", method: "POST", path: ["/organization/spend_limit"], body: "json", admin: true, schema: "OrganizationSpendLimitResource" }
 
 /**
  * Update organization spend limit: `POST /organization/spend_limit`, with the response metadata.

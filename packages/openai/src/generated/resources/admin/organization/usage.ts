@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const audioSpeechesOp: Op.Operation = { name: "admin.organization.usage.audioSpeeches", method: "GET", path: ["/organization/usage/audio_speeches"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const audioSpeechesOp: Op.Operation = { name: "admin.organization.usage.audioSpeeches", method: "GET", path: ["/organization/usage/audio_speeches"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Audio speeches: `GET /organization/usage/audio_speeches`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -38,7 +37,7 @@ export const audioSpeeches = (params: Types.UsageAudioSpeechesParams, options?: 
 export const audioSpeechesStream = (params: Types.UsageAudioSpeechesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(audioSpeechesOp, [], params, options)
 
-const audioTranscriptionsOp: Op.Operation = { name: "admin.organization.usage.audioTranscriptions", method: "GET", path: ["/organization/usage/audio_transcriptions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const audioTranscriptionsOp: Op.Operation = { name: "admin.organization.usage.audioTranscriptions", method: "GET", path: ["/organization/usage/audio_transcriptions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Audio transcriptions: `GET /organization/usage/audio_transcriptions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -60,7 +59,7 @@ export const audioTranscriptions = (params: Types.UsageAudioTranscriptionsParams
 export const audioTranscriptionsStream = (params: Types.UsageAudioTranscriptionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(audioTranscriptionsOp, [], params, options)
 
-const codeInterpreterSessionsOp: Op.Operation = { name: "admin.organization.usage.codeInterpreterSessions", method: "GET", path: ["/organization/usage/code_interpreter_sessions"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const codeInterpreterSessionsOp: Op.Operation = { name: "admin.organization.usage.codeInterpreterSessions", method: "GET", path: ["/organization/usage/code_interpreter_sessions"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Code interpreter sessions: `GET /organization/usage/code_interpreter_sessions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const codeInterpreterSessions = (params: Types.UsageCodeInterpreterSessio
 export const codeInterpreterSessionsStream = (params: Types.UsageCodeInterpreterSessionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(codeInterpreterSessionsOp, [], params, options)
 
-const completionsOp: Op.Operation = { name: "admin.organization.usage.completions", method: "GET", path: ["/organization/usage/completions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","batch","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const completionsOp: Op.Operation = { name: "admin.organization.usage.completions", method: "GET", path: ["/organization/usage/completions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","batch","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Completions: `GET /organization/usage/completions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -104,7 +103,7 @@ export const completions = (params: Types.UsageCompletionsParams, options?: Requ
 export const completionsStream = (params: Types.UsageCompletionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(completionsOp, [], params, options)
 
-const costsOp: Op.Operation = { name: "admin.organization.usage.costs", method: "GET", path: ["/organization/costs"], query: ["start_time","end_time","bucket_width","project_ids","api_key_ids","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const costsOp: Op.Operation = { name: "admin.organization.usage.costs", method: "GET", path: ["/organization/costs"], query: ["start_time","end_time","bucket_width","project_ids","api_key_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Costs: `GET /organization/costs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -126,7 +125,7 @@ export const costs = (params: Types.UsageCostsParams, options?: RequestOptions):
 export const costsStream = (params: Types.UsageCostsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(costsOp, [], params, options)
 
-const embeddingsOp: Op.Operation = { name: "admin.organization.usage.embeddings", method: "GET", path: ["/organization/usage/embeddings"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const embeddingsOp: Op.Operation = { name: "admin.organization.usage.embeddings", method: "GET", path: ["/organization/usage/embeddings"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Embeddings: `GET /organization/usage/embeddings`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -148,7 +147,7 @@ export const embeddings = (params: Types.UsageEmbeddingsParams, options?: Reques
 export const embeddingsStream = (params: Types.UsageEmbeddingsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(embeddingsOp, [], params, options)
 
-const fileSearchCallsOp: Op.Operation = { name: "admin.organization.usage.fileSearchCalls", method: "GET", path: ["/organization/usage/file_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","vector_store_ids","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const fileSearchCallsOp: Op.Operation = { name: "admin.organization.usage.fileSearchCalls", method: "GET", path: ["/organization/usage/file_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","vector_store_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * File search calls: `GET /organization/usage/file_search_calls`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -170,7 +169,7 @@ export const fileSearchCalls = (params: Types.UsageFileSearchCallsParams, option
 export const fileSearchCallsStream = (params: Types.UsageFileSearchCallsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(fileSearchCallsOp, [], params, options)
 
-const imagesOp: Op.Operation = { name: "admin.organization.usage.images", method: "GET", path: ["/organization/usage/images"], query: ["start_time","end_time","bucket_width","sources","sizes","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const imagesOp: Op.Operation = { name: "admin.organization.usage.images", method: "GET", path: ["/organization/usage/images"], query: ["start_time","end_time","bucket_width","sources","sizes","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Images: `GET /organization/usage/images`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -192,7 +191,7 @@ export const images = (params: Types.UsageImagesParams, options?: RequestOptions
 export const imagesStream = (params: Types.UsageImagesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(imagesOp, [], params, options)
 
-const moderationsOp: Op.Operation = { name: "admin.organization.usage.moderations", method: "GET", path: ["/organization/usage/moderations"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const moderationsOp: Op.Operation = { name: "admin.organization.usage.moderations", method: "GET", path: ["/organization/usage/moderations"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Moderations: `GET /organization/usage/moderations`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -214,7 +213,7 @@ export const moderations = (params: Types.UsageModerationsParams, options?: Requ
 export const moderationsStream = (params: Types.UsageModerationsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(moderationsOp, [], params, options)
 
-const vectorStoresOp: Op.Operation = { name: "admin.organization.usage.vectorStores", method: "GET", path: ["/organization/usage/vector_stores"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const vectorStoresOp: Op.Operation = { name: "admin.organization.usage.vectorStores", method: "GET", path: ["/organization/usage/vector_stores"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Vector stores: `GET /organization/usage/vector_stores`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -236,7 +235,7 @@ export const vectorStores = (params: Types.UsageVectorStoresParams, options?: Re
 export const vectorStoresStream = (params: Types.UsageVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(vectorStoresOp, [], params, options)
 
-const webSearchCallsOp: Op.Operation = { name: "admin.organization.usage.webSearchCalls", method: "GET", path: ["/organization/usage/web_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","context_levels","group_by","limit","page"], admin: true, paging: "page", schema: () => Schemas.UsageResponse }
+const webSearchCallsOp: Op.Operation = { name: "admin.organization.usage.webSearchCalls", method: "GET", path: ["/organization/usage/web_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","context_levels","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Web search calls: `GET /organization/usage/web_search_calls`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

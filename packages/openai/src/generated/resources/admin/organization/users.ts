@@ -13,13 +13,12 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
 /** @since 0.1.0 */
 export * as Roles from "./users/roles.js"
 
-const delOp: Op.Operation = { name: "admin.organization.users.del", method: "DELETE", path: ["/organization/users/",""], admin: true, schema: () => Schemas.UserDeleteResponse }
+const delOp: Op.Operation = { name: "admin.organization.users.del", method: "DELETE", path: ["/organization/users/",""], admin: true, schema: "UserDeleteResponse" }
 
 /**
  * Delete user: `DELETE /organization/users/{user_id}`, with the response metadata.
@@ -41,7 +40,7 @@ export const delWithResponse = (userId: string, options?: RequestOptions): Effec
 export const del = (userId: string, options?: RequestOptions): Effect.Effect<Types.UserDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(userId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.users.list", method: "GET", path: ["/organization/users"], query: ["limit","after","emails"], admin: true, paging: "after", schema: () => Schemas.UserListResponse }
+const listOp: Op.Operation = { name: "admin.organization.users.list", method: "GET", path: ["/organization/users"], query: ["limit","after","emails"], admin: true, paging: "after", schema: "UserListResponse" }
 
 /**
  * List users: `GET /organization/users`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -63,7 +62,7 @@ export const list = (params?: Types.ListUsersParams, options?: RequestOptions): 
 export const listStream = (params?: Types.ListUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.users.retrieve", method: "GET", path: ["/organization/users/",""], admin: true, schema: () => Schemas.User }
+const retrieveOp: Op.Operation = { name: "admin.organization.users.retrieve", method: "GET", path: ["/organization/users/",""], admin: true, schema: "User" }
 
 /**
  * Retrieve user: `GET /organization/users/{user_id}`, with the response metadata.
@@ -85,7 +84,7 @@ export const retrieveWithResponse = (userId: string, options?: RequestOptions): 
 export const retrieve = (userId: string, options?: RequestOptions): Effect.Effect<Types.User, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(userId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.users.update", method: "POST", path: ["/organization/users/",""], body: "json", admin: true, schema: () => Schemas.User }
+const updateOp: Op.Operation = { name: "admin.organization.users.update", method: "POST", path: ["/organization/users/",""], body: "json", admin: true, schema: "User" }
 
 /**
  * Modify user: `POST /organization/users/{user_id}`, with the response metadata.

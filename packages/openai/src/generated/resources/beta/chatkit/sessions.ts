@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const cancelOp: Op.Operation = { name: "beta.chatkit.sessions.cancel", method: "POST", path: ["/chatkit/sessions/","/cancel"], schema: () => Schemas.ChatSessionResource }
+const cancelOp: Op.Operation = { name: "beta.chatkit.sessions.cancel", method: "POST", path: ["/chatkit/sessions/","/cancel"], schema: "ChatSessionResource" }
 
 /**
  * Cancel chat session: `POST /chatkit/sessions/{session_id}/cancel`, with the response metadata.
@@ -36,7 +35,7 @@ export const cancelWithResponse = (sessionId: string, options?: RequestOptions):
 export const cancel = (sessionId: string, options?: RequestOptions): Effect.Effect<Types.ChatSessionResource, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(sessionId, options))
 
-const createOp: Op.Operation = { name: "beta.chatkit.sessions.create", method: "POST", path: ["/chatkit/sessions"], body: "json", schema: () => Schemas.ChatSessionResource }
+const createOp: Op.Operation = { name: "beta.chatkit.sessions.create", method: "POST", path: ["/chatkit/sessions"], body: "json", schema: "ChatSessionResource" }
 
 /**
  * Create ChatKit session: `POST /chatkit/sessions`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const delOp: Op.Operation = { name: "beta.chatkit.threads.del", method: "DELETE", path: ["/chatkit/threads/",""], schema: () => Schemas.DeletedThreadResource }
+const delOp: Op.Operation = { name: "beta.chatkit.threads.del", method: "DELETE", path: ["/chatkit/threads/",""], schema: "DeletedThreadResource" }
 
 /**
  * Delete ChatKit thread: `DELETE /chatkit/threads/{thread_id}`, with the response metadata.
@@ -38,7 +37,7 @@ export const delWithResponse = (threadId: string, options?: RequestOptions): Eff
 export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeletedThreadResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, options))
 
-const listOp: Op.Operation = { name: "beta.chatkit.threads.list", method: "GET", path: ["/chatkit/threads"], query: ["limit","order","after","before","user"], paging: "after", schema: () => Schemas.ThreadListResource }
+const listOp: Op.Operation = { name: "beta.chatkit.threads.list", method: "GET", path: ["/chatkit/threads"], query: ["limit","order","after","before","user"], paging: "after", schema: "ThreadListResource" }
 
 /**
  * List ChatKit threads: `GET /chatkit/threads`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -60,7 +59,7 @@ export const list = (params?: Types.ListThreadsMethodParams, options?: RequestOp
 export const listStream = (params?: Types.ListThreadsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
-const listItemsOp: Op.Operation = { name: "beta.chatkit.threads.listItems", method: "GET", path: ["/chatkit/threads/","/items"], query: ["limit","order","after","before"], paging: "after", schema: () => Schemas.ThreadItemListResource }
+const listItemsOp: Op.Operation = { name: "beta.chatkit.threads.listItems", method: "GET", path: ["/chatkit/threads/","/items"], query: ["limit","order","after","before"], paging: "after", schema: "ThreadItemListResource" }
 
 /**
  * List ChatKit thread items: `GET /chatkit/threads/{thread_id}/items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const listItems = (threadId: string, params?: Types.ListThreadItemsMethod
 export const listItemsStream = (threadId: string, params?: Types.ListThreadItemsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadItemListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listItemsOp, [threadId], params, options)
 
-const retrieveOp: Op.Operation = { name: "beta.chatkit.threads.retrieve", method: "GET", path: ["/chatkit/threads/",""], schema: () => Schemas.ThreadResource }
+const retrieveOp: Op.Operation = { name: "beta.chatkit.threads.retrieve", method: "GET", path: ["/chatkit/threads/",""], schema: "ThreadResource" }
 
 /**
  * Retrieve ChatKit thread: `GET /chatkit/threads/{thread_id}`, with the response metadata.

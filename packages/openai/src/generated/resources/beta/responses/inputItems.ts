@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const listOp: Op.Operation = { name: "beta.responses.inputItems.list", method: "GET", path: ["/responses/","/input_items"], fixedQuery: {"beta":"true"}, query: ["limit","order","after","include"], headers: [["betas","openai-beta"]], paging: "after", schema: () => Schemas.BetaResponseItemList }
+const listOp: Op.Operation = { name: "beta.responses.inputItems.list", method: "GET", path: ["/responses/","/input_items"], fixedQuery: {"beta":"true"}, query: ["limit","order","after","include"], headers: [["betas","openai-beta"]], paging: "after", schema: "BetaResponseItemList" }
 
 /**
  * List input items: `GET /responses/{response_id}/input_items?beta=true`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const countOp: Op.Operation = { name: "beta.responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: () => Schemas.BetaTokenCountsResource }
+const countOp: Op.Operation = { name: "beta.responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: "BetaTokenCountsResource" }
 
 /**
  * Get input token counts: `POST /responses/input_tokens?beta=true`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "beta.threads.messages.create", method: "POST", path: ["/threads/","/messages"], body: "json", schema: () => Schemas.MessageObject }
+const createOp: Op.Operation = { name: "beta.threads.messages.create", method: "POST", path: ["/threads/","/messages"], body: "json", schema: "MessageObject" }
 
 /**
  * Create message: `POST /threads/{thread_id}/messages`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (threadId: string, params: Types.CreateMessage
 export const create = (threadId: string, params: Types.CreateMessageParams, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(threadId, params, options))
 
-const delOp: Op.Operation = { name: "beta.threads.messages.del", method: "DELETE", path: ["/threads/","/messages/",""], schema: () => Schemas.DeleteMessageResponse }
+const delOp: Op.Operation = { name: "beta.threads.messages.del", method: "DELETE", path: ["/threads/","/messages/",""], schema: "DeleteMessageResponse" }
 
 /**
  * Delete message: `DELETE /threads/{thread_id}/messages/{message_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (threadId: string, messageId: string, options?: R
 export const del = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.DeleteMessageResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, messageId, options))
 
-const listOp: Op.Operation = { name: "beta.threads.messages.list", method: "GET", path: ["/threads/","/messages"], query: ["limit","order","after","before","run_id"], paging: "after", schema: () => Schemas.ListMessagesResponse }
+const listOp: Op.Operation = { name: "beta.threads.messages.list", method: "GET", path: ["/threads/","/messages"], query: ["limit","order","after","before","run_id"], paging: "after", schema: "ListMessagesResponse" }
 
 /**
  * List messages: `GET /threads/{thread_id}/messages`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (threadId: string, params?: Types.ListMessagesParams, option
 export const listStream = (threadId: string, params?: Types.ListMessagesParams, options?: RequestOptions): Stream.Stream<Types.ListMessagesResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [threadId], params, options)
 
-const retrieveOp: Op.Operation = { name: "beta.threads.messages.retrieve", method: "GET", path: ["/threads/","/messages/",""], schema: () => Schemas.MessageObject }
+const retrieveOp: Op.Operation = { name: "beta.threads.messages.retrieve", method: "GET", path: ["/threads/","/messages/",""], schema: "MessageObject" }
 
 /**
  * Retrieve message: `GET /threads/{thread_id}/messages/{message_id}`, with the response metadata.
@@ -104,7 +103,7 @@ export const retrieveWithResponse = (threadId: string, messageId: string, option
 export const retrieve = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, messageId, options))
 
-const updateOp: Op.Operation = { name: "beta.threads.messages.update", method: "POST", path: ["/threads/","/messages/",""], body: "json", schema: () => Schemas.MessageObject }
+const updateOp: Op.Operation = { name: "beta.threads.messages.update", method: "POST", path: ["/threads/","/messages/",""], body: "json", schema: "MessageObject" }
 
 /**
  * Modify message: `POST /threads/{thread_id}/messages/{message_id}`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
 /** @since 0.1.0 */
 export * as Steps from "./runs/steps.js"
 
-const cancelOp: Op.Operation = { name: "beta.threads.runs.cancel", method: "POST", path: ["/threads/","/runs/","/cancel"], schema: () => Schemas.RunObject }
+const cancelOp: Op.Operation = { name: "beta.threads.runs.cancel", method: "POST", path: ["/threads/","/runs/","/cancel"], schema: "RunObject" }
 
 /**
  * Cancel a run: `POST /threads/{thread_id}/runs/{run_id}/cancel`, with the response metadata.
@@ -41,7 +40,7 @@ export const cancelWithResponse = (threadId: string, runId: string, options?: Re
 export const cancel = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(cancelWithResponse(threadId, runId, options))
 
-const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], query: ["include[]"], body: "json", schema: () => Schemas.RunObject }
+const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], query: ["include[]"], body: "json", schema: "RunObject" }
 
 /**
  * Create run: `POST /threads/{thread_id}/runs`, with the response metadata.
@@ -63,7 +62,7 @@ export const createWithResponse = (threadId: string, params: Types.CreateRunPara
 export const create = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(threadId, params, options))
 
-const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], query: ["limit","order","after","before"], paging: "after", schema: () => Schemas.ListRunsResponse }
+const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], query: ["limit","order","after","before"], paging: "after", schema: "ListRunsResponse" }
 
 /**
  * List runs: `GET /threads/{thread_id}/runs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (threadId: string, params?: Types.ListRunsParams, options?: 
 export const listStream = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Stream.Stream<Types.ListRunsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [threadId], params, options)
 
-const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""], schema: () => Schemas.RunObject }
+const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""], schema: "RunObject" }
 
 /**
  * Retrieve run: `GET /threads/{thread_id}/runs/{run_id}`, with the response metadata.
@@ -107,7 +106,7 @@ export const retrieveWithResponse = (threadId: string, runId: string, options?: 
 export const retrieve = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, runId, options))
 
-const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], body: "json", schema: () => Schemas.RunObject }
+const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], body: "json", schema: "RunObject" }
 
 /**
  * Submit tool outputs to run: `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`, with the response metadata.
@@ -129,7 +128,7 @@ export const submitToolOutputsWithResponse = (threadId: string, runId: string, p
 export const submitToolOutputs = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
   Op.data(submitToolOutputsWithResponse(threadId, runId, params, options))
 
-const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], body: "json", schema: () => Schemas.RunObject }
+const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], body: "json", schema: "RunObject" }
 
 /**
  * Modify run: `POST /threads/{thread_id}/runs/{run_id}`, with the response metadata.

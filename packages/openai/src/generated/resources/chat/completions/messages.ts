@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const listOp: Op.Operation = { name: "chat.completions.messages.list", method: "GET", path: ["/chat/completions/","/messages"], query: ["after","limit","order"], paging: "after", schema: () => Schemas.ChatCompletionMessageList }
+const listOp: Op.Operation = { name: "chat.completions.messages.list", method: "GET", path: ["/chat/completions/","/messages"], query: ["after","limit","order"], paging: "after", schema: "ChatCompletionMessageList" }
 
 /**
  * Get chat messages: `GET /chat/completions/{completion_id}/messages`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const listOp: Op.Operation = { name: "evals.runs.outputItems.list", method: "GET", path: ["/evals/","/runs/","/output_items"], query: ["after","limit","status","order"], paging: "after", schema: () => Schemas.EvalRunOutputItemList }
+const listOp: Op.Operation = { name: "evals.runs.outputItems.list", method: "GET", path: ["/evals/","/runs/","/output_items"], query: ["after","limit","status","order"], paging: "after", schema: "EvalRunOutputItemList" }
 
 /**
  * Get eval run output items: `GET /evals/{eval_id}/runs/{run_id}/output_items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -38,7 +37,7 @@ export const list = (evalId: string, runId: string, params?: Types.GetEvalRunOut
 export const listStream = (evalId: string, runId: string, params?: Types.GetEvalRunOutputItemsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunOutputItemList["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [evalId, runId], params, options)
 
-const retrieveOp: Op.Operation = { name: "evals.runs.outputItems.retrieve", method: "GET", path: ["/evals/","/runs/","/output_items/",""], schema: () => Schemas.EvalRunOutputItem }
+const retrieveOp: Op.Operation = { name: "evals.runs.outputItems.retrieve", method: "GET", path: ["/evals/","/runs/","/output_items/",""], schema: "EvalRunOutputItem" }
 
 /**
  * Get an output item of an eval run: `GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}`, with the response metadata.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const runOp: Op.Operation = { name: "fineTuning.alpha.graders.run", method: "POST", path: ["/fine_tuning/alpha/graders/run"], body: "json", schema: () => Schemas.RunGraderResponse }
+const runOp: Op.Operation = { name: "fineTuning.alpha.graders.run", method: "POST", path: ["/fine_tuning/alpha/graders/run"], body: "json", schema: "RunGraderResponse" }
 
 /**
  * Run grader: `POST /fine_tuning/alpha/graders/run`, with the response metadata.
@@ -36,7 +35,7 @@ export const runWithResponse = (params: Types.RunGraderParams, options?: Request
 export const run = (params: Types.RunGraderParams, options?: RequestOptions): Effect.Effect<Types.RunGraderResponse, OpenAIError, OpenAIClient> =>
   Op.data(runWithResponse(params, options))
 
-const validateOp: Op.Operation = { name: "fineTuning.alpha.graders.validate", method: "POST", path: ["/fine_tuning/alpha/graders/validate"], body: "json", schema: () => Schemas.ValidateGraderResponse }
+const validateOp: Op.Operation = { name: "fineTuning.alpha.graders.validate", method: "POST", path: ["/fine_tuning/alpha/graders/validate"], body: "json", schema: "ValidateGraderResponse" }
 
 /**
  * Validate grader: `POST /fine_tuning/alpha/graders/validate`, with the response metadata.

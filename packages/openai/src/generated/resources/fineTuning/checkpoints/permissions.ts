@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.create", method: "POST", path: ["/fine_tuning/checkpoints/","/permissions"], body: "json", schema: () => Schemas.ListFineTuningCheckpointPermissionResponse }
+const createOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.create", method: "POST", path: ["/fine_tuning/checkpoints/","/permissions"], body: "json", schema: "ListFineTuningCheckpointPermissionResponse" }
 
 /**
  * Create checkpoint permissions: `POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (fineTunedModelCheckpoint: string, params: Typ
 export const create = (fineTunedModelCheckpoint: string, params: Types.CreateFineTuningCheckpointPermissionParams, options?: RequestOptions): Effect.Effect<Types.ListFineTuningCheckpointPermissionResponse, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(fineTunedModelCheckpoint, params, options))
 
-const delOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.del", method: "DELETE", path: ["/fine_tuning/checkpoints/","/permissions/",""], schema: () => Schemas.DeleteFineTuningCheckpointPermissionResponse }
+const delOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.del", method: "DELETE", path: ["/fine_tuning/checkpoints/","/permissions/",""], schema: "DeleteFineTuningCheckpointPermissionResponse" }
 
 /**
  * Delete checkpoint permission: `DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (fineTunedModelCheckpoint: string, permissionId: 
 export const del = (fineTunedModelCheckpoint: string, permissionId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFineTuningCheckpointPermissionResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(fineTunedModelCheckpoint, permissionId, options))
 
-const listOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.list", method: "GET", path: ["/fine_tuning/checkpoints/","/permissions"], query: ["project_id","after","limit","order"], paging: "after", schema: () => Schemas.ListFineTuningCheckpointPermissionResponse }
+const listOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.list", method: "GET", path: ["/fine_tuning/checkpoints/","/permissions"], query: ["project_id","after","limit","order"], paging: "after", schema: "ListFineTuningCheckpointPermissionResponse" }
 
 /**
  * List checkpoint permissions: `GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

@@ -13,10 +13,9 @@ import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
 import type { Page } from "../../../../Pagination.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const listOp: Op.Operation = { name: "fineTuning.jobs.checkpoints.list", method: "GET", path: ["/fine_tuning/jobs/","/checkpoints"], query: ["after","limit"], paging: "after", schema: () => Schemas.ListFineTuningJobCheckpointsResponse }
+const listOp: Op.Operation = { name: "fineTuning.jobs.checkpoints.list", method: "GET", path: ["/fine_tuning/jobs/","/checkpoints"], query: ["after","limit"], paging: "after", schema: "ListFineTuningJobCheckpointsResponse" }
 
 /**
  * List fine-tuning checkpoints: `GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

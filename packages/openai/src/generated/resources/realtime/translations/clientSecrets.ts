@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
-import * as Schemas from "../../../Schemas.js"
 import type * as Types from "../../../Types.js"
 
-const createOp: Op.Operation = { name: "realtime.translations.clientSecrets.create", method: "POST", path: ["/realtime/translations/client_secrets"], body: "json", schema: () => Schemas.RealtimeTranslationClientSecretCreateResponse }
+const createOp: Op.Operation = { name: "realtime.translations.clientSecrets.create", method: "POST", path: ["/realtime/translations/client_secrets"], body: "json", schema: "RealtimeTranslationClientSecretCreateResponse" }
 
 /**
  * Create translation client secret: `POST /realtime/translations/client_secrets`, with the response metadata.

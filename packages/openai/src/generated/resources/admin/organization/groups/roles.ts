@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.groups.roles.create", method: "POST", path: ["/organization/groups/","/roles"], body: "json", admin: true, schema: () => Schemas.GroupRoleAssignment }
+const createOp: Op.Operation = { name: "admin.organization.groups.roles.create", method: "POST", path: ["/organization/groups/","/roles"], body: "json", admin: true, schema: "GroupRoleAssignment" }
 
 /**
  * Assign organization role to group: `POST /organization/groups/{group_id}/roles`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (groupId: string, params: Types.AssignGroupRol
 export const create = (groupId: string, params: Types.AssignGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(groupId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.groups.roles.del", method: "DELETE", path: ["/organization/groups/","/roles/",""], admin: true, schema: () => Schemas.DeletedRoleAssignmentResource }
+const delOp: Op.Operation = { name: "admin.organization.groups.roles.del", method: "DELETE", path: ["/organization/groups/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /**
  * Unassign organization role from group: `DELETE /organization/groups/{group_id}/roles/{role_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (groupId: string, roleId: string, options?: Reque
 export const del = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.groups.roles.list", method: "GET", path: ["/organization/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.RoleListResource }
+const listOp: Op.Operation = { name: "admin.organization.groups.roles.list", method: "GET", path: ["/organization/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
 
 /**
  * List group organization role assignments: `GET /organization/groups/{group_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (groupId: string, params?: Types.ListGroupRoleAssignmentsPar
 export const listStream = (groupId: string, params?: Types.ListGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [groupId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.groups.roles.retrieve", method: "GET", path: ["/organization/groups/","/roles/",""], admin: true, schema: () => Schemas.AssignedRoleDetails }
+const retrieveOp: Op.Operation = { name: "admin.organization.groups.roles.retrieve", method: "GET", path: ["/organization/groups/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
 
 /**
  * Retrieve group organization role: `GET /organization/groups/{group_id}/roles/{role_id}`, with the response metadata.

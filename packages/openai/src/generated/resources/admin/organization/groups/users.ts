@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.groups.users.create", method: "POST", path: ["/organization/groups/","/users"], body: "json", admin: true, schema: () => Schemas.GroupUserAssignment }
+const createOp: Op.Operation = { name: "admin.organization.groups.users.create", method: "POST", path: ["/organization/groups/","/users"], body: "json", admin: true, schema: "GroupUserAssignment" }
 
 /**
  * Add group user: `POST /organization/groups/{group_id}/users`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (groupId: string, params: Types.AddGroupUserPa
 export const create = (groupId: string, params: Types.AddGroupUserParams, options?: RequestOptions): Effect.Effect<Types.GroupUserAssignment, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(groupId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.groups.users.del", method: "DELETE", path: ["/organization/groups/","/users/",""], admin: true, schema: () => Schemas.GroupUserDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.groups.users.del", method: "DELETE", path: ["/organization/groups/","/users/",""], admin: true, schema: "GroupUserDeletedResource" }
 
 /**
  * Remove group user: `DELETE /organization/groups/{group_id}/users/{user_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (groupId: string, userId: string, options?: Reque
 export const del = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.GroupUserDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, userId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.groups.users.list", method: "GET", path: ["/organization/groups/","/users"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.UserListResource }
+const listOp: Op.Operation = { name: "admin.organization.groups.users.list", method: "GET", path: ["/organization/groups/","/users"], query: ["limit","after","order"], admin: true, paging: "after", schema: "UserListResource" }
 
 /**
  * List group users: `GET /organization/groups/{group_id}/users`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (groupId: string, params?: Types.ListGroupUsersParams, optio
 export const listStream = (groupId: string, params?: Types.ListGroupUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [groupId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.groups.users.retrieve", method: "GET", path: ["/organization/groups/","/users/",""], admin: true, schema: () => Schemas.GroupMemberUser }
+const retrieveOp: Op.Operation = { name: "admin.organization.groups.users.retrieve", method: "GET", path: ["/organization/groups/","/users/",""], admin: true, schema: "GroupMemberUser" }
 
 /**
  * Retrieve group user: `GET /organization/groups/{group_id}/users/{user_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const delOp: Op.Operation = { name: "admin.organization.projects.apiKeys.del", method: "DELETE", path: ["/organization/projects/","/api_keys/",""], admin: true, schema: () => Schemas.ProjectApiKeyDeleteResponse }
+const delOp: Op.Operation = { name: "admin.organization.projects.apiKeys.del", method: "DELETE", path: ["/organization/projects/","/api_keys/",""], admin: true, schema: "ProjectApiKeyDeleteResponse" }
 
 /**
  * Delete project API key: `DELETE /organization/projects/{project_id}/api_keys/{api_key_id}`, with the response metadata.
@@ -38,7 +37,7 @@ export const delWithResponse = (projectId: string, apiKeyId: string, options?: R
 export const del = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<Types.ProjectApiKeyDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, apiKeyId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.apiKeys.list", method: "GET", path: ["/organization/projects/","/api_keys"], query: ["limit","after","owner_project_access"], admin: true, paging: "after", schema: () => Schemas.ProjectApiKeyListResponse }
+const listOp: Op.Operation = { name: "admin.organization.projects.apiKeys.list", method: "GET", path: ["/organization/projects/","/api_keys"], query: ["limit","after","owner_project_access"], admin: true, paging: "after", schema: "ProjectApiKeyListResponse" }
 
 /**
  * List project API keys: `GET /organization/projects/{project_id}/api_keys`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -60,7 +59,7 @@ export const list = (projectId: string, params?: Types.ListProjectApiKeysParams,
 export const listStream = (projectId: string, params?: Types.ListProjectApiKeysParams, options?: RequestOptions): Stream.Stream<Types.ProjectApiKeyListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.apiKeys.retrieve", method: "GET", path: ["/organization/projects/","/api_keys/",""], admin: true, schema: () => Schemas.ProjectApiKey }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.apiKeys.retrieve", method: "GET", path: ["/organization/projects/","/api_keys/",""], admin: true, schema: "ProjectApiKey" }
 
 /**
  * Retrieve project API key: `GET /organization/projects/{project_id}/api_keys/{api_key_id}`, with the response metadata.

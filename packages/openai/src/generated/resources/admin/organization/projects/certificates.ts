@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const activateOp: Op.Operation = { name: "admin.organization.projects.certificates.activate", method: "POST", path: ["/organization/projects/","/certificates/activate"], body: "json", admin: true, schema: () => Schemas.OrganizationProjectCertificateActivationResponse }
+const activateOp: Op.Operation = { name: "admin.organization.projects.certificates.activate", method: "POST", path: ["/organization/projects/","/certificates/activate"], body: "json", admin: true, schema: "OrganizationProjectCertificateActivationResponse" }
 
 /**
  * Activate certificates for project: `POST /organization/projects/{project_id}/certificates/activate`, with the response metadata.
@@ -38,7 +37,7 @@ export const activateWithResponse = (projectId: string, params: Types.ActivatePr
 export const activate = (projectId: string, params: Types.ActivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateActivationResponse, OpenAIError, OpenAIClient> =>
   Op.data(activateWithResponse(projectId, params, options))
 
-const deactivateOp: Op.Operation = { name: "admin.organization.projects.certificates.deactivate", method: "POST", path: ["/organization/projects/","/certificates/deactivate"], body: "json", admin: true, schema: () => Schemas.OrganizationProjectCertificateDeactivationResponse }
+const deactivateOp: Op.Operation = { name: "admin.organization.projects.certificates.deactivate", method: "POST", path: ["/organization/projects/","/certificates/deactivate"], body: "json", admin: true, schema: "OrganizationProjectCertificateDeactivationResponse" }
 
 /**
  * Deactivate certificates for project: `POST /organization/projects/{project_id}/certificates/deactivate`, with the response metadata.
@@ -60,7 +59,7 @@ export const deactivateWithResponse = (projectId: string, params: Types.Deactiva
 export const deactivate = (projectId: string, params: Types.DeactivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateDeactivationResponse, OpenAIError, OpenAIClient> =>
   Op.data(deactivateWithResponse(projectId, params, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.certificates.list", method: "GET", path: ["/organization/projects/","/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.ListProjectCertificatesResponse }
+const listOp: Op.Operation = { name: "admin.organization.projects.certificates.list", method: "GET", path: ["/organization/projects/","/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ListProjectCertificatesResponse" }
 
 /**
  * List project certificates: `GET /organization/projects/{project_id}/certificates`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.dataRetention.retrieve", method: "GET", path: ["/organization/projects/","/data_retention"], admin: true, schema: () => Schemas.ProjectDataRetention }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.dataRetention.retrieve", method: "GET", path: ["/organization/projects/","/data_retention"], admin: true, schema: "ProjectDataRetention" }
 
 /**
  * Retrieve project data retention: `GET /organization/projects/{project_id}/data_retention`, with the response metadata.
@@ -36,7 +35,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectDataRetention, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.dataRetention.update", method: "POST", path: ["/organization/projects/","/data_retention"], body: "json", admin: true, schema: () => Schemas.ProjectDataRetention }
+const updateOp: Op.Operation = { name: "admin.organization.projects.dataRetention.update", method: "POST", path: ["/organization/projects/","/data_retention"], body: "json", admin: true, schema: "ProjectDataRetention" }
 
 /**
  * Update project data retention: `POST /organization/projects/{project_id}/data_retention`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
 /** @since 0.1.0 */
 export * as Roles from "./groups/roles.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.groups.create", method: "POST", path: ["/organization/projects/","/groups"], body: "json", admin: true, schema: () => Schemas.ProjectGroup }
+const createOp: Op.Operation = { name: "admin.organization.projects.groups.create", method: "POST", path: ["/organization/projects/","/groups"], body: "json", admin: true, schema: "ProjectGroup" }
 
 /**
  * Add project group: `POST /organization/projects/{project_id}/groups`, with the response metadata.
@@ -41,7 +40,7 @@ export const createWithResponse = (projectId: string, params: Types.AddProjectGr
 export const create = (projectId: string, params: Types.AddProjectGroupParams, options?: RequestOptions): Effect.Effect<Types.ProjectGroup, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.groups.del", method: "DELETE", path: ["/organization/projects/","/groups/",""], admin: true, schema: () => Schemas.ProjectGroupDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.projects.groups.del", method: "DELETE", path: ["/organization/projects/","/groups/",""], admin: true, schema: "ProjectGroupDeletedResource" }
 
 /**
  * Remove project group: `DELETE /organization/projects/{project_id}/groups/{group_id}`, with the response metadata.
@@ -63,7 +62,7 @@ export const delWithResponse = (projectId: string, groupId: string, options?: Re
 export const del = (projectId: string, groupId: string, options?: RequestOptions): Effect.Effect<Types.ProjectGroupDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, groupId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.groups.list", method: "GET", path: ["/organization/projects/","/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.ProjectGroupListResource }
+const listOp: Op.Operation = { name: "admin.organization.projects.groups.list", method: "GET", path: ["/organization/projects/","/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ProjectGroupListResource" }
 
 /**
  * List project groups: `GET /organization/projects/{project_id}/groups`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (projectId: string, params?: Types.ListProjectGroupsParams, 
 export const listStream = (projectId: string, params?: Types.ListProjectGroupsParams, options?: RequestOptions): Stream.Stream<Types.ProjectGroupListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.retrieve", method: "GET", path: ["/organization/projects/","/groups/",""], query: ["group_type"], admin: true, schema: () => Schemas.ProjectGroup }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.retrieve", method: "GET", path: ["/organization/projects/","/groups/",""], query: ["group_type"], admin: true, schema: "ProjectGroup" }
 
 /**
  * Retrieve project group: `GET /organization/projects/{project_id}/groups/{group_id}`, with the response metadata.

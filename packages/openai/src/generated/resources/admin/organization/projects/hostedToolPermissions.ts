@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.hostedToolPermissions.retrieve", method: "GET", path: ["/organization/projects/","/hosted_tool_permissions"], admin: true, schema: () => Schemas.ProjectHostedToolPermissions }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.hostedToolPermissions.retrieve", method: "GET", path: ["/organization/projects/","/hosted_tool_permissions"], admin: true, schema: "ProjectHostedToolPermissions" }
 
 /**
  * Retrieve project hosted tool permissions: `GET /organization/projects/{project_id}/hosted_tool_permissions`, with the response metadata.
@@ -36,7 +35,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectHostedToolPermissions, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.hostedToolPermissions.update", method: "POST", path: ["/organization/projects/","/hosted_tool_permissions"], body: "json", admin: true, schema: () => Schemas.ProjectHostedToolPermissions }
+const updateOp: Op.Operation = { name: "admin.organization.projects.hostedToolPermissions.update", method: "POST", path: ["/organization/projects/","/hosted_tool_permissions"], body: "json", admin: true, schema: "ProjectHostedToolPermissions" }
 
 /**
  * Modify project hosted tool permissions: `POST /organization/projects/{project_id}/hosted_tool_permissions`, with the response metadata.

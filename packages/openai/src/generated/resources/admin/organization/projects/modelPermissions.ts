@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const delOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.del", method: "DELETE", path: ["/organization/projects/","/model_permissions"], admin: true, schema: () => Schemas.ProjectModelPermissionsDeleteResponse }
+const delOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.del", method: "DELETE", path: ["/organization/projects/","/model_permissions"], admin: true, schema: "ProjectModelPermissionsDeleteResponse" }
 
 /**
  * Delete project model permissions: `DELETE /organization/projects/{project_id}/model_permissions`, with the response metadata.
@@ -36,7 +35,7 @@ export const delWithResponse = (projectId: string, options?: RequestOptions): Ef
 export const del = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectModelPermissionsDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, options))
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.retrieve", method: "GET", path: ["/organization/projects/","/model_permissions"], admin: true, schema: () => Schemas.ProjectModelPermissions }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.retrieve", method: "GET", path: ["/organization/projects/","/model_permissions"], admin: true, schema: "ProjectModelPermissions" }
 
 /**
  * Retrieve project model permissions: `GET /organization/projects/{project_id}/model_permissions`, with the response metadata.
@@ -58,7 +57,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectModelPermissions, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.update", method: "POST", path: ["/organization/projects/","/model_permissions"], body: "json", admin: true, schema: () => Schemas.ProjectModelPermissions }
+const updateOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.update", method: "POST", path: ["/organization/projects/","/model_permissions"], body: "json", admin: true, schema: "ProjectModelPermissions" }
 
 /**
  * Modify project model permissions: `POST /organization/projects/{project_id}/model_permissions`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const listOp: Op.Operation = { name: "admin.organization.projects.rateLimits.list", method: "GET", path: ["/organization/projects/","/rate_limits"], query: ["limit","after","before"], admin: true, paging: "after", schema: () => Schemas.ProjectRateLimitListResponse }
+const listOp: Op.Operation = { name: "admin.organization.projects.rateLimits.list", method: "GET", path: ["/organization/projects/","/rate_limits"], query: ["limit","after","before"], admin: true, paging: "after", schema: "ProjectRateLimitListResponse" }
 
 /**
  * List project rate limits: `GET /organization/projects/{project_id}/rate_limits`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -38,7 +37,7 @@ export const list = (projectId: string, params?: Types.ListProjectRateLimitsPara
 export const listStream = (projectId: string, params?: Types.ListProjectRateLimitsParams, options?: RequestOptions): Stream.Stream<Types.ProjectRateLimitListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.rateLimits.update", method: "POST", path: ["/organization/projects/","/rate_limits/",""], body: "json", admin: true, schema: () => Schemas.ProjectRateLimit }
+const updateOp: Op.Operation = { name: "admin.organization.projects.rateLimits.update", method: "POST", path: ["/organization/projects/","/rate_limits/",""], body: "json", admin: true, schema: "ProjectRateLimit" }
 
 /**
  * Modify project rate limit: `POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.roles.create", method: "POST", path: ["/projects/","/roles"], body: "json", admin: true, schema: () => Schemas.Role }
+const createOp: Op.Operation = { name: "admin.organization.projects.roles.create", method: "POST", path: ["/projects/","/roles"], body: "json", admin: true, schema: "Role" }
 
 /**
  * Create project role: `POST /projects/{project_id}/roles`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.roles.del", method: "DELETE", path: ["/projects/","/roles/",""], admin: true, schema: () => Schemas.RoleDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.projects.roles.del", method: "DELETE", path: ["/projects/","/roles/",""], admin: true, schema: "RoleDeletedResource" }
 
 /**
  * Delete project role: `DELETE /projects/{project_id}/roles/{role_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (projectId: string, roleId: string, options?: Req
 export const del = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.roles.list", method: "GET", path: ["/projects/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.PublicRoleListResource }
+const listOp: Op.Operation = { name: "admin.organization.projects.roles.list", method: "GET", path: ["/projects/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
 
 /**
  * List project roles: `GET /projects/{project_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (projectId: string, params?: Types.ListProjectRolesParams, o
 export const listStream = (projectId: string, params?: Types.ListProjectRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.roles.retrieve", method: "GET", path: ["/projects/","/roles/",""], admin: true, schema: () => Schemas.Role }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.roles.retrieve", method: "GET", path: ["/projects/","/roles/",""], admin: true, schema: "Role" }
 
 /**
  * Retrieve project role: `GET /projects/{project_id}/roles/{role_id}`, with the response metadata.
@@ -104,7 +103,7 @@ export const retrieveWithResponse = (projectId: string, roleId: string, options?
 export const retrieve = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, roleId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.roles.update", method: "POST", path: ["/projects/","/roles/",""], body: "json", admin: true, schema: () => Schemas.Role }
+const updateOp: Op.Operation = { name: "admin.organization.projects.roles.update", method: "POST", path: ["/projects/","/roles/",""], body: "json", admin: true, schema: "Role" }
 
 /**
  * Update project role: `POST /projects/{project_id}/roles/{role_id}`, with the response metadata.

@@ -13,13 +13,12 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
 /** @since 0.1.0 */
 export * as ApiKeys from "./serviceAccounts/apiKeys.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.create", method: "POST", path: ["/organization/projects/","/service_accounts"], body: "json", admin: true, schema: () => Schemas.ProjectServiceAccountCreateResponse }
+const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.create", method: "POST", path: ["/organization/projects/","/service_accounts"], body: "json", admin: true, schema: "ProjectServiceAccountCreateResponse" }
 
 /**
  * Create project service account: `POST /organization/projects/{project_id}/service_accounts`, with the response metadata.
@@ -41,7 +40,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountCreateResponse, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.del", method: "DELETE", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: () => Schemas.ProjectServiceAccountDeleteResponse }
+const delOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.del", method: "DELETE", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: "ProjectServiceAccountDeleteResponse" }
 
 /**
  * Delete project service account: `DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}`, with the response metadata.
@@ -63,7 +62,7 @@ export const delWithResponse = (projectId: string, serviceAccountId: string, opt
 export const del = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, serviceAccountId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.list", method: "GET", path: ["/organization/projects/","/service_accounts"], query: ["limit","after"], admin: true, paging: "after", schema: () => Schemas.ProjectServiceAccountListResponse }
+const listOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.list", method: "GET", path: ["/organization/projects/","/service_accounts"], query: ["limit","after"], admin: true, paging: "after", schema: "ProjectServiceAccountListResponse" }
 
 /**
  * List project service accounts: `GET /organization/projects/{project_id}/service_accounts`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (projectId: string, params?: Types.ListProjectServiceAccount
 export const listStream = (projectId: string, params?: Types.ListProjectServiceAccountsParams, options?: RequestOptions): Stream.Stream<Types.ProjectServiceAccountListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.retrieve", method: "GET", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: () => Schemas.ProjectServiceAccount }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.retrieve", method: "GET", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: "ProjectServiceAccount" }
 
 /**
  * Retrieve project service account: `GET /organization/projects/{project_id}/service_accounts/{service_account_id}`, with the response metadata.
@@ -107,7 +106,7 @@ export const retrieveWithResponse = (projectId: string, serviceAccountId: string
 export const retrieve = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccount, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, serviceAccountId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.update", method: "POST", path: ["/organization/projects/","/service_accounts/",""], body: "json", admin: true, schema: () => Schemas.ProjectServiceAccount }
+const updateOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.update", method: "POST", path: ["/organization/projects/","/service_accounts/",""], body: "json", admin: true, schema: "ProjectServiceAccount" }
 
 /**
  * Update project service account: `POST /organization/projects/{project_id}/service_accounts/{service_account_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.create", method: "POST", path: ["/organization/projects/","/spend_alerts"], body: "json", admin: true, schema: () => Schemas.ProjectSpendAlert }
+const createOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.create", method: "POST", path: ["/organization/projects/","/spend_alerts"], body: "json", admin: true, schema: "ProjectSpendAlert" }
 
 /**
  * Create project spend alert: `POST /organization/projects/{project_id}/spend_alerts`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.del", method: "DELETE", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: () => Schemas.ProjectSpendAlertDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.del", method: "DELETE", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: "ProjectSpendAlertDeletedResource" }
 
 /**
  * Delete project spend alert: `DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (projectId: string, alertId: string, options?: Re
 export const del = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlertDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, alertId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.list", method: "GET", path: ["/organization/projects/","/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: () => Schemas.ProjectSpendAlertListResource }
+const listOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.list", method: "GET", path: ["/organization/projects/","/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: "ProjectSpendAlertListResource" }
 
 /**
  * List project spend alerts: `GET /organization/projects/{project_id}/spend_alerts`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (projectId: string, params?: Types.ListProjectSpendAlertsPar
 export const listStream = (projectId: string, params?: Types.ListProjectSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.ProjectSpendAlertListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.retrieve", method: "GET", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: () => Schemas.ProjectSpendAlert }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.retrieve", method: "GET", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: "ProjectSpendAlert" }
 
 /**
  * Retrieve project spend alert: `GET /organization/projects/{project_id}/spend_alerts/{alert_id}`, with the response metadata.
@@ -104,7 +103,7 @@ export const retrieveWithResponse = (projectId: string, alertId: string, options
 export const retrieve = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, alertId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.update", method: "POST", path: ["/organization/projects/","/spend_alerts/",""], body: "json", admin: true, schema: () => Schemas.ProjectSpendAlert }
+const updateOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.update", method: "POST", path: ["/organization/projects/","/spend_alerts/",""], body: "json", admin: true, schema: "ProjectSpendAlert" }
 
 /**
  * Update project spend alert: `POST /organization/projects/{project_id}/spend_alerts/{alert_id}`, with the response metadata.

@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const delOp: Op.Operation = { name: "admin.organization.projects.spendLimit.del", method: "DELETE", path: ["/organization/projects/","/spend_limit"], admin: true, schema: () => Schemas.ProjectSpendLimitDeletedResource }
+const delOp: Op.Operation = { name: "admin.organization.projects.spendLimit.del", method: "DELETE", path: ["/organization/projects/","/spend_limit"], admin: true, schema: "ProjectSpendLimitDeletedResource" }
 
 /**
  * Delete project spend limit: `DELETE /organization/projects/{project_id}/spend_limit`, with the response metadata.
@@ -36,7 +35,7 @@ export const delWithResponse = (projectId: string, options?: RequestOptions): Ef
 export const del = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitDeletedResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, options))
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendLimit.retrieve", method: "GET", path: ["/organization/projects/","/spend_limit"], admin: true, schema: () => Schemas.ProjectSpendLimitResource }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendLimit.retrieve", method: "GET", path: ["/organization/projects/","/spend_limit"], admin: true, schema: "ProjectSpendLimitResource" }
 
 /**
  * Retrieve project spend limit: `GET /organization/projects/{project_id}/spend_limit`, with the response metadata.
@@ -58,7 +57,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitResource, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.spendLimit.update", method: "POST", path: ["/organization/projects/","/spend_limit"], body: "json", admin: true, schema: () => Schemas.ProjectSpendLimitResource }
+const updateOp: Op.Operation = { name: "admin.organization.projects.spendLimit.update", method: "POST", path: ["/organization/projects/","/spend_limit"], body: "json", admin: true, schema: "ProjectSpendLimitResource" }
 
 /**
  * Update project spend limit: `POST /organization/projects/{project_id}/spend_limit`, with the response metadata.

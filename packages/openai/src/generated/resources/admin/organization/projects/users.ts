@@ -13,13 +13,12 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
 /** @since 0.1.0 */
 export * as Roles from "./users/roles.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.users.create", method: "POST", path: ["/organization/projects/","/users"], body: "json", admin: true, schema: () => Schemas.ProjectUser }
+const createOp: Op.Operation = { name: "admin.organization.projects.users.create", method: "POST", path: ["/organization/projects/","/users"], body: "json", admin: true, schema: "ProjectUser" }
 
 /**
  * Create project user: `POST /organization/projects/{project_id}/users`, with the response metadata.
@@ -41,7 +40,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectUserParams, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.users.del", method: "DELETE", path: ["/organization/projects/","/users/",""], admin: true, schema: () => Schemas.ProjectUserDeleteResponse }
+const delOp: Op.Operation = { name: "admin.organization.projects.users.del", method: "DELETE", path: ["/organization/projects/","/users/",""], admin: true, schema: "ProjectUserDeleteResponse" }
 
 /**
  * Delete project user: `DELETE /organization/projects/{project_id}/users/{user_id}`, with the response metadata.
@@ -63,7 +62,7 @@ export const delWithResponse = (projectId: string, userId: string, options?: Req
 export const del = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUserDeleteResponse, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, userId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.users.list", method: "GET", path: ["/organization/projects/","/users"], query: ["limit","after"], admin: true, paging: "after", schema: () => Schemas.ProjectUserListResponse }
+const listOp: Op.Operation = { name: "admin.organization.projects.users.list", method: "GET", path: ["/organization/projects/","/users"], query: ["limit","after"], admin: true, paging: "after", schema: "ProjectUserListResponse" }
 
 /**
  * List project users: `GET /organization/projects/{project_id}/users`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -85,7 +84,7 @@ export const list = (projectId: string, params?: Types.ListProjectUsersParams, o
 export const listStream = (projectId: string, params?: Types.ListProjectUsersParams, options?: RequestOptions): Stream.Stream<Types.ProjectUserListResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.retrieve", method: "GET", path: ["/organization/projects/","/users/",""], admin: true, schema: () => Schemas.ProjectUser }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.retrieve", method: "GET", path: ["/organization/projects/","/users/",""], admin: true, schema: "ProjectUser" }
 
 /**
  * Retrieve project user: `GET /organization/projects/{project_id}/users/{user_id}`, with the response metadata.
@@ -107,7 +106,7 @@ export const retrieveWithResponse = (projectId: string, userId: string, options?
 export const retrieve = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, userId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.users.update", method: "POST", path: ["/organization/projects/","/users/",""], body: "json", admin: true, schema: () => Schemas.ProjectUser }
+const updateOp: Op.Operation = { name: "admin.organization.projects.users.update", method: "POST", path: ["/organization/projects/","/users/",""], body: "json", admin: true, schema: "ProjectUser" }
 
 /**
  * Modify project user: `POST /organization/projects/{project_id}/users/{user_id}`, with the response metadata.

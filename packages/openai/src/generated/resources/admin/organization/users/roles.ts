@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.users.roles.create", method: "POST", path: ["/organization/users/","/roles"], body: "json", admin: true, schema: () => Schemas.UserRoleAssignment }
+const createOp: Op.Operation = { name: "admin.organization.users.roles.create", method: "POST", path: ["/organization/users/","/roles"], body: "json", admin: true, schema: "UserRoleAssignment" }
 
 /**
  * Assign organization role to user: `POST /organization/users/{user_id}/roles`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (userId: string, params: Types.AssignUserRoleP
 export const create = (userId: string, params: Types.AssignUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(userId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.users.roles.del", method: "DELETE", path: ["/organization/users/","/roles/",""], admin: true, schema: () => Schemas.DeletedRoleAssignmentResource }
+const delOp: Op.Operation = { name: "admin.organization.users.roles.del", method: "DELETE", path: ["/organization/users/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /**
  * Unassign organization role from user: `DELETE /organization/users/{user_id}/roles/{role_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (userId: string, roleId: string, options?: Reques
 export const del = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(userId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.users.roles.list", method: "GET", path: ["/organization/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.RoleListResource }
+const listOp: Op.Operation = { name: "admin.organization.users.roles.list", method: "GET", path: ["/organization/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
 
 /**
  * List user organization role assignments: `GET /organization/users/{user_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (userId: string, params?: Types.ListUserRoleAssignmentsParam
 export const listStream = (userId: string, params?: Types.ListUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [userId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.users.roles.retrieve", method: "GET", path: ["/organization/users/","/roles/",""], admin: true, schema: () => Schemas.AssignedRoleDetails }
+const retrieveOp: Op.Operation = { name: "admin.organization.users.roles.retrieve", method: "GET", path: ["/organization/users/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
 
 /**
  * Retrieve user organization role: `GET /organization/users/{user_id}/roles/{role_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
 import type { Page } from "../../../../../Pagination.js"
-import * as Schemas from "../../../../Schemas.js"
 import type * as Types from "../../../../Types.js"
 
-const listOp: Op.Operation = { name: "beta.threads.runs.steps.list", method: "GET", path: ["/threads/","/runs/","/steps"], query: ["limit","order","after","before","include[]"], paging: "after", schema: () => Schemas.ListRunStepsResponse }
+const listOp: Op.Operation = { name: "beta.threads.runs.steps.list", method: "GET", path: ["/threads/","/runs/","/steps"], query: ["limit","order","after","before","include[]"], paging: "after", schema: "ListRunStepsResponse" }
 
 /**
  * List run steps: `GET /threads/{thread_id}/runs/{run_id}/steps`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -38,7 +37,7 @@ export const list = (threadId: string, runId: string, params?: Types.ListRunStep
 export const listStream = (threadId: string, runId: string, params?: Types.ListRunStepsParams, options?: RequestOptions): Stream.Stream<Types.ListRunStepsResponse["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [threadId, runId], params, options)
 
-const retrieveOp: Op.Operation = { name: "beta.threads.runs.steps.retrieve", method: "GET", path: ["/threads/","/runs/","/steps/",""], query: ["include[]"], schema: () => Schemas.RunStepObject }
+const retrieveOp: Op.Operation = { name: "beta.threads.runs.steps.retrieve", method: "GET", path: ["/threads/","/runs/","/steps/",""], query: ["include[]"], schema: "RunStepObject" }
 
 /**
  * Retrieve run step: `GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`, with the response metadata.

@@ -13,10 +13,9 @@ import * as Op from "../../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../../OpenAIError.js"
 import type { Page } from "../../../../../../Pagination.js"
-import * as Schemas from "../../../../../Schemas.js"
 import type * as Types from "../../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.groups.roles.create", method: "POST", path: ["/projects/","/groups/","/roles"], body: "json", admin: true, schema: () => Schemas.GroupRoleAssignment }
+const createOp: Op.Operation = { name: "admin.organization.projects.groups.roles.create", method: "POST", path: ["/projects/","/groups/","/roles"], body: "json", admin: true, schema: "GroupRoleAssignment" }
 
 /**
  * Assign project role to group: `POST /projects/{project_id}/groups/{group_id}/roles`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (projectId: string, groupId: string, params: T
 export const create = (projectId: string, groupId: string, params: Types.AssignProjectGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, groupId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.groups.roles.del", method: "DELETE", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: () => Schemas.DeletedRoleAssignmentResource }
+const delOp: Op.Operation = { name: "admin.organization.projects.groups.roles.del", method: "DELETE", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /**
  * Unassign project role from group: `DELETE /projects/{project_id}/groups/{group_id}/roles/{role_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (projectId: string, groupId: string, roleId: stri
 export const del = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, groupId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.groups.roles.list", method: "GET", path: ["/projects/","/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.RoleListResource }
+const listOp: Op.Operation = { name: "admin.organization.projects.groups.roles.list", method: "GET", path: ["/projects/","/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
 
 /**
  * List project group role assignments: `GET /projects/{project_id}/groups/{group_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (projectId: string, groupId: string, params?: Types.ListProj
 export const listStream = (projectId: string, groupId: string, params?: Types.ListProjectGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId, groupId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.roles.retrieve", method: "GET", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: () => Schemas.AssignedRoleDetails }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.roles.retrieve", method: "GET", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
 
 /**
  * Retrieve project group role: `GET /projects/{project_id}/groups/{group_id}/roles/{role_id}`, with the response metadata.

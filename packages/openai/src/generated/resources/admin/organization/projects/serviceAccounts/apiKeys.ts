@@ -11,10 +11,9 @@ import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../../OpenAIError.js"
-import * as Schemas from "../../../../../Schemas.js"
 import type * as Types from "../../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.apiKeys.create", method: "POST", path: ["/organization/projects/","/service_accounts/","/api_keys"], body: "json", admin: true, schema: () => Schemas.ServiceAccountApiKeyBody }
+const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.apiKeys.create", method: "POST", path: ["/organization/projects/","/service_accounts/","/api_keys"], body: "json", admin: true, schema: "ServiceAccountApiKeyBody" }
 
 /**
  * Create project service account API key: `POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys`, with the response metadata.

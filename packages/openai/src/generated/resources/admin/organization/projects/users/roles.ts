@@ -13,10 +13,9 @@ import * as Op from "../../../../../../internal/operation.js"
 import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../../OpenAIError.js"
 import type { Page } from "../../../../../../Pagination.js"
-import * as Schemas from "../../../../../Schemas.js"
 import type * as Types from "../../../../../Types.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.users.roles.create", method: "POST", path: ["/projects/","/users/","/roles"], body: "json", admin: true, schema: () => Schemas.UserRoleAssignment }
+const createOp: Op.Operation = { name: "admin.organization.projects.users.roles.create", method: "POST", path: ["/projects/","/users/","/roles"], body: "json", admin: true, schema: "UserRoleAssignment" }
 
 /**
  * Assign project role to user: `POST /projects/{project_id}/users/{user_id}/roles`, with the response metadata.
@@ -38,7 +37,7 @@ export const createWithResponse = (projectId: string, userId: string, params: Ty
 export const create = (projectId: string, userId: string, params: Types.AssignProjectUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, userId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.users.roles.del", method: "DELETE", path: ["/projects/","/users/","/roles/",""], admin: true, schema: () => Schemas.DeletedRoleAssignmentResource }
+const delOp: Op.Operation = { name: "admin.organization.projects.users.roles.del", method: "DELETE", path: ["/projects/","/users/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /**
  * Unassign project role from user: `DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}`, with the response metadata.
@@ -60,7 +59,7 @@ export const delWithResponse = (projectId: string, userId: string, roleId: strin
 export const del = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, userId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.users.roles.list", method: "GET", path: ["/projects/","/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: () => Schemas.RoleListResource }
+const listOp: Op.Operation = { name: "admin.organization.projects.users.roles.list", method: "GET", path: ["/projects/","/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
 
 /**
  * List project user role assignments: `GET /projects/{project_id}/users/{user_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -82,7 +81,7 @@ export const list = (projectId: string, userId: string, params?: Types.ListProje
 export const listStream = (projectId: string, userId: string, params?: Types.ListProjectUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
   Op.items(listOp, [projectId, userId], params, options)
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.roles.retrieve", method: "GET", path: ["/projects/","/users/","/roles/",""], admin: true, schema: () => Schemas.AssignedRoleDetails }
+const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.roles.retrieve", method: "GET", path: ["/projects/","/users/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
 
 /**
  * Retrieve project user role: `GET /projects/{project_id}/users/{user_id}/roles/{role_id}`, with the response metadata.
