@@ -89,6 +89,7 @@ for (const [name, httpClient] of transports) {
           Models.retrieve("m").pipe(Effect.provide(layer(server.url, { maxRetries: 0, timeout: "300 millis" })))
         )
         assert.strictEqual(error._tag, "APIConnectionTimeoutError")
+        if (error._tag === "APIConnectionTimeoutError") assert.strictEqual(error.phase, "request")
         yield* Effect.promise(() => closed)
       }))
 

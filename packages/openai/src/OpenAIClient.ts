@@ -370,6 +370,17 @@ interface Sent {
 }
 
 /** Errors no schedule may retry: waiting cannot fix them, or the server said not to. */
+/**
+ * Adds attributes to the current span, if there is one. (`Effect.annotateCurrentSpan` builds an exception,
+ * stack trace included, when there is none: on every request under the default tracer, where we skip spans.)
+ */
+const annotateSpan = (attributes: () => Record<string, unknown>): Effect.Effect<void> =>
+  Effect.map(Effect.serviceOption(Tracer.ParentSpan), (span) => {
+    if (span._tag === "None" || span.value._tag !== "Span") return
+    const current = span.value
+    for (const [key, value] of Object.entries(attributes())) current.attribute(key, value)
+  })
+
 /** Effect's built-in tracer: spans made under it are recorded nowhere, so operations skip them. */
 const defaultTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 
@@ -731,8 +742,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
           })
       )
 
-    const annotateResponse = (meta: ResponseMeta, data: unknown) =>
-      Effect.annotateCurrentSpan(usageAttributes(meta, data))
+    const annotateResponse = (meta: ResponseMeta, data: unknown) => annotateSpan(() => usageAttributes(meta, data))
 
     const readJson = <A>(
       prepared: Prepared,
@@ -832,7 +842,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         const { headers, response } = yield* bound(prepared, headerLimit, (native) => send(prepared, logLevel, native))
         const requestId = headers["x-request-id"]
         const status = response.status
-        yield* Effect.annotateCurrentSpan(usageAttributes(new Meta(status, headers), undefined))
+        yield* annotateSpan(() => usageAttributes(new Meta(status, headers), undefined))
         const decoder = new Sse.SseDecoder(Context.get(context, MaxEventSize))
         const pullBytes = yield* Stream.toPull(response.stream)
         const firstMillis = Duration.toMillis(first)

@@ -1,9 +1,9 @@
-// test/bench/clients/ours.ts
+// bench/clients/ours.ts
 import { Chat, Embeddings, Files, OpenAI } from "@effect-openai/openai";
 import { decodeStream } from "@effect-openai/openai/internal/sse";
 import { Chunk, Effect, ManagedRuntime, Stream } from "effect";
 
-// test/bench/clients/harness.ts
+// bench/clients/harness.ts
 var chatParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Say something." }] };
 var measure = async (ops, work) => {
   const cpu = process.cpuUsage();
@@ -83,7 +83,7 @@ var scenarios = (a) => {
     s[`decode-${size}`] = async () => {
       const chunks = split(sseBuffer(2e4), size);
       const rounds = size === 1 ? 1 : 5;
-      if (size === 1) await a.decode(chunks.slice(0, 4e5));
+      if (size === 1) await a.decode(split(sseBuffer(2e3), 1));
       else for (let i = 0; i < 2; i++) await a.decode(chunks);
       return measure(2e4 * rounds, async () => {
         let events = 0;
@@ -115,7 +115,7 @@ var main = (makeAdapter) => {
   );
 };
 
-// test/bench/clients/ours.ts
+// bench/clients/ours.ts
 main((baseURL) => {
   const runtime = ManagedRuntime.make(OpenAI.layer({ apiKey: "sk-bench", baseURL }));
   const run = (effect) => runtime.runPromise(effect);
