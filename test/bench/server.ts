@@ -9,6 +9,7 @@
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import { chunkEvent } from "./fixtures.js"
 
 const completion = Buffer.from(JSON.stringify({
   id: "chatcmpl-bench",
@@ -24,17 +25,6 @@ const completion = Buffer.from(JSON.stringify({
   }],
   usage: { prompt_tokens: 19, completion_tokens: 13, total_tokens: 32 }
 }))
-
-/** One realistic chat chunk event, about 200 bytes on the wire. */
-const chunkEvent = (i: number): string =>
-  `data: ${JSON.stringify({
-    id: "chatcmpl-bench-stream",
-    object: "chat.completion.chunk",
-    created: 1_741_569_952,
-    model: "gpt-4o-mini-2024-07-18",
-    system_fingerprint: "fp_06737a9306",
-    choices: [{ index: 0, delta: { content: ` tok${i % 1000}` }, logprobs: null, finish_reason: null }]
-  })}\n\n`
 
 /** Events are cycled from a fixed set, so a stream of any length costs the server nothing to build. */
 const eventPool = Array.from({ length: 1000 }, (_, i) => Buffer.from(chunkEvent(i)))

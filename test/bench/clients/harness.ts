@@ -2,6 +2,7 @@
  * The shared part of a benchmark client process: scenarios, measurement, and output. A client file supplies an
  * adapter for its library and calls `main`; only that library is loaded in the process.
  */
+import { chunkEvent } from "../fixtures.js"
 
 export interface Adapter {
   sequential(n: number): Promise<void>
@@ -38,19 +39,10 @@ const measure = async (ops: number, work: () => Promise<Record<string, unknown> 
   }
 }
 
-/** 20,000 realistic chat chunk events as one byte buffer. */
+/** Realistic chat chunk events as one byte buffer. */
 const sseBuffer = (events: number): Uint8Array => {
   const parts: Array<string> = []
-  for (let i = 0; i < events; i++) {
-    parts.push(`data: ${JSON.stringify({
-      id: "chatcmpl-bench-stream",
-      object: "chat.completion.chunk",
-      created: 1_741_569_952,
-      model: "gpt-4o-mini-2024-07-18",
-      system_fingerprint: "fp_06737a9306",
-      choices: [{ index: 0, delta: { content: ` tok${i % 1000}` }, logprobs: null, finish_reason: null }]
-    })}\n\n`)
-  }
+  for (let i = 0; i < events; i++) parts.push(chunkEvent(i))
   return new TextEncoder().encode(parts.join(""))
 }
 
