@@ -471,6 +471,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
     }
 
     /** Everything about a request that does not change between attempts. Synchronous unless files are involved. */
+    // The client's own and default headers are merged once; a bad default header fails every request.
+    const defaultHeaders: Record<string, string> = { ...baseHeaders }
+    const badDefaultHeader = applyHeaders(defaultHeaders, options.defaultHeaders)
+
     const prepare = (spec: RequestSpec): Effect.Effect<Prepared, OpenAIError.InvalidInputError> => {
       const specBody = spec.body
       if (specBody?._tag === "Multipart") {
@@ -516,9 +520,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         const search = params.toString()
         if (search !== "") url = `${base}?${search}`
       }
-      const headers: Record<string, string> = { ...baseHeaders }
-      const bad = applyHeaders(headers, options.defaultHeaders) ?? applyHeaders(headers, spec.headers) ??
-        applyHeaders(headers, callOptions?.headers)
+      const headers: Record<string, string> = { ...defaultHeaders }
+      const bad = badDefaultHeader ?? applyHeaders(headers, spec.headers) ?? applyHeaders(headers, callOptions?.headers)
       if (bad !== undefined) {
         return Effect.fail(
           new OpenAIError.InvalidInputError({

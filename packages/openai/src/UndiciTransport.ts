@@ -29,6 +29,30 @@ import { AttemptTimeout, attemptTimeouts, nativeTimeoutsId } from "./internal/na
 
 const noop = () => {}
 
+/** A plain absolute http(s) URL: no spaces, no fragment. */
+const simpleUrl = /^https?:\/\/[^\s/?#]+(?:[/?][^\s#]*)?$/
+
+/**
+ * Origin and path of a request. A plain URL string without separate query parameters (what the client builds)
+ * is split as text; anything else goes through `URL`.
+ */
+const splitUrl = (
+  request: HttpClientRequest.HttpClientRequest
+): { readonly origin: string; readonly path: string } | { readonly cause: unknown } => {
+  const url = request.url
+  if (request.urlParams.length === 0 && request.hash._tag === "None" && simpleUrl.test(url)) {
+    const start = url.indexOf("://") + 3
+    let end = start
+    while (end < url.length && url.charCodeAt(end) !== 47 /* / */ && url.charCodeAt(end) !== 63 /* ? */) end++
+    const path = url.slice(end)
+    return { origin: url.slice(0, end), path: path === "" ? "/" : path.charCodeAt(0) === 63 ? `/${path}` : path }
+  }
+  const parsed = UrlParams.makeUrl(url, request.urlParams, request.hash)
+  return parsed._tag === "Left"
+    ? { cause: parsed.left }
+    : { origin: parsed.right.origin, path: parsed.right.pathname + parsed.right.search }
+}
+
 const toBody = (body: HttpClientRequest.HttpClientRequest["body"]) => {
   switch (body._tag) {
     case "Empty":
@@ -164,9 +188,9 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
       Effect.flatMap(requestEffect, (request) =>
         Effect.flatMap(toBody(request.body), (body) =>
           Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
-            const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-            if (url._tag === "Left") {
-              resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left })))
+            const target = splitUrl(request)
+            if ("cause" in target) {
+              resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: target.cause })))
               return
             }
             const controller = new AbortController()
@@ -182,8 +206,8 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
             }
             let settled = false
             dispatcher.request({
-              origin: url.right.origin,
-              path: url.right.pathname + url.right.search,
+              origin: target.origin,
+              path: target.path,
               method: request.method,
               headers: request.headers,
               body,
