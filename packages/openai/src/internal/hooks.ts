@@ -9,9 +9,18 @@ export type HookName = "embeddingsBase64" | "responseOutputText"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** Base64 to bytes: Node's `Buffer` where there is one (fast), `atob` elsewhere (browsers, edge runtimes). */
+const base64Bytes = (base64: string): Uint8Array => {
+  if (typeof Buffer !== "undefined") return Buffer.from(base64, "base64")
+  const binary = atob(base64)
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
+
 /** Decodes a base64 vector of little-endian float32 values into numbers. */
 export const decodeBase64Vector = (base64: string): Array<number> => {
-  const bytes = Buffer.from(base64, "base64")
+  const bytes = base64Bytes(base64)
   const count = bytes.length >>> 2
   const floats = bytes.byteOffset % 4 === 0
     ? new Float32Array(bytes.buffer, bytes.byteOffset, count)
