@@ -27,10 +27,10 @@ import { type PathTemplate, appendQuery, renderPath } from "./internal/encoding.
 import * as InternalErrors from "./internal/errors.js"
 import { parseRateLimit, parseRetryAfter, redactHeaders } from "./internal/headers.js"
 import * as Multipart from "./internal/multipart.js"
+import { AttemptTimeout, attemptTimeouts, hasNativeTimeouts } from "./internal/nativeTimeouts.js"
 import * as Sse from "./internal/sse.js"
 import { version } from "./internal/version.js"
 import { OpenAIAuth } from "./OpenAIAuth.js"
-import { AttemptTimeout, attemptTimeouts, hasNativeTimeouts } from "./internal/nativeTimeouts.js"
 import * as OpenAIError from "./OpenAIError.js"
 
 // -----------------------------------------------------------------------------
