@@ -20,6 +20,14 @@ describe("decodeBase64Vector", () => {
     assert.deepStrictEqual(decodeBase64Vector(base64), expected)
   })
 
+  it("reusing scratch memory never leaks one vector into the next, longer or shorter", () => {
+    const long = Array.from({ length: 3072 }, (_, i) => Math.fround(Math.sin(i)))
+    const short = [0.5, -1.5]
+    assert.deepStrictEqual(decodeBase64Vector(encode(long)), long)
+    assert.deepStrictEqual(decodeBase64Vector(encode(short)), short)
+    assert.deepStrictEqual(decodeBase64Vector(encode(long.slice(0, 1536))), long.slice(0, 1536))
+  })
+
   it("an empty vector is an empty array", () => {
     assert.deepStrictEqual(decodeBase64Vector(""), [])
   })

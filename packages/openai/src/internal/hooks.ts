@@ -9,22 +9,28 @@ export type HookName = "embeddingsBase64" | "responseOutputText"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** Base64 to bytes: Node's `Buffer` where there is one (fast), `atob` elsewhere (browsers, edge runtimes). */
-const base64Bytes = (base64: string): Uint8Array => {
-  if (typeof Buffer !== "undefined") return Buffer.from(base64, "base64")
-  const binary = atob(base64)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
-}
+/** Scratch memory for decoding vectors with `Buffer`: one allocation reused across vectors and calls. */
+let scratch: Buffer | undefined
 
-/** Decodes a base64 vector of little-endian float32 values into numbers. */
+/**
+ * Decodes a base64 vector of little-endian float32 values into numbers. With Node's `Buffer` the bytes are
+ * written into reused scratch memory (512 vectors of 1,536 dimensions would otherwise allocate 512 buffers per
+ * call); elsewhere (browsers, edge runtimes) `atob` is used.
+ */
 export const decodeBase64Vector = (base64: string): Array<number> => {
-  const bytes = base64Bytes(base64)
-  const count = bytes.length >>> 2
-  const floats = bytes.byteOffset % 4 === 0
-    ? new Float32Array(bytes.buffer, bytes.byteOffset, count)
-    : new Float32Array(new Uint8Array(bytes).buffer, 0, count)
+  let floats: Float32Array
+  if (typeof Buffer !== "undefined") {
+    const size = Math.ceil((base64.length * 3) / 4)
+    if (scratch === undefined || scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 8192)) // never pooled: aligned for Float32Array
+    const written = scratch.write(base64, 0, "base64")
+    floats = new Float32Array(scratch.buffer, scratch.byteOffset, written >>> 2)
+  } else {
+    const binary = atob(base64)
+    const bytes = new Uint8Array(binary.length)
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+    floats = new Float32Array(bytes.buffer, 0, bytes.length >>> 2)
+  }
+  const count = floats.length
   const out = new Array<number>(count)
   for (let i = 0; i < count; i++) out[i] = floats[i]!
   return out
