@@ -19,6 +19,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as EffectLogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import { isRecord } from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Stream from "effect/Stream"
@@ -414,8 +415,6 @@ const spanAttributes = (
     ...(typeof model === "string" ? { "gen_ai.request.model": model } : {})
   }
 }
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 interface Prepared {
   readonly method: Method
@@ -854,14 +853,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
         let seen = false
         let ended = false
         const decoded = (f: (out: Array<Sse.SseItem>) => void): Effect.Effect<Array<Sse.SseItem>, Option.Option<OpenAIError.OpenAIError>> => {
-          const out: Array<Sse.SseItem> = []
-          try {
-            f(out)
-          } catch (error) {
-            if (!(error instanceof Sse.SseEventTooLargeError)) return Effect.die(error)
+          const out = Sse.collect(f)
+          if (out instanceof Sse.SseEventTooLargeError) {
             return Effect.fail(Option.some(
               new OpenAIError.ResponseDecodeError({
-                message: `a stream event exceeded the limit of ${error.limit} characters`,
+                message: `a stream event exceeded the limit of ${out.limit} characters`,
                 status,
                 requestId,
                 body: ""

@@ -10,6 +10,7 @@
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { isRecord } from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import * as OpenAIClient from "./OpenAIClient.js"
 import * as OpenAIError from "./OpenAIError.js"
@@ -41,8 +42,6 @@ export interface Page<A> {
   readonly spec: OpenAIClient.RequestSpec
   readonly style: CursorStyle
 }
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const nextCursor = (style: CursorStyle, body: Record<string, unknown>, data: ReadonlyArray<unknown>): string | undefined => {
   switch (style) {
@@ -159,16 +158,20 @@ export const pages = <A>(first: Page<A>): Stream.Stream<Page<A>, OpenAIError.Ope
   })
 
 /**
- * Every item of a list across pages, lazily and in constant memory.
+ * Every item of a list across pages, lazily and in constant memory. `check` runs on every page before its items
+ * are given out (generated operations use it to check pages against their schema).
  *
  * @since 0.1.0
  * @category items
  */
 export const items = <A>(
   spec: OpenAIClient.RequestSpec,
-  style: CursorStyle
+  style: CursorStyle,
+  check?: (page: Page<A>) => Effect.Effect<unknown, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient>
 ): Stream.Stream<A, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient> =>
   Stream.unwrap(
-    Effect.map(fetchPage<A>(spec, style), (first) =>
-      Stream.mapConcatChunk(pages(first), (page) => Chunk.unsafeFromArray(page.data as Array<A>)))
+    Effect.map(fetchPage<A>(spec, style), (first) => {
+      const all = check === undefined ? pages(first) : Stream.mapEffect(pages(first), (page) => Effect.as(check(page), page))
+      return Stream.mapConcatChunk(all, (page) => Chunk.unsafeFromArray(page.data as Array<A>))
+    })
   )

@@ -1,4 +1,5 @@
 import type * as HttpClientError from "@effect/platform/HttpClientError"
+import { isRecord } from "effect/Predicate"
 import * as OpenAIError from "../OpenAIError.js"
 import { parseRateLimit } from "./headers.js"
 
@@ -8,8 +9,6 @@ export const maxKeptBody = 64 * 1024
 export const cut = (text: string): string => (text.length > maxKeptBody ? text.slice(0, maxKeptBody) : text)
 
 const str = (u: unknown): string | undefined => (typeof u === "string" ? u : typeof u === "number" ? String(u) : undefined)
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** Reads `{ message, type, param, code }` flat or nested under `error`. */
 export const decodeErrorObject = (body: unknown): OpenAIError.APIErrorObject | undefined => {

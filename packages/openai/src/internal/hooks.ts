@@ -5,9 +5,9 @@
  * - `responseOutputText`: adds `output_text`, the joined text of every output message, as the official SDK does.
  */
 
-export type HookName = "embeddingsBase64" | "responseOutputText"
+import { isRecord } from "effect/Predicate"
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+export type HookName = "embeddingsBase64" | "responseOutputText"
 
 /** Scratch memory for decoding vectors with `Buffer`: one allocation reused across vectors and calls. */
 let scratch: Buffer | undefined

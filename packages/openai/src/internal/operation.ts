@@ -194,17 +194,10 @@ export const items = <A>(
   params: Params,
   options: OpenAIClient.RequestOptions | undefined
 ): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
-  Stream.unwrap(
-    Effect.map(
-      page<A>(op, pathArgs, params, options),
-      (first) =>
-        Stream.mapConcat(
-          // the first page was checked by `page`; later ones are checked as they arrive
-          Stream.mapEffect(Pagination.pages(first), (p) =>
-            p === first ? Effect.succeed(p) : Effect.as(decode(op, "schema", p.body, p.response), p)),
-          (p) => p.data
-        )
-    )
+  Pagination.items<A>(
+    toSpec(op, pathArgs, params, options),
+    op.paging ?? "none",
+    (p) => decode(op, "schema", p.body, p.response)
   )
 
 /** The events of a streaming operation (`stream: true` is added to the body). */

@@ -174,6 +174,21 @@ export class SseDecoder {
 }
 
 /**
+ * Runs decoder calls and returns the items they produced, or the size violation as a value (any other error
+ * is rethrown: it is a defect).
+ */
+export const collect = (f: (out: Array<SseItem>) => void): Array<SseItem> | SseEventTooLargeError => {
+  const out: Array<SseItem> = []
+  try {
+    f(out)
+  } catch (error) {
+    if (error instanceof SseEventTooLargeError) return error
+    throw error
+  }
+  return out
+}
+
+/**
  * Decodes a byte stream into SSE items. `onTooLarge` turns the size violation into the caller's typed error.
  */
 export const decodeStream = <E, R, E2>(
@@ -183,16 +198,13 @@ export const decodeStream = <E, R, E2>(
 ): Stream.Stream<SseItem, E | E2, R> =>
   Stream.suspend(() => {
     const decoder = new SseDecoder(maxEventSize)
-    const run = (f: (out: Array<SseItem>) => void): Effect.Effect<Chunk.Chunk<SseItem>, E2> => {
-      const out: Array<SseItem> = []
-      try {
-        f(out)
-      } catch (error) {
-        if (error instanceof SseEventTooLargeError) return Effect.fail(onTooLarge(error.limit))
-        return Effect.die(error)
-      }
-      return Effect.succeed(Chunk.unsafeFromArray(out))
-    }
+    const run = (f: (out: Array<SseItem>) => void): Effect.Effect<Chunk.Chunk<SseItem>, E2> =>
+      Effect.suspend(() => {
+        const out = collect(f)
+        return out instanceof SseEventTooLargeError
+          ? Effect.fail(onTooLarge(out.limit))
+          : Effect.succeed(Chunk.unsafeFromArray(out))
+      })
     return bytes.pipe(
       Stream.mapChunksEffect((chunk) =>
         run((out) => {
