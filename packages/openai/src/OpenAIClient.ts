@@ -712,10 +712,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       )
     }
 
+    /** A time limit: the per-call option when given, else the setting in context. */
+    const limit = (
+      option: Duration.DurationInput | undefined,
+      context: Context.Context<never>,
+      setting: Context.Reference<any, Duration.Duration>
+    ): Duration.Duration => option !== undefined ? Duration.decode(option) : Context.get(context, setting)
+
     const attemptTimeout = (prepared: Prepared, context: Context.Context<never>): Duration.Duration =>
-      prepared.options?.timeout !== undefined
-        ? Duration.decode(prepared.options.timeout)
-        : Context.get(context, RequestTimeout)
+      limit(prepared.options?.timeout, context, RequestTimeout)
 
     const timeoutError = (prepared: Prepared, phase: "request" | "first-event" | "idle", timeout: Duration.Duration) =>
       new OpenAIError.APIConnectionTimeoutError({
@@ -795,27 +800,24 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       Effect.flatMap(prepare(spec), (prepared) =>
         Effect.contextWithEffect((context: Context.Context<never>) => {
           const logLevel = logRank[Context.get(context, ClientLogLevel)]
-          const idle = prepared.options?.streamIdleTimeout !== undefined
-            ? Duration.decode(prepared.options.streamIdleTimeout)
-            : Context.get(context, StreamIdleTimeout)
+          const idle = limit(prepared.options?.streamIdleTimeout, context, StreamIdleTimeout)
           const timeout = requestTimeout(attemptTimeout(prepared, context))
           const attempt = bound(prepared, timeout, (native) => send(prepared, logLevel, native))
           return traced(
             prepared,
             spec,
-            Effect.map(
-              Effect.tap(withRetries(prepared, logLevel, context, attempt), (sent) =>
-                annotateResponse(new Meta(sent.response.status, sent.headers), undefined)),
-              (sent) => ({
+            Effect.flatMap(withRetries(prepared, logLevel, context, attempt), (sent) => {
+              const meta = new Meta(sent.response.status, sent.headers)
+              return Effect.as(annotateResponse(meta, undefined), {
                 data: sent.response.stream.pipe(
                   Stream.catchAll((error) =>
                     Stream.fail(InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors))
                   ),
                   Stream.timeoutFail(() => timeoutError(prepared, "idle", idle), idle)
                 ),
-                response: new Meta(sent.response.status, sent.headers)
+                response: meta
               })
-            )
+            })
           )
         }))
 
@@ -829,12 +831,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
     const openEvents = (prepared: Prepared, logLevel: number, context: Context.Context<never>) =>
       Effect.gen(function*() {
         const timeout = attemptTimeout(prepared, context)
-        const first = prepared.options?.streamFirstEventTimeout !== undefined
-          ? Duration.decode(prepared.options.streamFirstEventTimeout)
-          : Context.get(context, StreamFirstEventTimeout)
-        const idle = prepared.options?.streamIdleTimeout !== undefined
-          ? Duration.decode(prepared.options.streamIdleTimeout)
-          : Context.get(context, StreamIdleTimeout)
+        const first = limit(prepared.options?.streamFirstEventTimeout, context, StreamFirstEventTimeout)
+        const idle = limit(prepared.options?.streamIdleTimeout, context, StreamIdleTimeout)
         const clock = yield* Effect.clock
         const start = clock.unsafeCurrentTimeMillis()
         const firstIsShorter = Duration.lessThan(first, timeout)
