@@ -71,7 +71,6 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   private cachedHeaders: Headers.Headers | undefined
-  private consumed = false
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
@@ -107,7 +106,6 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   /** Reads the whole body once; interrupting the read aborts the request. */
   private read<A>(f: (body: Undici.Dispatcher.ResponseData["body"]) => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> {
     return Effect.async<A, HttpClientError.ResponseError>((resume) => {
-      this.consumed = true
       f(this.source.body).then(
         (value) => {
           this.done()
@@ -148,7 +146,6 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
    * the stream early, or interrupting it, aborts the request.
    */
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    this.consumed = true
     this.done()
     return NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(
       () => this.source.body,
@@ -162,16 +159,12 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
     if (!this.controller.signal.aborted) this.controller.abort()
   }
 
-  /** A body nobody asked for is released when the response is collected, as the platform client does. */
-  get unread(): boolean {
-    return !this.consumed
-  }
-
   toJSON(): unknown {
     return { _id: "@effect/platform/HttpClientResponse", status: this.status, request: this.request.toJSON() }
   }
 }
 
+/** A body nobody read is released when its response is collected, as the platform client does. */
 const unreadRegistry = typeof FinalizationRegistry === "undefined"
   ? undefined
   : new FinalizationRegistry<AbortController>((controller) => controller.abort())
