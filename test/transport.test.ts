@@ -2,7 +2,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Layer, Stream } from "effect"
-import { Chat, Files, Models, OpenAI, OpenAIClient, Uploads } from "@effect-openai/openai"
+import { Chat, Files, Models, OpenAI, OpenAIClient, OpenAIConfig, OpenAIRequest, Uploads } from "@effect-openai/openai"
 import { json, loopback, writeInPieces } from "./support/server.js"
 
 const transports = [
@@ -22,7 +22,7 @@ const chunk = (content: string) => ({
 const sseText = (events: ReadonlyArray<unknown>, done = true) =>
   events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + (done ? "data: [DONE]\n\n" : "")
 
-const fastRetries = OpenAIClient.backoff({ initialDelay: "5 millis", maxDelay: "20 millis" })
+const fastRetries = OpenAIConfig.backoff({ initialDelay: "5 millis", maxDelay: "20 millis" })
 
 for (const [name, httpClient] of transports) {
   const layer = (url: string, options: OpenAI.Options = {}) =>
@@ -39,7 +39,7 @@ for (const [name, httpClient] of transports) {
         const { data, response } = yield* OpenAIClient.requestWithResponse<{ id: string }>({
           method: "POST",
           path: "/things",
-          body: OpenAIClient.json({ a: 1 })
+          body: OpenAIRequest.json({ a: 1 })
         }).pipe(Effect.provide(layer(server.url)))
         assert.strictEqual(data.id, "m")
         assert.strictEqual(response.requestId, "req_1")

@@ -18,11 +18,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
+import { defaultHttpClient } from "#platform"
 import * as OpenAIAuth from "./OpenAIAuth.js"
 import * as OpenAIClient from "./OpenAIClient.js"
+import * as OpenAIConfig from "./OpenAIConfig.js"
 import type * as OpenAIError from "./OpenAIError.js"
 import * as Schemas from "./generated/Schemas.js"
-import * as UndiciTransport from "./UndiciTransport.js"
 
 /**
  * Everything `layer` accepts. Only a key is required.
@@ -36,20 +37,20 @@ export interface Options extends OpenAIClient.Options {
   readonly adminApiKey?: OpenAIAuth.Secret | undefined
   /** Default 2. */
   readonly maxRetries?: number | undefined
-  /** Replaces the default backoff; see `OpenAIClient.backoff`. */
+  /** Replaces the default backoff; see `OpenAIConfig.backoff`. */
   readonly retrySchedule?: Schedule.Schedule<unknown, OpenAIError.OpenAIError> | undefined
-  /** Attempt timeout, headers and body. Default 10 minutes. */
+  /** Attempt timeout, headers and body; for streams also the default of the stream limits. Default 10 minutes. */
   readonly timeout?: Duration.DurationInput | undefined
   readonly streamFirstEventTimeout?: Duration.DurationInput | undefined
   readonly streamIdleTimeout?: Duration.DurationInput | undefined
   /** Largest accepted stream event, in characters. */
   readonly maxEventSize?: number | undefined
-  readonly logLevel?: OpenAIClient.LogLevel | undefined
+  readonly logLevel?: OpenAIConfig.LogLevel | undefined
   /** Check responses against the spec's lenient schemas (default false). */
   readonly decodeResponses?: boolean | undefined
   /**
-   * The transport. Default: `UndiciTransport.layer`, a lean client over Node's undici; any `HttpClient` layer
-   * fits (`FetchHttpClient.layer`, `NodeHttpClient.layerUndici`).
+   * The transport. Default: on Node, `UndiciTransport.layer` (from `@effect-openai/openai/node`), a lean client
+   * over undici; elsewhere the platform's `FetchHttpClient.layer`. Any `HttpClient` layer fits.
    */
   readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
 }
@@ -65,27 +66,26 @@ export const layerSettings = (options: Options): Layer.Layer<never> => {
   const set = <I, S>(tag: Context.Tag<I, S>, value: S | undefined) => {
     if (value !== undefined) layers.push(Layer.succeed(tag, value) as unknown as Layer.Layer<never>)
   }
-  set(OpenAIClient.MaxRetries, options.maxRetries)
-  set(OpenAIClient.RetrySchedule, options.retrySchedule)
-  set(OpenAIClient.RequestTimeout, options.timeout === undefined ? undefined : Duration.decode(options.timeout))
+  set(OpenAIConfig.MaxRetries, options.maxRetries)
+  set(OpenAIConfig.RetrySchedule, options.retrySchedule)
+  set(OpenAIConfig.RequestTimeout, options.timeout === undefined ? undefined : Duration.decode(options.timeout))
   set(
-    OpenAIClient.StreamFirstEventTimeout,
+    OpenAIConfig.StreamFirstEventTimeout,
     options.streamFirstEventTimeout === undefined ? undefined : Duration.decode(options.streamFirstEventTimeout)
   )
   set(
-    OpenAIClient.StreamIdleTimeout,
+    OpenAIConfig.StreamIdleTimeout,
     options.streamIdleTimeout === undefined ? undefined : Duration.decode(options.streamIdleTimeout)
   )
-  set(OpenAIClient.MaxEventSize, options.maxEventSize)
-  set(OpenAIClient.ClientLogLevel, options.logLevel)
-  set(OpenAIClient.DecodeResponses, options.decodeResponses)
-  set(OpenAIClient.ResponseSchemas, Schemas as Readonly<Record<string, unknown>>)
+  set(OpenAIConfig.MaxEventSize, options.maxEventSize)
+  set(OpenAIConfig.ClientLogLevel, options.logLevel)
+  set(OpenAIConfig.DecodeResponses, options.decodeResponses)
+  set(OpenAIConfig.ResponseSchemas, Schemas as Readonly<Record<string, unknown>>)
   return layers.length === 0 ? Layer.empty : Layer.mergeAll(layers[0]!, ...layers.slice(1))
 }
 
 /**
- * The client, credentials and settings, over the given `HttpClient` (no default transport). Use this in
- * bundles that must not pull in Node's undici, with `FetchHttpClient.layer`.
+ * The client, credentials and settings, over the `HttpClient` in context (no default transport).
  *
  * @since 0.1.0
  * @category layers
@@ -101,13 +101,14 @@ export const layerWithoutHttpClient = (
 }
 
 /**
- * The client with credentials, settings and a transport (undici unless `httpClient` says otherwise).
+ * The client with credentials, settings and a transport (the platform's default unless `httpClient` says
+ * otherwise: undici on Node, fetch elsewhere).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (options: Options & WithKey): Layer.Layer<OpenAIClient.OpenAIClient> =>
-  layerWithoutHttpClient(options).pipe(Layer.provide(options.httpClient ?? UndiciTransport.layer))
+  layerWithoutHttpClient(options).pipe(Layer.provide(options.httpClient ?? defaultHttpClient))
 
 /**
  * `layer` needs a key: `apiKey`, `adminApiKey`, or both. `layerConfig` reads them from the environment.
@@ -128,7 +129,7 @@ const optionalSecret = (name: string) =>
     Config.map(Option.getOrUndefined)
   )
 
-const logLevels: ReadonlyArray<OpenAIClient.LogLevel> = ["off", "error", "warn", "info", "debug"]
+const logLevels: ReadonlyArray<OpenAIConfig.LogLevel> = ["off", "error", "warn", "info", "debug"]
 
 /**
  * Reads the environment the way the official SDK does: `OPENAI_API_KEY`, `OPENAI_ADMIN_KEY`, `OPENAI_BASE_URL`,
@@ -178,7 +179,8 @@ export const layerConfigWithoutHttpClient = (
   )
 
 /**
- * {@link layerConfigWithoutHttpClient} with a transport (undici unless `httpClient` says otherwise).
+ * {@link layerConfigWithoutHttpClient} with a transport (undici on Node, fetch elsewhere, unless `httpClient`
+ * says otherwise).
  *
  * @since 0.1.0
  * @category layers
@@ -186,4 +188,4 @@ export const layerConfigWithoutHttpClient = (
 export const layerConfig = (
   overrides: Options = {}
 ): Layer.Layer<OpenAIClient.OpenAIClient, ConfigError.ConfigError> =>
-  layerConfigWithoutHttpClient(overrides).pipe(Layer.provide(overrides.httpClient ?? UndiciTransport.layer))
+  layerConfigWithoutHttpClient(overrides).pipe(Layer.provide(overrides.httpClient ?? defaultHttpClient))

@@ -360,30 +360,42 @@ export const isQuotaExhausted = (error: APIErrorObject | undefined): boolean =>
     (error.type !== undefined && quotaCodes.has(error.type)))
 
 /**
- * Whether the default policy retries this error: connection errors, timeouts, 408, 409, 429 (not quota) and
- * 5xx. A status error's `x-should-retry` header decides when present.
+ * How retries treat an error; the one table every retry decision reads:
+ * - `"retry"`: the default schedule retries it (connection errors, timeouts, 408, 409, 429 that is not a quota
+ *   error, 5xx, and any status error whose `x-should-retry` header is `true`);
+ * - `"no"`: the default schedule does not, a custom schedule may;
+ * - `"never"`: no schedule may, because waiting cannot fix it or the server said so (quota exhausted, invalid
+ *   input, `x-should-retry: false`).
  *
  * @since 0.1.0
  * @category guards
  */
-export const isRetryable = (error: OpenAIError): boolean => {
+export const retryRule = (error: OpenAIError): "retry" | "no" | "never" => {
   switch (error._tag) {
     case "APIConnectionError":
     case "APIConnectionTimeoutError":
-      return true
+      return "retry"
     case "ResponseDecodeError":
     case "StreamError":
     case "StreamTruncatedError":
+      return "no"
     case "InvalidInputError":
-      return false
     case "InsufficientQuotaError":
-      return false
+      return "never"
     default: {
       const hint = error.headers["x-should-retry"]
-      if (hint === "true") return true
-      if (hint === "false") return false
+      if (hint === "true") return "retry"
+      if (hint === "false") return "never"
       const status = error.status
-      return status === 408 || status === 409 || status === 429 || status >= 500
+      return status === 408 || status === 409 || status === 429 || status >= 500 ? "retry" : "no"
     }
   }
 }
+
+/**
+ * Whether the default policy retries this error (see {@link retryRule}).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRetryable = (error: OpenAIError): boolean => retryRule(error) === "retry"

@@ -14,6 +14,7 @@ import { isRecord } from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import * as OpenAIClient from "./OpenAIClient.js"
 import * as OpenAIError from "./OpenAIError.js"
+import type * as OpenAIRequest from "./OpenAIRequest.js"
 
 /**
  * How a list operation pages: which query parameter takes the cursor and where the next cursor comes from.
@@ -37,9 +38,9 @@ export interface Page<A> {
   readonly nextCursor: string | undefined
   /** The whole response body, for fields beyond `data` (`first_id`, `object`, ...). */
   readonly body: unknown
-  readonly response: OpenAIClient.ResponseMeta
+  readonly response: OpenAIRequest.ResponseMeta
   /** The request that produced this page; the next one swaps its cursor. */
-  readonly spec: OpenAIClient.RequestSpec
+  readonly spec: OpenAIRequest.RequestSpec
   readonly style: CursorStyle
 }
 
@@ -68,7 +69,7 @@ const cursorParam = (style: CursorStyle): string => (style === "page" ? "page" :
  * @category constructors
  */
 export const fetchPage = <A>(
-  spec: OpenAIClient.RequestSpec,
+  spec: OpenAIRequest.RequestSpec,
   style: CursorStyle
 ): Effect.Effect<Page<A>, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient> =>
   Effect.flatMap(OpenAIClient.requestWithResponse<unknown>(spec), ({ data: body, response }) => {
@@ -107,7 +108,7 @@ export const fetchPage = <A>(
     })
   })
 
-const withCursor = (spec: OpenAIClient.RequestSpec, style: CursorStyle, cursor: string): OpenAIClient.RequestSpec => ({
+const withCursor = (spec: OpenAIRequest.RequestSpec, style: CursorStyle, cursor: string): OpenAIRequest.RequestSpec => ({
   ...spec,
   query: { ...spec.query, [cursorParam(style)]: cursor }
 })
@@ -165,7 +166,7 @@ export const pages = <A>(first: Page<A>): Stream.Stream<Page<A>, OpenAIError.Ope
  * @category items
  */
 export const items = <A>(
-  spec: OpenAIClient.RequestSpec,
+  spec: OpenAIRequest.RequestSpec,
   style: CursorStyle,
   check?: (page: Page<A>) => Effect.Effect<unknown, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient>
 ): Stream.Stream<A, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient> =>

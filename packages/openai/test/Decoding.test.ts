@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
-import * as OpenAIClient from "../src/OpenAIClient.js"
+import * as OpenAIConfig from "../src/OpenAIConfig.js"
 import * as OpenAITest from "../src/OpenAITest.js"
 import { Chat, Files, Models, Responses } from "../src/index.js"
 
@@ -101,7 +101,7 @@ describe("DecodeResponses", () => {
 
   it.effect("can be switched per call with Effect.provideService", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Models.retrieve("m").pipe(Effect.provideService(OpenAIClient.DecodeResponses, true)))
+      const error = yield* Effect.flip(Models.retrieve("m").pipe(Effect.provideService(OpenAIConfig.DecodeResponses, true)))
       assert.strictEqual(error._tag, "ResponseDecodeError")
       const model = yield* Models.retrieve("m")
       assert.strictEqual(model.id, 7 as unknown as string)

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Redacted, Schedule, TestClock } from "effect"
 import * as OpenAIClient from "../src/OpenAIClient.js"
+import * as OpenAIConfig from "../src/OpenAIConfig.js"
+import * as OpenAIRequest from "../src/OpenAIRequest.js"
 import * as OpenAIError from "../src/OpenAIError.js"
 import * as OpenAITest from "../src/OpenAITest.js"
 import { Chat, Embeddings, Files, Models } from "../src/index.js"
@@ -71,7 +73,7 @@ describe("requests", () => {
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(OpenAIClient.request<{ ok: boolean }>({
         method: "POST",
-        path: OpenAIClient.path`/beta/things/${"a b"}`,
+        path: OpenAIRequest.path`/beta/things/${"a b"}`,
         body: { x: 1 },
         query: { include: ["a", "b"] }
       }))
@@ -324,12 +326,12 @@ describe("retries", () => {
     Effect.gen(function*() {
       yield* Effect.flip(Models.retrieve("m", { maxRetries: 0 }))
       assert.strictEqual(yield* requestCount, 1)
-      yield* Effect.flip(Models.retrieve("m").pipe(Effect.provideService(OpenAIClient.MaxRetries, 0)))
+      yield* Effect.flip(Models.retrieve("m").pipe(Effect.provideService(OpenAIConfig.MaxRetries, 0)))
       assert.strictEqual(yield* requestCount, 2)
       const fiber = yield* Effect.fork(Effect.flip(
         Models.retrieve("m").pipe(
-          Effect.provideService(OpenAIClient.MaxRetries, 5),
-          Effect.provideService(OpenAIClient.RetrySchedule, Schedule.spaced("10 seconds"))
+          Effect.provideService(OpenAIConfig.MaxRetries, 5),
+          Effect.provideService(OpenAIConfig.RetrySchedule, Schedule.spaced("10 seconds"))
         )
       ))
       yield* TestClock.adjust("49 seconds")
@@ -342,7 +344,7 @@ describe("retries", () => {
   it.effect("a custom schedule still never retries quota errors or x-should-retry: false", () =>
     Effect.gen(function*() {
       const custom = (effect: Effect.Effect<unknown, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient>) =>
-        effect.pipe(Effect.provideService(OpenAIClient.RetrySchedule, Schedule.spaced("1 second")))
+        effect.pipe(Effect.provideService(OpenAIConfig.RetrySchedule, Schedule.spaced("1 second")))
       const quota = yield* Effect.flip(custom(Models.retrieve("quota")))
       assert.strictEqual(quota._tag, "InsufficientQuotaError")
       const told = yield* Effect.flip(custom(Models.retrieve("told")))

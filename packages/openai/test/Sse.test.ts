@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
-import { decodeStream, SseDecoder, SseEventTooLargeError } from "../src/internal/sse.js"
+import { RawEvents } from "../src/internal/events.js"
+import { SseCollector, SseDecoder, SseEventTooLargeError } from "../src/internal/sse.js"
 import type { SseEvent, SseItem } from "../src/internal/sse.js"
+import { decodeBytes } from "../src/internal/stream.js"
 
 const encoder = new TextEncoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
@@ -25,11 +27,11 @@ const splitEvery = (data: Uint8Array, size: number): Array<Uint8Array> => {
 
 /** Runs a fresh decoder over the chunks, including `end()`. */
 const decodeChunks = (chunks: ReadonlyArray<Uint8Array>, maxEventSize?: number): Array<SseItem> => {
-  const decoder = maxEventSize === undefined ? new SseDecoder() : new SseDecoder(maxEventSize)
-  const out: Array<SseItem> = []
-  for (const chunk of chunks) decoder.push(chunk, out)
-  decoder.end(out)
-  return out
+  const collector = new SseCollector()
+  const decoder = maxEventSize === undefined ? new SseDecoder(collector) : new SseDecoder(collector, maxEventSize)
+  for (const chunk of chunks) decoder.push(chunk)
+  decoder.end()
+  return collector.items
 }
 
 const decodeText = (text: string): Array<SseItem> => decodeChunks([bytes(text)])
@@ -207,12 +209,12 @@ describe("SseDecoder", () => {
     })
 
     it("delivers a final event without its blank line only at end()", () => {
-      const decoder = new SseDecoder()
-      const out: Array<SseItem> = []
-      decoder.push(bytes("data: a\n\ndata: b"), out)
-      assert.deepStrictEqual(out, [ev("a")])
-      decoder.end(out)
-      assert.deepStrictEqual(out, [ev("a"), ev("b")])
+      const collector = new SseCollector()
+      const decoder = new SseDecoder(collector)
+      decoder.push(bytes("data: a\n\ndata: b"))
+      assert.deepStrictEqual(collector.items, [ev("a")])
+      decoder.end()
+      assert.deepStrictEqual(collector.items, [ev("a"), ev("b")])
     })
 
     it("delivers a final event whose last line has its line ending but no blank line", () => {
@@ -278,11 +280,10 @@ describe("SseDecoder", () => {
     })
 
     it("throws when a partial line grows past the limit", () => {
-      const decoder = new SseDecoder(100)
-      const out: Array<SseItem> = []
-      decoder.push(bytes(`data: ${"x".repeat(50)}`), out)
-      decoder.push(bytes("x".repeat(60)), out) // 116 characters: within the room left for a field name
-      assert.throws(() => decoder.push(bytes("x".repeat(60)), out), SseEventTooLargeError)
+      const decoder = new SseDecoder(new SseCollector(), 100)
+      decoder.push(bytes(`data: ${"x".repeat(50)}`))
+      decoder.push(bytes("x".repeat(60))) // 116 characters: within the room left for a field name
+      assert.throws(() => decoder.push(bytes("x".repeat(60))), SseEventTooLargeError)
     })
 
     it("gives the same verdict however the input is chunked", () => {
@@ -309,10 +310,11 @@ describe("SseDecoder", () => {
     // A decoder that rescans or recopies the pending line per chunk would do ~10^12 steps here and time out.
     const decodeBig = (payload: string, size: number): void => {
       const input = bytes(`data: ${payload}\n\n`)
-      const decoder = new SseDecoder()
-      const out: Array<SseItem> = []
-      for (let i = 0; i < input.length; i += size) decoder.push(input.subarray(i, i + size), out)
-      decoder.end(out)
+      const collector = new SseCollector()
+      const decoder = new SseDecoder(collector)
+      for (let i = 0; i < input.length; i += size) decoder.push(input.subarray(i, i + size))
+      decoder.end()
+      const out = collector.items
       assert.strictEqual(out.length, 1, `${size}-byte chunks`)
       const item = out[0]!
       assert.strictEqual(item._tag, "Event")
@@ -348,58 +350,48 @@ describe("SseDecoder", () => {
   })
 })
 
-describe("decodeStream", () => {
-  class TooLarge {
-    readonly _tag = "TooLarge"
-    constructor(readonly limit: number) {}
-  }
+describe("decodeBytes (raw events over a byte stream)", () => {
+  const origin = { status: 200, requestId: undefined, redact: (text: string) => text }
+  const decode = <E>(stream: Stream.Stream<Uint8Array, E>, max = 1_000) =>
+    Stream.runCollect(decodeBytes(stream, () => new RawEvents(origin, max))).pipe(
+      Effect.map((chunk) => Chunk.toArray(chunk))
+    )
 
-  const collect = <E>(stream: Stream.Stream<SseItem, E>) =>
-    Stream.runCollect(stream).pipe(Effect.map((chunk) => Chunk.toArray(chunk)))
-
-  it.effect("decodes items from a stream of small chunks", () =>
+  it.effect("decodes events from a stream of 1-byte chunks, comments dropped", () =>
     Effect.gen(function*() {
       const input = bytes(": hi\r\nevent: e\r\ndata: é€\r\ndata: 😀\r\n\r\ndata: two\n\n")
-      const items = yield* collect(
-        decodeStream(Stream.fromIterable(splitEvery(input, 1)), 1_000, (limit) => new TooLarge(limit))
-      )
-      assert.deepStrictEqual(items, [comment("hi"), ev("é€\n😀", { event: "e" }), ev("two")])
+      const items = yield* decode(Stream.fromIterable(splitEvery(input, 1)))
+      assert.deepStrictEqual(items, [ev("é€\n😀", { event: "e" }), ev("two")])
     }))
 
   it.effect("delivers a final event without its blank line", () =>
     Effect.gen(function*() {
-      const items = yield* collect(
-        decodeStream(Stream.make(bytes("data: a\n\n"), bytes("data: b")), 1_000, (limit) => new TooLarge(limit))
-      )
+      const items = yield* decode(Stream.make(bytes("data: a\n\n"), bytes("data: b")))
       assert.deepStrictEqual(items, [ev("a"), ev("b")])
     }))
 
-  it.effect("fails with the error from onTooLarge", () =>
+  it.effect("an oversized event is ResponseDecodeError after the events before it", () =>
     Effect.gen(function*() {
-      const stream = decodeStream(
+      const stream = decodeBytes(
         Stream.make(bytes("data: ok\n\n"), bytes(`data: ${"x".repeat(20)}\n\n`)),
-        10,
-        (limit) => new TooLarge(limit)
+        () => new RawEvents(origin, 10)
       )
-      const result = yield* Effect.either(collect(stream))
-      assert.isTrue(result._tag === "Left")
-      if (result._tag === "Left") {
-        assert.instanceOf(result.left, TooLarge)
-        assert.strictEqual(result.left.limit, 10)
-      }
+      const seen: Array<SseEvent> = []
+      const error = yield* Effect.flip(Stream.runForEach(stream, (e) => Effect.sync(() => seen.push(e))))
+      assert.deepStrictEqual(seen, [ev("ok")])
+      assert.strictEqual(error._tag, "ResponseDecodeError")
     }))
 
-  it.effect("fails with onTooLarge when a partial line is too large", () =>
+  it.effect("a partial line past the limit fails too", () =>
     Effect.gen(function*() {
-      const stream = decodeStream(Stream.make(bytes(`data: ${"x".repeat(20)}`)), 10, (limit) => new TooLarge(limit))
-      const error = yield* Effect.flip(collect(stream))
-      assert.deepStrictEqual(error, new TooLarge(10))
+      const error = yield* Effect.flip(decode(Stream.make(bytes(`data: ${"x".repeat(20)}`)), 10))
+      assert.strictEqual(error._tag, "ResponseDecodeError")
     }))
 
   it.effect("passes upstream failures through", () =>
     Effect.gen(function*() {
       const upstream = Stream.concat(Stream.make(bytes("data: a\n\n")), Stream.fail("boom" as const))
-      const error = yield* Effect.flip(collect(decodeStream(upstream, 1_000, (limit) => new TooLarge(limit))))
+      const error = yield* Effect.flip(decode(upstream))
       assert.strictEqual(error, "boom")
     }))
 })

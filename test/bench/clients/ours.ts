@@ -1,6 +1,7 @@
 /** Benchmark client: @effect-openai/openai, Effect API, default transport (undici). */
 import { Chat, Embeddings, Files, OpenAI } from "@effect-openai/openai"
-import { decodeStream } from "@effect-openai/openai/internal/sse"
+import { JsonEvents } from "@effect-openai/openai/internal/events"
+import { decodeBytes } from "@effect-openai/openai/internal/stream"
 import { Chunk, Effect, ManagedRuntime, Stream } from "effect"
 import { type Adapter, chatParams, main } from "./harness.js"
 
@@ -22,11 +23,10 @@ main((baseURL): Adapter => {
     embeddings: () => run(Embeddings.create({ model: "text-embedding-3-small", input: "x" })),
     decode: (chunks) =>
       Effect.runPromise(
-        decodeStream(Stream.fromChunk(Chunk.unsafeFromArray([...chunks])), Number.POSITIVE_INFINITY, () => "too large").pipe(
-          Stream.filter((item) => item._tag === "Event"),
-          Stream.map((item) => JSON.parse((item as { data: string }).data)),
-          Stream.runCount
-        )
+        Stream.runCount(decodeBytes(
+          Stream.fromChunk(Chunk.unsafeFromArray([...chunks])),
+          () => new JsonEvents("eof", { status: 200, requestId: undefined, redact: (t) => t }, Number.POSITIVE_INFINITY)
+        ))
       ),
     dispose: () => runtime.dispose()
   }

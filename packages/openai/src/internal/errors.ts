@@ -2,6 +2,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import { isRecord } from "effect/Predicate"
 import * as OpenAIError from "../OpenAIError.js"
 import { parseRateLimit } from "./headers.js"
+import * as Redact from "./redact.js"
 
 /** Raw text kept on decode errors is cut here so one bad body cannot pin megabytes in an error. */
 export const maxKeptBody = 64 * 1024
@@ -50,24 +51,28 @@ const statusNames: Record<number, string> = {
   504: "Gateway Timeout"
 }
 
-/** Builds the tagged error for a non-2xx response. */
+/**
+ * Builds the tagged error for a non-2xx response. `text` is the body as read (at most the cap); the client's
+ * credentials are taken out of it and out of the headers before anything is kept.
+ */
 export const fromStatus = (
   status: number,
-  headers: Readonly<Record<string, string>>,
-  text: string
+  rawHeaders: Readonly<Record<string, string>>,
+  rawText: string,
+  redactor: Redact.Redactor
 ): OpenAIError.StatusError => {
+  const text = redactor.text(rawText)
+  const headers = Redact.headers(redactor, rawHeaders)
   const body = text === "" ? undefined : parseBody(text)
   const error = decodeErrorObject(body)
   const requestId = headers["x-request-id"]
   const detail = error?.message ??
     (typeof body === "string" && body.trim() !== "" ? body.trim().slice(0, 300) : statusNames[status] ?? "status code")
   const message = `${status} ${detail}${requestId === undefined ? "" : ` (request ${requestId})`}`
-  const safeHeaders: Record<string, string> = {}
-  for (const name in headers) safeHeaders[name] = name === "set-cookie" ? "<redacted>" : headers[name]!
   const fields: OpenAIError.StatusErrorFields = {
     message,
     status,
-    headers: safeHeaders,
+    headers,
     requestId,
     error,
     body: typeof body === "string" ? cut(body) : body,
@@ -113,12 +118,16 @@ export const fromTransport = (
   error: HttpClientError.HttpClientError,
   method: string,
   url: string
-): OpenAIError.APIConnectionError => {
-  const cause = error.cause
+): OpenAIError.APIConnectionError => fromCause(error.cause ?? error.reason, method, url)
+
+/** A body that failed while being read (the connection dropped): `APIConnectionError` with the cause. */
+export const fromCause = (cause: unknown, method: string, url: string): OpenAIError.APIConnectionError => {
+  // A platform error wraps the underlying cause (and the request, which is not kept).
+  const inner = isRecord(cause) && typeof cause._tag === "string" && cause.cause !== undefined ? cause.cause : cause
   return new OpenAIError.APIConnectionError({
-    message: `connection error on ${method} ${url}: ${cause === undefined ? error.reason : describe(cause)}`,
+    message: `connection error on ${method} ${url}: ${typeof inner === "string" ? inner : describe(inner)}`,
     method,
     url,
-    cause
+    cause: inner
   })
 }

@@ -8,15 +8,18 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as OpenAIClient from "../OpenAIClient.js"
+import { DecodeResponses, ResponseSchemas } from "../OpenAIConfig.js"
 import { InvalidInputError, type OpenAIError, ResponseDecodeError } from "../OpenAIError.js"
+import * as OpenAIRequest from "../OpenAIRequest.js"
 import * as Pagination from "../Pagination.js"
 import { applyHook, type HookName, prepareHook } from "./hooks.js"
+import { unwrap } from "./stream.js"
 
 /** What the generator knows about an operation. */
 export interface Operation {
   /** Dotted name, e.g. `chat.completions.create`. */
   readonly name: string
-  readonly method: OpenAIClient.Method
+  readonly method: OpenAIRequest.Method
   /** The path split around its parameters: `["/files/", "/content"]`. */
   readonly path: ReadonlyArray<string>
   /** Query parameters fixed by the spec's path (`?beta=true`). */
@@ -47,16 +50,16 @@ const decode = <A>(
   op: Operation,
   which: "schema" | "eventSchema",
   data: A,
-  response: OpenAIClient.ResponseMeta | undefined
+  response: OpenAIRequest.ResponseMeta | undefined
 ): Effect.Effect<A, OpenAIError> =>
   Effect.contextWithEffect((context: Context.Context<never>): Effect.Effect<A, OpenAIError> => {
     const name = op[which]
-    if (name === undefined || !Context.get(context, OpenAIClient.DecodeResponses)) return Effect.succeed(data)
-    const schema = Context.get(context, OpenAIClient.ResponseSchemas)?.[name] as Schema.Schema<any> | undefined
+    if (name === undefined || !Context.get(context, DecodeResponses)) return Effect.succeed(data)
+    const schema = Context.get(context, ResponseSchemas)?.[name] as Schema.Schema<any> | undefined
     if (schema === undefined) {
       return Effect.fail(
         new InvalidInputError({
-          message: `DecodeResponses is on but no schema ${name} is provided: add OpenAIClient.ResponseSchemas`
+          message: `DecodeResponses is on but no schema ${name} is provided: add ResponseSchemas`
         })
       )
     }
@@ -82,7 +85,7 @@ type Params = object | undefined
 
 const terminals = new WeakMap<ReadonlyArray<string>, ReadonlySet<string>>()
 
-const terminalOf = (op: Operation): OpenAIClient.StreamTerminal => {
+const terminalOf = (op: Operation): OpenAIRequest.StreamTerminal => {
   const t = op.terminal
   if (t === undefined) return "eof"
   if (t === "done") return "done"
@@ -99,9 +102,9 @@ export const toSpec = (
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
-  options: OpenAIClient.RequestOptions | undefined,
+  options: OpenAIRequest.RequestOptions | undefined,
   extraBody?: Readonly<Record<string, unknown>>
-): OpenAIClient.RequestSpec => {
+): OpenAIRequest.RequestSpec => {
   const source: Record<string, unknown> = params === undefined ? {} : { ...(params as Record<string, unknown>) }
   let query: Record<string, unknown> | undefined = op.fixedQuery ? { ...op.fixedQuery } : undefined
   if (op.query) {
@@ -124,13 +127,13 @@ export const toSpec = (
       }
     }
   }
-  let body: OpenAIClient.Body | undefined
+  let body: OpenAIRequest.Body | undefined
   switch (op.body) {
     case "json":
-      body = OpenAIClient.json(extraBody ? { ...source, ...extraBody } : source)
+      body = OpenAIRequest.json(extraBody ? { ...source, ...extraBody } : source)
       break
     case "multipart":
-      body = OpenAIClient.multipart(extraBody ? { ...source, ...extraBody } : source)
+      body = OpenAIRequest.multipart(extraBody ? { ...source, ...extraBody } : source)
       break
     case "text": {
       const text = typeof source.body === "string" ? source.body : ""
@@ -157,8 +160,8 @@ export const json = <A>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
-  options: OpenAIClient.RequestOptions | undefined
-): Effect.Effect<OpenAIClient.WithResponse<A>, OpenAIError, OpenAIClient.OpenAIClient> => {
+  options: OpenAIRequest.RequestOptions | undefined
+): Effect.Effect<OpenAIRequest.WithResponse<A>, OpenAIError, OpenAIClient.OpenAIClient> => {
   // A streaming operation called for one JSON answer says so, whatever `stream` the params carry.
   const extra = op.terminal === undefined ? undefined : noStream
   const prepared = op.hook === undefined ? undefined : prepareHook(op.hook, params)
@@ -172,7 +175,7 @@ export const json = <A>(
 }
 
 /** Data only. */
-export const data = <A, E, R>(effect: Effect.Effect<OpenAIClient.WithResponse<A>, E, R>): Effect.Effect<A, E, R> =>
+export const data = <A, E, R>(effect: Effect.Effect<OpenAIRequest.WithResponse<A>, E, R>): Effect.Effect<A, E, R> =>
   Effect.map(effect, (r) => r.data)
 
 /** The first page of a list operation. */
@@ -180,7 +183,7 @@ export const page = <A>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
-  options: OpenAIClient.RequestOptions | undefined
+  options: OpenAIRequest.RequestOptions | undefined
 ): Effect.Effect<Pagination.Page<A>, OpenAIError, OpenAIClient.OpenAIClient> =>
   Effect.tap(
     Pagination.fetchPage<A>(toSpec(op, pathArgs, params, options), op.paging ?? "none"),
@@ -192,7 +195,7 @@ export const items = <A>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
-  options: OpenAIClient.RequestOptions | undefined
+  options: OpenAIRequest.RequestOptions | undefined
 ): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
   Pagination.items<A>(
     toSpec(op, pathArgs, params, options),
@@ -205,10 +208,10 @@ export const events = <A>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
-  options: OpenAIClient.RequestOptions | undefined
+  options: OpenAIRequest.RequestOptions | undefined
 ): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
-  Stream.unwrap(
-    Effect.map(OpenAIClient.DecodeResponses, (enabled) => {
+  unwrap(
+    Effect.map(DecodeResponses, (enabled) => {
       const events = OpenAIClient.stream<A>(toSpec(op, pathArgs, params, options, { stream: true }), terminalOf(op))
       return enabled && op.eventSchema !== undefined
         ? Stream.mapEffect(events, (event) => decode(op, "eventSchema", event, undefined))
@@ -221,9 +224,9 @@ export const bytesWithResponse = (
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
-  options: OpenAIClient.RequestOptions | undefined
+  options: OpenAIRequest.RequestOptions | undefined
 ): Effect.Effect<
-  OpenAIClient.WithResponse<Stream.Stream<Uint8Array, OpenAIError>>,
+  OpenAIRequest.WithResponse<Stream.Stream<Uint8Array, OpenAIError>>,
   OpenAIError,
   OpenAIClient.OpenAIClient
 > => OpenAIClient.binaryWithResponse(toSpec(op, pathArgs, params, options))
@@ -233,6 +236,6 @@ export const bytes = (
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
-  options: OpenAIClient.RequestOptions | undefined
+  options: OpenAIRequest.RequestOptions | undefined
 ): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient.OpenAIClient> =>
   Stream.unwrap(Effect.map(bytesWithResponse(op, pathArgs, params, options), (r) => r.data))

@@ -6,12 +6,19 @@
  * closes right after its last `data:` line still meant to send it.
  *
  * Work is linear in the input: each chunk is scanned once and a partial line is carried as a string rope.
+ * Events go straight to a handler as strings: the decoder allocates nothing per event beyond the data itself.
  */
-import * as Chunk from "effect/Chunk"
-import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
+import { Utf8Decoder } from "./utf8.js"
 
-/** One dispatched event. `event` is `undefined` when the server sent no `event:` field. */
+/** Receives what the decoder finds. */
+export interface SseHandler {
+  /** One dispatched event; `type` is `undefined` when the server sent no `event:` field. */
+  event(type: string | undefined, data: string, id: string | undefined, retry: number | undefined): void
+  /** A comment line (`: keepalive`). */
+  comment(text: string): void
+}
+
+/** One dispatched event, as {@link SseCollector} and the raw `sse` stream give it. */
 export interface SseEvent {
   readonly _tag: "Event"
   readonly event: string | undefined
@@ -20,13 +27,30 @@ export interface SseEvent {
   readonly retry: number | undefined
 }
 
-/** A comment line (`: keepalive`). Passed on so that timers can see the connection is alive. */
+/** A comment line, as {@link SseCollector} gives it. */
 export interface SseComment {
   readonly _tag: "Comment"
   readonly text: string
 }
 
 export type SseItem = SseEvent | SseComment
+
+/** A handler that keeps everything as items, in order (tests, and the raw `sse` stream). */
+export class SseCollector implements SseHandler {
+  items: Array<SseItem> = []
+  constructor(readonly comments: boolean = true) {}
+  event(type: string | undefined, data: string, id: string | undefined, retry: number | undefined): void {
+    this.items.push({ _tag: "Event", event: type, data, id, retry })
+  }
+  comment(text: string): void {
+    if (this.comments) this.items.push({ _tag: "Comment", text })
+  }
+  take(): Array<SseItem> {
+    const items = this.items
+    this.items = []
+    return items
+  }
+}
 
 /**
  * Room for a field name and colon beyond the data limit, so that `data: <exactly limit chars>` is accepted.
@@ -43,8 +67,13 @@ export class SseEventTooLargeError extends Error {
   }
 }
 
+const LF = 10
+const CR = 13
+const COLON = 58
+const SPACE = 32
+
 export class SseDecoder {
-  private readonly text = new TextDecoder("utf-8")
+  private readonly text = new Utf8Decoder()
   private line = ""
   private skipLF = false
   private data = ""
@@ -53,22 +82,25 @@ export class SseDecoder {
   private lastId: string | undefined = undefined
   private retry: number | undefined = undefined
 
-  constructor(readonly maxEventSize: number = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private readonly handler: SseHandler,
+    readonly maxEventSize: number = Number.POSITIVE_INFINITY
+  ) {}
 
-  /** Decodes one chunk, appending complete items to `out`. */
-  push(bytes: Uint8Array, out: Array<SseItem>): void {
-    this.feed(this.text.decode(bytes, { stream: true }), out)
+  /** Decodes one chunk of bytes. Throws {@link SseEventTooLargeError} past the size limit. */
+  push(bytes: Uint8Array): void {
+    this.feed(this.text.decode(bytes))
   }
 
-  /** Decodes already-decoded text (used by tests and by `end`). */
-  feed(s: string, out: Array<SseItem>): void {
+  /** Decodes already-decoded text. */
+  feed(s: string): void {
     const length = s.length
     let pos = 0
     if (length === 0) return
     if (this.skipLF) {
       // A CR ended the previous chunk; an LF starting this one belongs to the same line ending.
       this.skipLF = false
-      if (s.charCodeAt(0) === 10) pos = 1
+      if (s.charCodeAt(0) === LF) pos = 1
     }
     // Cached positions of the next CR and LF, so each is searched for at most once per occurrence: linear.
     let nextLF = -2
@@ -76,21 +108,22 @@ export class SseDecoder {
     while (pos < length) {
       if (nextLF !== -1 && nextLF < pos) nextLF = s.indexOf("\n", pos)
       if (nextCR !== -1 && nextCR < pos) nextCR = s.indexOf("\r", pos)
-      let end: number
-      if (nextLF === -1) end = nextCR
-      else if (nextCR === -1) end = nextLF
-      else end = nextLF < nextCR ? nextLF : nextCR
+      const end = nextLF === -1 ? nextCR : nextCR === -1 || nextLF < nextCR ? nextLF : nextCR
       if (end === -1) {
         this.line = this.line === "" ? s.slice(pos) : this.line + s.slice(pos)
-        this.checkSize()
+        if (this.line.length + this.data.length > this.maxEventSize + lineSlack) this.tooLarge()
         return
       }
-      const piece = s.slice(pos, end)
-      const line = this.line === "" ? piece : this.line + piece
-      this.line = ""
-      if (s.charCodeAt(end) === 13) {
+      if (this.line === "") {
+        this.processLine(s, pos, end)
+      } else {
+        const line = this.line + s.slice(pos, end)
+        this.line = ""
+        this.processLine(line, 0, line.length)
+      }
+      if (s.charCodeAt(end) === CR) {
         if (end + 1 < length) {
-          pos = s.charCodeAt(end + 1) === 10 ? end + 2 : end + 1
+          pos = s.charCodeAt(end + 1) === LF ? end + 2 : end + 1
         } else {
           pos = end + 1
           this.skipLF = true
@@ -98,119 +131,90 @@ export class SseDecoder {
       } else {
         pos = end + 1
       }
-      this.processLine(line, out)
     }
   }
 
   /** Flushes the decoder at end of input: a partial line and a pending event are delivered. */
-  end(out: Array<SseItem>): void {
-    const rest = this.text.decode()
-    if (rest !== "") this.feed(rest, out)
+  end(): void {
+    const rest = this.text.end()
+    if (rest !== "") this.feed(rest)
     if (this.line !== "") {
       const line = this.line
       this.line = ""
-      this.processLine(line, out)
+      this.processLine(line, 0, line.length)
     }
-    this.dispatch(out)
+    this.dispatch()
   }
 
-  private checkSize(): void {
-    if (this.line.length + this.data.length > this.maxEventSize + lineSlack) {
-      throw new SseEventTooLargeError(this.maxEventSize)
-    }
+  private tooLarge(): never {
+    throw new SseEventTooLargeError(this.maxEventSize)
   }
 
-  private processLine(line: string, out: Array<SseItem>): void {
+  /** Handles the line `s[start, end)`. */
+  private processLine(s: string, start: number, end: number): void {
+    const length = end - start
     // Checked per complete line as well as per partial line, so the outcome does not depend on chunking.
-    if (line.length + this.data.length > this.maxEventSize + lineSlack) {
-      throw new SseEventTooLargeError(this.maxEventSize)
-    }
-    if (line.length === 0) {
-      this.dispatch(out)
+    if (length + this.data.length > this.maxEventSize + lineSlack) this.tooLarge()
+    if (length === 0) {
+      this.dispatch()
       return
     }
-    if (line.charCodeAt(0) === 58 /* : */) {
-      out.push({ _tag: "Comment", text: line.charCodeAt(1) === 32 ? line.slice(2) : line.slice(1) })
+    if (s.charCodeAt(start) === COLON) {
+      this.handler.comment(s.slice(s.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end))
       return
     }
-    const colon = line.indexOf(":")
-    let field: string
-    let value: string
-    if (colon === -1) {
-      field = line
-      value = ""
-    } else {
-      field = line.slice(0, colon)
-      value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1)
-    }
-    switch (field) {
-      case "data":
-        this.data = this.hasData ? this.data + "\n" + value : value
-        this.hasData = true
-        if (this.data.length > this.maxEventSize) throw new SseEventTooLargeError(this.maxEventSize)
+    let colon = s.indexOf(":", start)
+    if (colon >= end) colon = -1
+    const fieldEnd = colon === -1 ? end : colon
+    const valueStart = colon === -1 ? end : s.charCodeAt(colon + 1) === SPACE && colon + 1 < end ? colon + 2 : colon + 1
+    switch (fieldEnd - start) {
+      case 4:
+        if (s.startsWith("data", start)) {
+          const value = s.slice(valueStart, end)
+          this.data = this.hasData ? this.data + "\n" + value : value
+          this.hasData = true
+          if (this.data.length > this.maxEventSize) this.tooLarge()
+        }
         break
-      case "event":
-        this.eventType = value
+      case 5:
+        if (s.startsWith("event", start)) this.eventType = s.slice(valueStart, end)
+        else if (s.startsWith("retry", start)) {
+          const value = s.slice(valueStart, end)
+          if (/^\d+$/.test(value)) this.retry = Number(value)
+        }
         break
-      case "id":
-        if (!value.includes("\u0000")) this.lastId = value
-        break
-      case "retry":
-        if (/^\d+$/.test(value)) this.retry = Number(value)
+      case 2:
+        if (s.startsWith("id", start)) {
+          const value = s.slice(valueStart, end)
+          if (!value.includes("\u0000")) this.lastId = value
+        }
         break
     }
   }
 
-  private dispatch(out: Array<SseItem>): void {
+  private dispatch(): void {
     if (!this.hasData) {
       this.eventType = undefined
       return
     }
-    out.push({ _tag: "Event", event: this.eventType, data: this.data, id: this.lastId, retry: this.retry })
+    const data = this.data
+    const type = this.eventType
     this.data = ""
     this.hasData = false
     this.eventType = undefined
+    this.handler.event(type, data, this.lastId, this.retry)
   }
 }
 
 /**
- * Runs decoder calls and returns the items they produced, or the size violation as a value (any other error
- * is rethrown: it is a defect).
+ * Runs decoder calls and returns the size violation as a value (any other error is rethrown: it is a defect).
  */
-export const collect = (f: (out: Array<SseItem>) => void): Array<SseItem> | SseEventTooLargeError => {
-  const out: Array<SseItem> = []
+export const guard = (f: () => void): SseEventTooLargeError | undefined => {
   try {
-    f(out)
+    f()
   } catch (error) {
     if (error instanceof SseEventTooLargeError) return error
     throw error
   }
-  return out
+  return undefined
 }
-
-/**
- * Decodes a byte stream into SSE items. `onTooLarge` turns the size violation into the caller's typed error.
- */
-export const decodeStream = <E, R, E2>(
-  bytes: Stream.Stream<Uint8Array, E, R>,
-  maxEventSize: number,
-  onTooLarge: (limit: number) => E2
-): Stream.Stream<SseItem, E | E2, R> =>
-  Stream.suspend(() => {
-    const decoder = new SseDecoder(maxEventSize)
-    const run = (f: (out: Array<SseItem>) => void): Effect.Effect<Chunk.Chunk<SseItem>, E2> =>
-      Effect.suspend(() => {
-        const out = collect(f)
-        return out instanceof SseEventTooLargeError
-          ? Effect.fail(onTooLarge(out.limit))
-          : Effect.succeed(Chunk.unsafeFromArray(out))
-      })
-    return bytes.pipe(
-      Stream.mapChunksEffect((chunk) =>
-        run((out) => {
-          for (const bytes of chunk) decoder.push(bytes, out)
-        })
-      ),
-      Stream.concat(Stream.flattenChunks(Stream.fromEffect(Effect.suspend(() => run((out) => decoder.end(out))))))
-    )
-  })

@@ -10,8 +10,9 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
-import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
+import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
+import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
 const createOp: Op.Operation = { name: "audio.speech.create", method: "POST", path: ["/audio/speech"], body: "json", terminal: ["speech.audio.done"], fixedHeaders: {"accept":"application/octet-stream"}, eventSchema: "CreateSpeechResponseStreamEvent" }

@@ -10,8 +10,9 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
-import type { OpenAIClient, RequestOptions, WithResponse } from "../../../OpenAIClient.js"
+import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../OpenAIError.js"
+import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
 

@@ -9,8 +9,9 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
-import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
+import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
+import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
 
 const countOp: Op.Operation = { name: "beta.responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: "BetaTokenCountsResource" }

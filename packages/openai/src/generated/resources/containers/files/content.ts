@@ -10,8 +10,9 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
-import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../OpenAIClient.js"
+import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../OpenAIError.js"
+import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 
 const retrieveOp: Op.Operation = { name: "containers.files.content.retrieve", method: "GET", path: ["/containers/","/files/","/content"], fixedHeaders: {"accept":"application/octet-stream"} }
 

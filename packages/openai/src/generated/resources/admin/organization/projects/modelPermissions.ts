@@ -9,8 +9,9 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
-import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../OpenAIClient.js"
+import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
 
 const delOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.del", method: "DELETE", path: ["/organization/projects/","/model_permissions"], admin: true, schema: "ProjectModelPermissionsDeleteResponse" }

@@ -9,8 +9,9 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../../internal/operation.js"
-import type { OpenAIClient, RequestOptions, WithResponse } from "../../../../../../OpenAIClient.js"
+import type { OpenAIClient } from "../../../../../../OpenAIClient.js"
 import type { OpenAIError } from "../../../../../../OpenAIError.js"
+import type { RequestOptions, WithResponse } from "../../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../../Types.js"
 
 const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.apiKeys.create", method: "POST", path: ["/organization/projects/","/service_accounts/","/api_keys"], body: "json", admin: true, schema: "ServiceAccountApiKeyBody" }

@@ -2,10 +2,14 @@
  * The default transport on Node: an `@effect/platform` `HttpClient` straight over an undici `Agent`.
  *
  * It does what the generic platform client does (interruption aborts the request and frees the socket, an
- * unread body is released) with less work per request, and it can enforce the client's attempt timeout with
- * one plain timer that aborts the request, instead of racing a fiber per call. Any other `HttpClient` layer
- * (`FetchHttpClient.layer`, `NodeHttpClient.layerUndici`) still works; the client then times attempts out
- * with `Effect.timeout`.
+ * unread body is released) with less work per request: it enforces the client's attempt timeout with one plain
+ * timer that aborts the request instead of racing a fiber per call, and hands response bodies to the client as
+ * synchronous sources. Any other `HttpClient` layer (`FetchHttpClient.layer`, `NodeHttpClient.layerUndici`)
+ * still works; the client then times attempts out with `Effect.timeout`.
+ *
+ * Its responses implement the platform's `HttpClientResponse` interface by hand; a test checks that they
+ * offer every member a platform response has, so that a platform release that adds one fails the test suite
+ * rather than a user's program.
  *
  * @since 0.1.0
  */
@@ -17,15 +21,15 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
-import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import type * as Undici from "undici"
-
-import { AttemptTimeout, attemptTimeouts, nativeTimeoutsId } from "./internal/nativeTimeouts.js"
+import { type ByteSource, toStream } from "../internal/body.js"
+import { AttemptTimeout, attemptTimeouts, byteSourceId, nativeTimeoutsId } from "../internal/transport.js"
+import { NodeSource } from "./NodeSource.js"
 
 const noop = () => {}
 
@@ -53,17 +57,22 @@ const splitUrl = (
     : { origin: parsed.right.origin, path: parsed.right.pathname + parsed.right.search }
 }
 
-const toBody = (body: HttpClientRequest.HttpClientRequest["body"]) => {
+/** What undici sends as a body; it also takes async iterables, which its types do not list. */
+type UndiciBody = string | Uint8Array | FormData | AsyncIterable<Uint8Array> | null
+
+/** The request body as undici takes it; a stream body becomes an async iterable run on the caller's runtime. */
+const toBody = (body: HttpClientRequest.HttpClientRequest["body"]): Effect.Effect<UndiciBody> => {
   switch (body._tag) {
     case "Empty":
       return Effect.succeed(null)
     case "Uint8Array":
     case "Raw":
-      return Effect.succeed(body.body as Uint8Array | string | null)
+      return Effect.succeed(body.body as Uint8Array | string)
     case "FormData":
-      return Effect.succeed(body.formData as unknown as null)
+      return Effect.succeed(body.formData as unknown as UndiciBody)
     case "Stream":
-      return Effect.map(NodeStream.toReadable(body.stream), (r) => r as unknown as null)
+      return Effect.map(Effect.runtime<never>(), (runtime) =>
+        Stream.toAsyncIterableRuntime(runtime)(body.stream as Stream.Stream<Uint8Array, unknown>) as AsyncIterable<Uint8Array>)
   }
 }
 
@@ -142,16 +151,17 @@ class Response extends Inspectable.Class implements HttpClientResponse.HttpClien
   }
 
   /**
-   * The body as a stream. The attempt timer stops here (streams have their own timers in the client); ending
-   * the stream early, or interrupting it, aborts the request.
+   * The body as a synchronous source for the client. The attempt timer stops here (the client times streams
+   * itself); cancelling the source aborts the request.
    */
-  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+  [byteSourceId](): ByteSource {
     this.done()
-    return NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(
-      () => this.source.body,
-      (cause) => this.error(this.controller.signal.reason ?? cause),
-      { closeOnDone: true }
-    ) as Stream.Stream<Uint8Array, HttpClientError.ResponseError>
+    return new NodeSource(this.source.body, () => this.abort())
+  }
+
+  /** The body as a stream; ending it early, or interrupting it, aborts the request. */
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return toStream(() => this[byteSourceId](), (cause) => this.error(this.controller.signal.reason ?? cause))
   }
 
   abort(): void {
@@ -169,6 +179,60 @@ const unreadRegistry = typeof FinalizationRegistry === "undefined"
   ? undefined
   : new FinalizationRegistry<AbortController>((controller) => controller.abort())
 
+const send = (
+  dispatcher: Undici.Dispatcher,
+  request: HttpClientRequest.HttpClientRequest,
+  body: UndiciBody
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
+  Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
+    const target = splitUrl(request)
+    if ("cause" in target) {
+      resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: target.cause })))
+      return
+    }
+    const controller = new AbortController()
+    const millis = attemptTimeouts.get(request)
+    let timer: ReturnType<typeof setTimeout> | undefined = millis === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new AttemptTimeout(millis)), millis)
+    const done = () => {
+      if (timer !== undefined) {
+        clearTimeout(timer)
+        timer = undefined
+      }
+    }
+    let settled = false
+    dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: request.method,
+      headers: request.headers,
+      body: body as Exclude<Undici.Dispatcher.RequestOptions["body"], undefined>,
+      signal: controller.signal,
+      // the client's timers decide; undici's own would cut long streams
+      headersTimeout: 0,
+      bodyTimeout: 0
+    }).then(
+      (source) => {
+        settled = true
+        const response = new Response(request, source, controller, done)
+        unreadRegistry?.register(response, controller)
+        resume(Effect.succeed(response))
+      },
+      (cause) => {
+        settled = true
+        done()
+        resume(Effect.fail(
+          new HttpClientError.RequestError({ request, reason: "Transport", cause: controller.signal.reason ?? cause })
+        ))
+      }
+    )
+    return Effect.sync(() => {
+      done()
+      if (!settled) controller.abort()
+    })
+  })
+
 /**
  * A transport over the given dispatcher.
  *
@@ -178,57 +242,7 @@ const unreadRegistry = typeof FinalizationRegistry === "undefined"
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
   const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (requestEffect) =>
-      Effect.flatMap(requestEffect, (request) =>
-        Effect.flatMap(toBody(request.body), (body) =>
-          Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
-            const target = splitUrl(request)
-            if ("cause" in target) {
-              resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: target.cause })))
-              return
-            }
-            const controller = new AbortController()
-            const millis = attemptTimeouts.get(request)
-            let timer: ReturnType<typeof setTimeout> | undefined = millis === undefined
-              ? undefined
-              : setTimeout(() => controller.abort(new AttemptTimeout(millis)), millis)
-            const done = () => {
-              if (timer !== undefined) {
-                clearTimeout(timer)
-                timer = undefined
-              }
-            }
-            let settled = false
-            dispatcher.request({
-              origin: target.origin,
-              path: target.path,
-              method: request.method,
-              headers: request.headers,
-              body,
-              signal: controller.signal,
-              // the client's timers decide; undici's own would cut long streams
-              headersTimeout: 0,
-              bodyTimeout: 0
-            }).then(
-              (source) => {
-                settled = true
-                const response = new Response(request, source, controller, done)
-                unreadRegistry?.register(response, controller)
-                resume(Effect.succeed(response))
-              },
-              (cause) => {
-                settled = true
-                done()
-                resume(Effect.fail(
-                  new HttpClientError.RequestError({ request, reason: "Transport", cause: controller.signal.reason ?? cause })
-                ))
-              }
-            )
-            return Effect.sync(() => {
-              done()
-              if (!settled) controller.abort()
-            })
-          })
-        )),
+      Effect.flatMap(requestEffect, (request) => Effect.flatMap(toBody(request.body), (body) => send(dispatcher, request, body))),
     (request) => Effect.succeed(request)
   )
   return Object.assign(client, { [nativeTimeoutsId]: true })

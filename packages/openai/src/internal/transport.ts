@@ -1,7 +1,11 @@
 /**
- * The contract between the client and a transport that enforces attempt timeouts itself: the client records
- * the limit of each request here, the transport aborts the request with `AttemptTimeout` when it runs out.
- * Kept apart from the transport so that importing the client never pulls in undici.
+ * The contract between the client and a transport that does more than `HttpClient` promises:
+ * - attempt timeouts: the client records the limit of each request in `attemptTimeouts`; a transport that
+ *   carries `nativeTimeoutsId` aborts the request with `AttemptTimeout` when it runs out, instead of the client
+ *   racing a fiber per call;
+ * - body sources: a response with a `byteSourceId` method hands its body over as an `internal/body` source
+ *   that can be read synchronously.
+ * Kept apart from any transport so that importing the client never pulls one in.
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -20,3 +24,6 @@ export const nativeTimeoutsId: unique symbol = Symbol.for("@effect-openai/openai
 
 /** Whether a client enforces `attemptTimeouts` itself. */
 export const hasNativeTimeouts = (client: HttpClient.HttpClient): boolean => nativeTimeoutsId in client
+
+/** The method name under which a response offers its body as a `ByteSource`. */
+export const byteSourceId: unique symbol = Symbol.for("@effect-openai/openai/byteSource")

@@ -1,0 +1,87 @@
+/**
+ * One attempt of a request, up to its response headers: credentials from `OpenAIAuth`, the transport, debug
+ * logs, and a non-2xx status turned into its tagged error from at most the first 64 KiB of its body.
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type { Service as Auth } from "../OpenAIAuth.js"
+import type { RequestSpec } from "../OpenAIRequest.js"
+import type * as OpenAIError from "../OpenAIError.js"
+import { byteSource, readCapped } from "./body.js"
+import * as InternalErrors from "./errors.js"
+import type { Prepared } from "./prepare.js"
+import * as Redact from "./redact.js"
+import { logRank, logRequest, logResponse } from "./telemetry.js"
+import { type Timeout, timeoutError } from "./timeouts.js"
+import { AttemptTimeout, attemptTimeouts } from "./transport.js"
+
+/** A response whose status was checked, with its headers read once (the platform rebuilds them per access). */
+export interface Sent {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly headers: Readonly<Record<string, string>>
+  /** Takes the credentials of this attempt out of anything built from the server's data. */
+  readonly redactor: Redact.Redactor
+}
+
+/** A transport failure, or the native attempt timer's abort, as our error. */
+export const transportError = (
+  prepared: Prepared,
+  error: HttpClientError.HttpClientError,
+  timeout: Timeout | undefined
+): OpenAIError.OpenAIError =>
+  timeout !== undefined && error.cause instanceof AttemptTimeout
+    ? timeoutError(prepared, timeout.phase, timeout.limit)
+    : InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors)
+
+const decoder = new TextDecoder()
+
+/** The status error of a response, from at most `maxKeptBody` bytes of its body. */
+const statusError = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Readonly<Record<string, string>>,
+  redactor: Redact.Redactor
+): Effect.Effect<never, OpenAIError.StatusError> =>
+  Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+    Effect.flatMap(readCapped(byteSource(response, runtime), InternalErrors.maxKeptBody), (bytes) =>
+      Effect.fail(InternalErrors.fromStatus(response.status, headers, decoder.decode(bytes), redactor))))
+
+/**
+ * The attempt function of one client. The platform's own client span is switched off: the operation's span
+ * already covers the request, and the platform would add trace headers to every call.
+ */
+export const makeSend = (httpClient: HttpClient.HttpClient, auth: Auth) =>
+(
+  prepared: Prepared,
+  logLevel: number,
+  timeout: Timeout | undefined
+): Effect.Effect<Sent, OpenAIError.OpenAIError> =>
+  Effect.flatMap(auth.headers({ admin: prepared.admin }), (authHeaders) => {
+    const headers = { ...prepared.headers, ...authHeaders }
+    const request = HttpClientRequest.make(prepared.method)(prepared.url, { headers, body: prepared.body })
+    if (timeout !== undefined) attemptTimeouts.set(request, Duration.toMillis(timeout.limit))
+    const execute = Effect.catchAll(
+      Effect.withTracerEnabled(httpClient.execute(request), false),
+      (error) => Effect.fail(transportError(prepared, error, timeout))
+    )
+    const debug = logLevel >= logRank.debug
+    return Effect.flatMap(debug ? Effect.zipRight(logRequest(prepared, request.headers), execute) : execute, (response) => {
+      const responseHeaders = response.headers
+      const redactor = Redact.fromHeaders(authHeaders)
+      const checked: Effect.Effect<Sent, OpenAIError.OpenAIError> = response.status < 200 || response.status >= 300
+        ? statusError(response, responseHeaders, redactor)
+        : Effect.succeed({ response, headers: responseHeaders, redactor })
+      return debug ? Effect.zipRight(logResponse(prepared, response.status, responseHeaders), checked) : checked
+    })
+  })
+
+/** What the request and stream machinery of one client works with. */
+export interface Engine {
+  readonly prepare: (spec: RequestSpec) => Effect.Effect<Prepared, OpenAIError.InvalidInputError>
+  readonly send: ReturnType<typeof makeSend>
+  /** The transport enforces attempt timeouts itself. */
+  readonly native: boolean
+}

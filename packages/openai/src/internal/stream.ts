@@ -1,0 +1,158 @@
+/**
+ * Streaming operations: a request whose body is read as events (or bytes) through a `Pump`. The request is
+ * retried per policy until its first event arrives; after that a failure reaches the consumer.
+ *
+ * Each stream is one channel: `Stream.unwrap` and `Stream.unwrapScoped` would add a step per element for
+ * every layer (they concatenate streams), while `Channel.unwrap` and `Channel.ensuring` cost nothing per
+ * element.
+ */
+import * as Channel from "effect/Channel"
+import type * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Runtime from "effect/Runtime"
+import * as Stream from "effect/Stream"
+import { ClientLogLevel, MaxEventSize } from "../OpenAIConfig.js"
+import type * as OpenAIError from "../OpenAIError.js"
+import type { RequestSpec, StreamTerminal } from "../OpenAIRequest.js"
+import { type ByteSource, byteSource, EffectSource } from "./body.js"
+import * as InternalErrors from "./errors.js"
+import { Bytes, type Decoder, JsonEvents, type Origin, RawEvents } from "./events.js"
+import type { Prepared } from "./prepare.js"
+import { awaitFirst, type Deadlines, type Pump, type PumpChannel, start, toChannel } from "./pump.js"
+import { Meta } from "./response.js"
+import { withRetries } from "./retry.js"
+import type { Engine, Sent } from "./send.js"
+import type { SseEvent } from "./sse.js"
+import { annotateResponse, logGaveUp, logRank, tracedChannel } from "./telemetry.js"
+import { bound, headerLimit, streamLimits, timeoutError } from "./timeouts.js"
+
+/** `Stream.unwrap` without its per-element step. */
+export const unwrap = <A, E, R, E2, R2>(
+  effect: Effect.Effect<Stream.Stream<A, E, R>, E2, R2>
+): Stream.Stream<A, E | E2, R | R2> => Stream.fromChannel(Channel.unwrap(Effect.map(effect, Stream.toChannel)))
+
+/**
+ * A pump's items as a stream whose pump is opened by `open` and closed when the stream ends, however it ends.
+ * `open` reports each pump it starts through `track`, before waiting on it, so that an interruption at any
+ * point still closes it.
+ */
+const pumped = <A, E, E2>(
+  open: (track: (pump: Pump<A, E>) => void) => Effect.Effect<Pump<A, E>, E2>,
+  onFailure?: (error: OpenAIError.OpenAIError | E) => Effect.Effect<void>
+): Channel.Channel<Chunk.Chunk<A>, unknown, OpenAIError.OpenAIError | E | E2, unknown, void, unknown> =>
+  Channel.suspend(() => {
+    let current: Pump<A, E> | undefined
+    const opened = open((pump) => {
+      current = pump
+    })
+    return Channel.ensuring(
+      Channel.flatMap(Channel.fromEffect(opened), (pump): PumpChannel<A, E> => toChannel(pump, onFailure)),
+      Effect.sync(() => current?.close())
+    )
+  })
+
+const bodyError = (prepared: Prepared) => (cause: unknown): OpenAIError.OpenAIError =>
+  InternalErrors.fromCause(cause, prepared.method, prepared.urlForErrors)
+
+const originOf = (sent: Sent): Origin => ({
+  status: sent.response.status,
+  requestId: sent.headers["x-request-id"],
+  redact: sent.redactor.text
+})
+
+const deadlinesOf = (prepared: Prepared, start: number, first: Duration.Duration, idle: Duration.Duration): Deadlines => ({
+  start,
+  first,
+  idle,
+  onTimeout: (phase, limit) => timeoutError(prepared, phase, limit)
+})
+
+const sourceOf = (sent: Sent): Effect.Effect<ByteSource> =>
+  Effect.map(Effect.runtime<never>(), (runtime) => byteSource(sent.response, runtime))
+
+/** A response body's bytes as a stream, each wait bounded by `idle`. */
+export const bodyStream = (
+  prepared: Prepared,
+  sent: Sent,
+  idle: Duration.Duration
+): Stream.Stream<Uint8Array, OpenAIError.OpenAIError> =>
+  Stream.fromChannel(pumped((track) =>
+    Effect.clockWith((clock) =>
+      Effect.flatMap(sourceOf(sent), (source) =>
+        Effect.tap(
+          start(source, new Bytes(), deadlinesOf(prepared, clock.unsafeCurrentTimeMillis(), idle, idle), bodyError(prepared)),
+          track
+        ))
+    )
+  ))
+
+/**
+ * Decodes bytes the caller already has (a body proxied from a server, a recording): the decoder's rules apply,
+ * no time limits; a failure of `bytes` passes through as it is.
+ */
+export const decodeBytes = <A, E, R>(
+  bytes: Stream.Stream<Uint8Array, E, R>,
+  decoder: () => Decoder<A>
+): Stream.Stream<A, E | OpenAIError.OpenAIError, R> =>
+  Stream.fromChannel(pumped<A, E, never>((track) =>
+    Effect.flatMap(Effect.runtime<R>() as Effect.Effect<Runtime.Runtime<R>>, (runtime) => {
+      const source = new EffectSource(bytes as Stream.Stream<Uint8Array, unknown>, runtime as Runtime.Runtime<never>)
+      return Effect.tap(start(source, decoder(), undefined, (cause) => cause as E), track)
+    })
+  )) as Stream.Stream<A, E | OpenAIError.OpenAIError, R>
+
+/** The events of streaming operations, typed by their decoder. */
+export const makeStreams = (engine: Engine) => {
+  /** One attempt: headers within the header limit, then the body until its first item. */
+  const open = <A>(
+    prepared: Prepared,
+    logLevel: number,
+    context: Context.Context<never>,
+    decoderOf: (origin: Origin, maxEventSize: number) => Decoder<A>,
+    track: (pump: Pump<A>) => void
+  ): Effect.Effect<Pump<A>, OpenAIError.OpenAIError> =>
+    Effect.clockWith((clock) => {
+      const limits = streamLimits(prepared, context)
+      const started = clock.unsafeCurrentTimeMillis()
+      const send = bound(engine.native, prepared, headerLimit(limits), (t) => engine.send(prepared, logLevel, t))
+      return Effect.flatMap(send, (sent) =>
+        Effect.zipRight(
+          annotateResponse(new Meta(sent.response.status, sent.headers), undefined),
+          Effect.flatMap(sourceOf(sent), (source) => {
+            const decoder = decoderOf(originOf(sent), Context.get(context, MaxEventSize))
+            const deadlines = deadlinesOf(prepared, started, limits.first, limits.idle)
+            return Effect.flatMap(Effect.tap(start(source, decoder, deadlines, bodyError(prepared)), track), awaitFirst)
+          })
+        ))
+    })
+
+  const events = <A>(
+    spec: RequestSpec,
+    decoderOf: (origin: Origin, maxEventSize: number) => Decoder<A>
+  ): Stream.Stream<A, OpenAIError.OpenAIError> =>
+    Stream.fromChannel(Channel.unwrap(Effect.map(engine.prepare(spec), (prepared) =>
+      tracedChannel(
+        prepared,
+        spec,
+        Channel.unwrap(Effect.contextWith((context: Context.Context<never>) => {
+          const logLevel = logRank[Context.get(context, ClientLogLevel)]
+          // Failures before the first event are logged by the retries; these came after it.
+          const onFailure = logLevel >= logRank.warn
+            ? (error: OpenAIError.OpenAIError) => logGaveUp(prepared, logLevel, error)
+            : undefined
+          return pumped(
+            (track) => withRetries(prepared, logLevel, context, open(prepared, logLevel, context, decoderOf, track)),
+            onFailure
+          )
+        }))
+      ))))
+
+  return {
+    stream: <A>(spec: RequestSpec, terminal: StreamTerminal): Stream.Stream<A, OpenAIError.OpenAIError> =>
+      events(spec, (origin, max) => new JsonEvents(terminal, origin, max) as unknown as Decoder<A>),
+    sse: (spec: RequestSpec): Stream.Stream<SseEvent, OpenAIError.OpenAIError> =>
+      events(spec, (origin, max) => new RawEvents(origin, max))
+  }
+}
