@@ -3,6 +3,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Layer, Stream } from "effect"
 import { Chat, Files, Models, OpenAI, OpenAIClient, OpenAIConfig, OpenAIRequest, Uploads } from "@effect-openai/openai"
+import { NodeUploads } from "@effect-openai/openai/node"
 import { json, loopback, writeInPieces } from "./support/server.js"
 
 const transports = [
@@ -256,6 +257,93 @@ for (const [name, httpClient] of transports) {
         yield* Effect.promise(() => closed)
       }))
 
+    it.scopedLive("interrupting a consumer fiber mid-stream closes the socket", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.write(`data: ${JSON.stringify(chunk("first"))}\n\n`)
+          // then silence: the consumer waits until it is interrupted
+        })
+        const closed = server.socketClosed()
+        let got = 0
+        const fiber = yield* Effect.fork(
+          Stream.runForEach(Chat.Completions.createStream(chatParams), () => Effect.sync(() => got++)).pipe(
+            Effect.provide(layer(server.url))
+          )
+        )
+        while (got === 0) yield* Effect.sleep("5 millis")
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.promise(() => closed)
+        assert.strictEqual(server.sockets().closed, 1)
+      }))
+
+    it.scopedLive("a stream that stalls under timeout: 1 s fails with APIConnectionTimeoutError within 3 s", () =>
+      Effect.gen(function*() {
+        const server = yield* loopback((req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          if (req.url?.includes("after-event")) res.write(`data: ${JSON.stringify(chunk("a"))}\n\n`)
+          else res.flushHeaders()
+        })
+        for (const path of ["/after-event", "/before-event"]) {
+          const started = Date.now()
+          const error = yield* Effect.flip(
+            Stream.runDrain(OpenAIClient.stream({ method: "POST", path }, "done")).pipe(
+              Effect.provide(layer(server.url, { timeout: "1 second", maxRetries: 0 }))
+            )
+          )
+          const elapsed = Date.now() - started
+          assert.strictEqual(error._tag, "APIConnectionTimeoutError", path)
+          assert.isAtLeast(elapsed, 900, path)
+          assert.isBelow(elapsed, 3000, path)
+        }
+      }))
+
+    it.scopedLive("an API key echoed by a 401 appears nowhere in the error", () =>
+      Effect.gen(function*() {
+        const key = "sk-proj-EchoedSecret0123456789"
+        const server = yield* loopback((req, res) => {
+          const auth = String(req.headers.authorization)
+          json(res, 401, {
+            error: { message: `Incorrect API key provided: ${auth}`, type: "invalid_request_error", code: "invalid_api_key" },
+            echo: { authorization: auth, bare: auth.slice(7) }
+          }, { "x-echo-authorization": auth })
+        })
+        const error = yield* Effect.flip(
+          Models.retrieve("m").pipe(Effect.provide(layer(server.url, { apiKey: key, maxRetries: 0 })))
+        )
+        assert.strictEqual(error._tag, "AuthenticationError")
+        const inspect = yield* Effect.promise(() => import("node:util").then((util) => util.inspect(error, { depth: 10 })))
+        const views = [error.message, String(error), JSON.stringify(error), inspect, JSON.stringify((error as { body?: unknown }).body)]
+        for (const view of views) assert.notInclude(view, "EchoedSecret", view)
+        assert.include(error.message, "<redacted>")
+      }))
+
+    it.scopedLive("a 16 MB error body is not read past the cap", () =>
+      Effect.gen(function*() {
+        let written = 0
+        let finished = false
+        const server = yield* loopback((_req, res) => {
+          res.writeHead(500, { "content-type": "text/plain", "content-length": String(16 * 1024 * 1024) })
+          const piece = Buffer.alloc(64 * 1024, 120)
+          const pump = () => {
+            while (written < 16 * 1024 * 1024) {
+              written += piece.length
+              if (!res.write(piece)) return void res.once("drain", pump)
+            }
+            res.end()
+            finished = true
+          }
+          pump()
+        })
+        const closed = server.socketClosed()
+        const error = yield* Effect.flip(Models.retrieve("m").pipe(Effect.provide(layer(server.url, { maxRetries: 0 }))))
+        assert.strictEqual(error._tag, "InternalServerError")
+        assert.isAtMost(String((error as { body?: unknown }).body).length, 64 * 1024)
+        yield* Effect.promise(() => closed)
+        assert.isFalse(finished, "the client stopped reading, so the server could not write the whole body")
+        assert.isBelow(written, 16 * 1024 * 1024)
+      }))
+
     it.scopedLive("multipart uploads from bytes, a file path and a stream reach the server intact", () =>
       Effect.gen(function*() {
         const bodies: Array<{ type: string; body: string }> = []
@@ -268,7 +356,7 @@ for (const [name, httpClient] of transports) {
         yield* Effect.promise(() => import("node:fs/promises").then((fs) => fs.writeFile(path, "{\"a\":1}\n".repeat(5000))))
         const inputs = [
           Uploads.toFile(new TextEncoder().encode("bytes body"), "a.txt"),
-          Uploads.fromPath(path),
+          NodeUploads.fromPath(path),
           Uploads.toFile(Stream.make(new TextEncoder().encode("streamed "), new TextEncoder().encode("body")), "s.txt")
         ]
         for (const file of inputs) {

@@ -27,6 +27,9 @@ export interface TypeContext {
   readonly indent: string
 }
 
+/** A top-level type in a request: binary strings are file inputs. */
+export const request: TypeContext = { mode: "request", indent: "" }
+
 const literal = (value: unknown): string => (value === null ? "null" : JSON.stringify(value))
 
 const withNull = (text: string, nullable: boolean): string => (nullable && !/\bnull$/.test(text) ? `${text} | null` : text)

@@ -1,6 +1,7 @@
 /**
- * File inputs for upload operations: bytes, `Blob`/`File`, a `Stream<Uint8Array>`, an async iterable (such as
- * a Node `ReadStream`), or a path on disk. Everything becomes an {@link Uploadable} with a safe file name.
+ * File inputs for upload operations: bytes, `Blob`/`File`, a `Stream<Uint8Array>` or an async iterable (such as
+ * a Node `ReadStream`). Everything becomes an {@link Uploadable} with a safe file name. A path on disk is
+ * `NodeUploads.fromPath`, at `@effect-openai/openai/node`.
  *
  * @since 0.1.0
  */
@@ -90,7 +91,14 @@ const guessType = (name: string): string => {
   return (dot === -1 ? undefined : mimeTypes[name.slice(dot + 1).toLowerCase()]) ?? "application/octet-stream"
 }
 
-const make = (name: string, type: string | undefined, oneShot: boolean, open: Uploadable["open"]): Uploadable => {
+/**
+ * An upload from its parts: a file name (sanitized), a content type (guessed from the name when not given),
+ * whether it can be read only once, and the effect that opens its content (run on every attempt).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (name: string, type: string | undefined, oneShot: boolean, open: Uploadable["open"]): Uploadable => {
   const safe = sanitizeFileName(name)
   return { [TypeId]: TypeId, name: safe, type: type ?? guessType(safe), oneShot, open }
 }
@@ -138,36 +146,6 @@ export const toFile = (
     Effect.succeed(Stream.fromAsyncIterable(iterable, readError("upload iterable")))
   )
 }
-
-/**
- * A file on disk. It is checked when the request is built (a missing file is an `InvalidInputError`, sent
- * nowhere) and read as a stream, from the start on each attempt, so requests with it can be retried.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromPath = (filePath: string, options?: { readonly name?: string; readonly type?: string }): Uploadable =>
-  make(
-    options?.name ?? filePath,
-    options?.type,
-    false,
-    Effect.tryPromise({
-      try: async () => {
-        const fs = await import("node:fs")
-        const stat = await fs.promises.stat(filePath)
-        if (!stat.isFile()) throw new Error("not a regular file")
-        return fs
-      },
-      catch: readError(`file ${filePath}`)
-    }).pipe(
-      Effect.map((fs) =>
-        Stream.fromAsyncIterable(
-          { [Symbol.asyncIterator]: () => fs.createReadStream(filePath)[Symbol.asyncIterator]() },
-          readError(`file ${filePath}`)
-        ) as Stream.Stream<Uint8Array, InvalidInputError>
-      )
-    )
-  )
 
 /**
  * Turns any accepted input into an {@link Uploadable}.

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Redacted, Schedule, TestClock } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Duration, Effect, Exit, Fiber, Layer, Redacted, Ref, Schedule, Stream, TestClock } from "effect"
+import * as OpenAIAuth from "../src/OpenAIAuth.js"
 import * as OpenAIClient from "../src/OpenAIClient.js"
 import * as OpenAIConfig from "../src/OpenAIConfig.js"
 import * as OpenAIRequest from "../src/OpenAIRequest.js"
@@ -7,6 +9,7 @@ import * as OpenAIError from "../src/OpenAIError.js"
 import * as OpenAITest from "../src/OpenAITest.js"
 import { Chat, Embeddings, Files, Models } from "../src/index.js"
 import { collectLogs, recordingTracer } from "./utils.js"
+import * as NodeUploads from "../src/node/NodeUploads.js"
 
 const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] } as const
 const completion = {
@@ -214,6 +217,78 @@ describe("errors", () => {
     }).pipe(Effect.provide(OpenAITest.layer({
       "GET /models/:id": OpenAITest.error(401, { headers: { "set-cookie": "session=abc" } })
     }, { apiKey: "sk-very-secret" }))))
+
+  describe("credentials echoed by a server", () => {
+    const key = "sk-proj-EchoedSecret0123456789"
+    const echo = (request: OpenAITest.RecordedRequest) => String(request.headers.authorization)
+    const views = (error: unknown) => [
+      (error as Error).message,
+      String(error),
+      JSON.stringify(error),
+      JSON.stringify((error as { body?: unknown }).body) ?? "",
+      JSON.stringify((error as { event?: unknown }).event) ?? "",
+      String((error as { cause?: unknown }).cause),
+      JSON.stringify((error as { headers?: unknown }).headers) ?? ""
+    ]
+    const assertClean = (error: unknown) => {
+      for (const view of views(error)) {
+        assert.notInclude(view, "EchoedSecret", view)
+        assert.notInclude(view, "BearerTok", view)
+      }
+    }
+
+    it.effect("in a status error's message, body and headers", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Models.retrieve("m", { maxRetries: 0 }))
+        assert.strictEqual(error._tag, "AuthenticationError")
+        assertClean(error)
+        assert.include(error.message, "Incorrect API key provided: <redacted>")
+      }).pipe(Effect.provide(OpenAITest.layer({
+        "GET /models/:id": (request) =>
+          OpenAITest.json(
+            { error: { message: `Incorrect API key provided: ${echo(request)}`, code: "invalid_api_key" } },
+            { status: 401, headers: { "x-echo": echo(request) } }
+          )
+      }, { apiKey: key }))))
+
+    it.effect("in a stream's error event and in an event that is not JSON", () =>
+      Effect.gen(function*() {
+        const streamError = yield* Effect.flip(Stream.runDrain(Chat.Completions.createStream(chatParams)))
+        assert.strictEqual(streamError._tag, "StreamError")
+        assertClean(streamError)
+        const decodeError = yield* Effect.flip(Stream.runDrain(Chat.Completions.createStream(chatParams)))
+        assert.strictEqual(decodeError._tag, "ResponseDecodeError")
+        assertClean(decodeError)
+      }).pipe(Effect.provide(OpenAITest.layer({
+        "POST /chat/completions": [
+          OpenAITest.sse([{ error: { message: `bad key ${key}`, code: "invalid_api_key" } }]),
+          OpenAITest.sse([`data: not json, but your key: ${key}\n\n`])
+        ]
+      }, { apiKey: key }))))
+
+    it.effect("in a 200 body that is not JSON, parse error included", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Models.retrieve("m", { maxRetries: 0 }))
+        assert.strictEqual(error._tag, "ResponseDecodeError")
+        assertClean(error)
+      }).pipe(Effect.provide(OpenAITest.layer({
+        "GET /models/:id": OpenAITest.text(`{"id": "${key}" oops`, { contentType: "application/json" })
+      }, { apiKey: key }))))
+
+    it.effect("a bearer token from a provider is redacted the same way", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Models.retrieve("m", { maxRetries: 0 }))
+        assertClean(error)
+      }).pipe(Effect.provide(
+        Layer.unwrapEffect(Effect.map(Ref.make<ReadonlyArray<OpenAITest.RecordedRequest>>([]), (recorded) =>
+          OpenAIClient.layer({ baseURL: "https://api.openai.test/v1" }).pipe(Layer.provide(Layer.merge(
+            Layer.succeed(HttpClient.HttpClient, OpenAITest.makeHttpClient({
+              "GET /models/:id": (request) => OpenAITest.error(403, { message: `token ${echo(request)} lacks a scope` })
+            }, recorded, "https://api.openai.test/v1")),
+            OpenAIAuth.layerBearer(Effect.succeed(Redacted.make("BearerTok-9f8e7d6c5b4a")))
+          )))))
+      )))
+  })
 
   it.effect("catchTag reads naturally", () =>
     Effect.gen(function*() {
@@ -558,8 +633,7 @@ describe("operations", () => {
 
   it.effect("a missing upload path fails with InvalidInputError before sending", () =>
     Effect.gen(function*() {
-      const Uploads = yield* Effect.promise(() => import("../src/Uploads.js"))
-      const error = yield* Effect.flip(Files.create({ file: Uploads.fromPath("/nonexistent/x.jsonl"), purpose: "batch" }))
+      const error = yield* Effect.flip(Files.create({ file: NodeUploads.fromPath("/nonexistent/x.jsonl"), purpose: "batch" }))
       assert.strictEqual(error._tag, "InvalidInputError")
       assert.strictEqual(yield* requestCount, 0)
     }).pipe(Effect.provide(OpenAITest.layer({ "POST /files": OpenAITest.json({ id: "file-1" }) }))))

@@ -1,5 +1,8 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Layer, Stream, TestClock } from "effect"
+import * as OpenAI from "../src/OpenAI.js"
 import * as OpenAIClient from "../src/OpenAIClient.js"
 import * as OpenAITest from "../src/OpenAITest.js"
 import { Chat, Responses, type Types } from "../src/index.js"
@@ -190,7 +193,99 @@ describe("responses streams", () => {
     }))))
 })
 
+/** The real client over an HttpClient that answers every request with this body, in these chunks. */
+const webLayer = (chunks: () => ReadonlyArray<Uint8Array>, options: Omit<OpenAI.Options, "apiKey" | "adminApiKey"> = {}) =>
+  OpenAI.layer({
+    apiKey: "sk-test",
+    baseURL: "https://api.openai.test/v1",
+    ...options,
+    httpClient: Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.sync(() => {
+          const all = chunks()
+          let i = 0
+          const body = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (i < all.length) controller.enqueue(all[i++]!)
+              else controller.close()
+            }
+          })
+          return HttpClientResponse.fromWeb(request, new Response(body, { headers: { "content-type": "text/event-stream" } }))
+        })
+      )
+    )
+  })
+
+describe("stream pipeline", () => {
+  it.effect("a stream survives 100,000 one-byte chunks, multi-byte characters split across them", () =>
+    Effect.gen(function*() {
+      const contents = Array.from({ length: 600 }, (_, i) => `tök€n ${i} 😀`)
+      const text = contents.map((c) => `data: ${JSON.stringify(chunk(c))}\n\n`).join("") + "data: [DONE]\n\n"
+      const bytes = new TextEncoder().encode(text)
+      assert.isAbove(bytes.length, 100_000)
+      const chunks = yield* collect(Chat.Completions.createStream(chatParams)).pipe(
+        Effect.provide(webLayer(() => Array.from(bytes, (b) => Uint8Array.of(b))))
+      )
+      assert.deepStrictEqual(chunks.map((c) => c.choices[0]!.delta.content), contents)
+    }))
+
+  it.effect("events that arrive in one chunk are delivered together", () =>
+    Effect.gen(function*() {
+      const text = [chunk("a"), chunk("b"), chunk("c")].map((c) => `data: ${JSON.stringify(c)}\n\n`).join("") +
+        "data: [DONE]\n\n"
+      const sizes = yield* Chat.Completions.createStream(chatParams).pipe(
+        Stream.mapChunks((c) => Chunk.of(c.length)),
+        Stream.runCollect,
+        Effect.provide(webLayer(() => [new TextEncoder().encode(text)]))
+      )
+      assert.deepStrictEqual(Chunk.toReadonlyArray(sizes), [3])
+    }))
+})
+
 describe("stream timeouts", () => {
+  it.effect("a per-call timeout bounds the first event and each idle gap when the stream limits are unset", () =>
+    Effect.gen(function*() {
+      const idle = yield* Effect.fork(Effect.flip(Stream.runDrain(
+        Chat.Completions.createStream(chatParams, { timeout: "2 seconds", maxRetries: 0 })
+      )))
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(idle)
+      assert.strictEqual(error._tag, "APIConnectionTimeoutError")
+      if (error._tag === "APIConnectionTimeoutError") {
+        assert.strictEqual(error.phase, "idle")
+        assert.strictEqual(error.message.includes("2s"), true)
+      }
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([chunk("x")], { end: "stall" })
+    }))))
+
+  it.effect("explicit stream limits win over the attempt timeout", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collect(Chat.Completions.createStream(chatParams, {
+        timeout: "2 seconds",
+        streamFirstEventTimeout: "1 minute",
+        streamIdleTimeout: "1 minute"
+      })))
+      yield* TestClock.adjust("30 seconds")
+      assert.strictEqual((yield* Fiber.join(fiber)).length, 2)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([chunk("a"), chunk("b")], { done: true, delay: "10 seconds" })
+    }))))
+
+  it.effect("time a consumer spends between pulls does not count as idle", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collect(
+        Chat.Completions.createStream(chatParams, { streamIdleTimeout: "10 seconds" }).pipe(
+          Stream.tap(() => Effect.sleep("30 seconds"))
+        )
+      ))
+      for (let i = 0; i < 10; i++) yield* TestClock.adjust("10 seconds")
+      assert.strictEqual((yield* Fiber.join(fiber)).length, 3)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /chat/completions": OpenAITest.sse([chunk("a"), chunk("b"), chunk("c")], { done: true })
+    }))))
+
   it.effect("time to first event", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(
@@ -276,6 +371,7 @@ describe("stream timeouts", () => {
       assert.strictEqual(span!.attributes.get("gen_ai.request.model"), "gpt-4o-mini")
       assert.strictEqual(span!.attributes.get("http.response.status_code"), 200)
       assert.strictEqual(span!.attributes.get("openai.request_id"), "req_test_stream")
+      assert.isTrue(span!.ended)
     }).pipe(
       Effect.provide(OpenAITest.layer({ "POST /chat/completions": OpenAITest.sse([chunk("x")], { done: true }) })),
       Effect.withTracer(tracer)

@@ -5,6 +5,7 @@ import * as os from "node:os"
 import * as nodePath from "node:path"
 import * as Multipart from "../src/internal/multipart.js"
 import * as Uploads from "../src/Uploads.js"
+import * as NodeUploads from "../src/node/NodeUploads.js"
 
 const encoder = new TextEncoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
@@ -175,7 +176,7 @@ describe("fromPath", () => {
   it.scoped("reads the file from disk and is not one-shot", () =>
     Effect.gen(function*() {
       const filePath = yield* tempFile("train.jsonl", binary)
-      const file = Uploads.fromPath(filePath)
+      const file = NodeUploads.fromPath(filePath)
       assert.strictEqual(file.name, "train.jsonl")
       assert.strictEqual(file.type, "application/jsonl")
       assert.isFalse(file.oneShot)
@@ -186,7 +187,7 @@ describe("fromPath", () => {
   it.scoped("takes name and type from options", () =>
     Effect.gen(function*() {
       const filePath = yield* tempFile("x.bin", binary)
-      const file = Uploads.fromPath(filePath, { name: "nice.txt", type: "text/x-nice" })
+      const file = NodeUploads.fromPath(filePath, { name: "nice.txt", type: "text/x-nice" })
       assert.strictEqual(file.name, "nice.txt")
       assert.strictEqual(file.type, "text/x-nice")
     }))
@@ -194,7 +195,7 @@ describe("fromPath", () => {
   it.effect("fails with InvalidInputError for a missing file when opened", () =>
     Effect.gen(function*() {
       const missing = nodePath.join(os.tmpdir(), `effect-openai-missing-${process.pid}-${Date.now()}.txt`)
-      const file = Uploads.fromPath(missing)
+      const file = NodeUploads.fromPath(missing)
       assert.strictEqual(file.name, nodePath.basename(missing))
       const error = yield* Effect.flip(file.open)
       assert.strictEqual(error._tag, "InvalidInputError")
@@ -203,7 +204,7 @@ describe("fromPath", () => {
 
   it.effect("fails with InvalidInputError for a directory", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Uploads.fromPath(os.tmpdir()).open)
+      const error = yield* Effect.flip(NodeUploads.fromPath(os.tmpdir()).open)
       assert.strictEqual(error._tag, "InvalidInputError")
     }))
 })
@@ -356,7 +357,7 @@ describe("Multipart.encode", () => {
   it.scoped("produces a re-readable Stream body for a file on disk", () =>
     Effect.gen(function*() {
       const filePath = yield* tempFile("data.jsonl", binary)
-      const encoded = yield* Multipart.encode({ purpose: "fine-tune", file: Uploads.fromPath(filePath) }, boundary)
+      const encoded = yield* Multipart.encode({ purpose: "fine-tune", file: NodeUploads.fromPath(filePath) }, boundary)
       assert.isFalse(encoded.body instanceof Uint8Array)
       assert.isFalse(encoded.oneShot)
       const first = yield* bodyBytes(encoded.body)
@@ -368,7 +369,7 @@ describe("Multipart.encode", () => {
   it.effect("fails with InvalidInputError before sending when a file is missing", () =>
     Effect.gen(function*() {
       const missing = nodePath.join(os.tmpdir(), `effect-openai-missing-${process.pid}-${Date.now()}.jsonl`)
-      const error = yield* Effect.flip(Multipart.encode({ file: Uploads.fromPath(missing) }, boundary))
+      const error = yield* Effect.flip(Multipart.encode({ file: NodeUploads.fromPath(missing) }, boundary))
       assert.strictEqual(error._tag, "InvalidInputError")
     }))
 

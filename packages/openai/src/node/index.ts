@@ -1,8 +1,11 @@
 /**
- * Node-only parts, at `@effect-openai/openai/node`: the undici transport (the default of `OpenAI.layer` on Node).
+ * Node-only parts, at `@effect-openai/openai/node`: the undici transport (the default of `OpenAI.layer` on Node)
+ * and uploads from the file system.
  *
  * @since 0.1.0
  */
 
+/** @since 0.1.0 */
+export * as NodeUploads from "./NodeUploads.js"
 /** @since 0.1.0 */
 export * as UndiciTransport from "./UndiciTransport.js"

@@ -1,0 +1,61 @@
+/**
+ * `src/generated/Types.ts`: a type for every component schema, and the params, response and event types of
+ * each operation (named in the model).
+ */
+import { knownEventType, type Model, type Op, ownsEventType, ownsResponseType } from "../model.js"
+import { isPlainObject, objectPart, propertyKey, refName, request, tsType, typeName } from "../types.js"
+import { header } from "./shared.js"
+
+type Json = any
+
+export const emitTypesFile = ({ spec, ops, names }: Model): string => {
+  const out: Array<string> = [header("Types of every component schema of the OpenAI API, and of every operation's parameters.")]
+  out.push(`import type { FileInput } from "../Uploads.js"\n`)
+  for (const [raw, schema] of Object.entries<Json>(spec.components.schemas)) out.push(declare(typeName(raw), schema))
+  out.push(`/** A stream event of a type this version does not know yet; it is passed through unchanged. */
+export interface UnknownStreamEvent {
+  readonly type: string & {}
+  readonly [key: string]: unknown
+}
+`)
+  for (const op of ops) {
+    const t = names.get(op.id)!
+    if (t.params !== undefined) out.push(paramsDeclaration(op, t.params))
+    if (ownsResponseType(op)) out.push(`export type ${t.response} = ${tsType(op.response.schema, { mode: "response", indent: "" })}\n`)
+    if (op.eventSchema && ownsEventType(op)) out.push(`export type ${t.event} = ${knownEventType(op.eventSchema)} | UnknownStreamEvent\n`)
+  }
+  return out.join("\n")
+}
+
+const declare = (name: string, schema: Json): string => {
+  if (isPlainObject(schema)) {
+    const body = objectPart(schema, request)!
+    return `export interface ${name} ${body}\n`
+  }
+  return `export type ${name} = ${tsType(schema, request)}\n`
+}
+
+/** Body fields, then query and header params. */
+const paramsDeclaration = (op: Op, name: string): string => {
+  const members: Array<string> = []
+  let bodyType: string | undefined
+  if (op.body) {
+    const schema = op.body.schema
+    if (op.body.kind === "text") {
+      members.push(`  readonly body${op.body.required ? "" : "?"}: string`)
+    } else if (schema.$ref) {
+      bodyType = refName(schema.$ref)
+    } else {
+      const part = objectPart(schema, { mode: "request", indent: "" })
+      bodyType = part ?? tsType(schema, request)
+    }
+  }
+  for (const p of [...op.query, ...op.headers]) {
+    const key = p.schema?.["x-stainless-param"] ?? p.name
+    members.push(`  readonly ${propertyKey(key)}${p.required ? "" : "?"}: ${tsType(p.schema, { mode: "request", indent: "  " })}`)
+  }
+  const own = members.length > 0 ? `{\n${members.join("\n")}\n}` : undefined
+  if (bodyType !== undefined && own !== undefined) return `export type ${name} = ${bodyType} & ${own}\n`
+  if (bodyType !== undefined) return `export type ${name} = ${bodyType}\n`
+  return `export interface ${name} ${own}\n`
+}
