@@ -6,6 +6,7 @@
  *   each) written in pieces of `x-bench-write` bytes (`event` = one write per event).
  * - `GET /v1/files?limit&after`: pages over `x-bench-items` (default 100,000) files.
  * - `POST /v1/embeddings`: 512 vectors of 1,536 dimensions, base64 unless `float` is asked.
+ * - `GET /v1/models/big-error`: a 500 with a 16 MB body.
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -32,8 +33,19 @@ const done = Buffer.from("data: [DONE]\n\n")
 
 const writeAll = async (res: Http.ServerResponse, pieces: Iterable<Buffer>): Promise<void> => {
   for (const piece of pieces) {
-    if (!res.write(piece)) await new Promise<void>((resolve) => res.once("drain", resolve))
     if (res.destroyed) return
+    if (!res.write(piece)) {
+      // a client that stops reading closes the socket: stop waiting for a drain that will not come
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done)
+          res.off("close", done)
+          resolve()
+        }
+        res.on("drain", done)
+        res.on("close", done)
+      })
+    }
   }
 }
 
@@ -86,6 +98,12 @@ const embeddingsBase64 = (() => {
   return Buffer.from(JSON.stringify({ object: "list", model: "text-embedding-3-small", data, usage: { prompt_tokens: 512, total_tokens: 512 } }))
 })()
 
+/** A 16 MB error body, and how it is written: in 64 KiB pieces, honouring backpressure. */
+const bigError = Buffer.alloc(16 * 1024 * 1024, 120)
+function* pieces(body: Buffer, size: number): Generator<Buffer> {
+  for (let i = 0; i < body.length; i += size) yield body.subarray(i, i + size)
+}
+
 /** Pages are built once per cursor, so the server's cost stays out of the pagination figures. */
 const pages = new Map<string, Buffer>()
 
@@ -129,6 +147,10 @@ const server = Http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       return json(res, page)
     }
     if (req.method === "POST" && url.pathname === "/v1/embeddings") return json(res, embeddingsBase64)
+    if (req.method === "GET" && url.pathname === "/v1/models/big-error") {
+      res.writeHead(500, { "content-type": "text/plain", "content-length": bigError.length })
+      return void writeAll(res, pieces(bigError, 64 * 1024)).then(() => res.end())
+    }
     res.writeHead(404, { "content-type": "application/json" })
     res.end(JSON.stringify({ error: { message: `no route ${req.method} ${url.pathname}`, type: "invalid_request_error" } }))
   })

@@ -23,7 +23,6 @@ import * as OpenAIAuth from "./OpenAIAuth.js"
 import * as OpenAIClient from "./OpenAIClient.js"
 import * as OpenAIConfig from "./OpenAIConfig.js"
 import type * as OpenAIError from "./OpenAIError.js"
-import * as Schemas from "./generated/Schemas.js"
 
 /**
  * Everything `layer` accepts. Only a key is required.
@@ -80,7 +79,6 @@ export const layerSettings = (options: Options): Layer.Layer<never> => {
   set(OpenAIConfig.MaxEventSize, options.maxEventSize)
   set(OpenAIConfig.ClientLogLevel, options.logLevel)
   set(OpenAIConfig.DecodeResponses, options.decodeResponses)
-  set(OpenAIConfig.ResponseSchemas, Schemas as Readonly<Record<string, unknown>>)
   return layers.length === 0 ? Layer.empty : Layer.mergeAll(layers[0]!, ...layers.slice(1))
 }
 

@@ -140,10 +140,9 @@ export class DecodeResponses extends Context.Reference<DecodeResponses>()("@effe
 }) {}
 
 /**
- * The schemas `DecodeResponses` checks against, by name. `OpenAI.layer`, `OpenAI.layerConfig` and
- * `OpenAITest.layer` provide the generated `Schemas`; a program that composes `OpenAIClient.layer` itself adds
- * `Layer.succeed(OpenAIConfig.ResponseSchemas, Schemas)` to check responses. Kept apart so that a bundle that
- * never checks responses does not carry the schemas.
+ * The schemas `DecodeResponses` checks against, by name. Unset (the default), the generated `Schemas` are
+ * loaded the first time a response is checked, so that a program (or a bundle) that never checks responses
+ * never loads them; set it to check against a registry of your own.
  *
  * @since 0.1.0
  * @category settings

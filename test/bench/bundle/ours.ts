@@ -1,12 +1,9 @@
-// A chat-only program, as a bundler user writes it: the client over fetch, no Node transport.
-import { FetchHttpClient } from "@effect/platform"
-import { Chat, OpenAIAuth, OpenAIClient } from "@effect-openai/openai"
-import { Effect, Layer } from "effect"
-
-const layer = OpenAIClient.layer().pipe(
-  Layer.provide(Layer.merge(FetchHttpClient.layer, OpenAIAuth.layerApiKey({ apiKey: "sk-bundle" })))
-)
+// A chat-only program, as a bundler user writes it: `OpenAI.layer` picks the fetch transport in a browser build.
+import { Chat, OpenAI } from "@effect-openai/openai"
+import { Effect } from "effect"
 
 Effect.runPromise(
-  Chat.Completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] }).pipe(Effect.provide(layer))
+  Chat.Completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] }).pipe(
+    Effect.provide(OpenAI.layer({ apiKey: "sk-bundle" }))
+  )
 ).then((c) => console.log(c.choices[0]?.message.content))

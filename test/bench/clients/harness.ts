@@ -8,6 +8,10 @@ export interface Adapter {
   sequential(n: number): Promise<void>
   concurrent(n: number, concurrency: number): Promise<void>
   stream(events: number, write: string): Promise<number>
+  /** The streaming chat operation, as a user calls it, over a response served from memory in these chunks. */
+  memoryStream(chunks: ReadonlyArray<Uint8Array>): Promise<number>
+  /** `models.retrieve` of a model whose answer is a 500 with a 16 MB body; no retries. */
+  bigError(): Promise<void>
   pages(items: number): Promise<number>
   embeddings(): Promise<unknown>
   decode(chunks: ReadonlyArray<Uint8Array>): Promise<number>
@@ -39,12 +43,26 @@ const measure = async (ops: number, work: () => Promise<Record<string, unknown> 
   }
 }
 
-/** Realistic chat chunk events as one byte buffer. */
-const sseBuffer = (events: number): Uint8Array => {
+/** Realistic chat chunk events as one byte buffer (with `[DONE]` when asked). */
+const sseBuffer = (events: number, done = false): Uint8Array => {
   const parts: Array<string> = []
   for (let i = 0; i < events; i++) parts.push(chunkEvent(i))
+  if (done) parts.push("data: [DONE]\n\n")
   return new TextEncoder().encode(parts.join(""))
 }
+
+/** A whole chat stream in chunks of `size` bytes, or one chunk per event (`0`). */
+const memoryChunks = (events: number, size: number): Array<Uint8Array> => {
+  if (size > 0) return split(sseBuffer(events, true), size)
+  const encoder = new TextEncoder()
+  const out = Array.from({ length: events }, (_, i) => encoder.encode(chunkEvent(i)))
+  out.push(encoder.encode("data: [DONE]\n\n"))
+  return out
+}
+
+/** RSS now and the process's peak so far, in MiB. */
+const rssMiB = () => process.memoryUsage.rss() / 1024 / 1024
+const peakMiB = () => process.resourceUsage().maxRSS / 1024
 
 const split = (bytes: Uint8Array, size: number): Array<Uint8Array> => {
   const out: Array<Uint8Array> = []
@@ -54,17 +72,19 @@ const split = (bytes: Uint8Array, size: number): Array<Uint8Array> => {
 
 const scenarios = (a: Adapter): Record<string, () => Promise<Result>> => {
   const s: Record<string, () => Promise<Result>> = {
+    // Request scenarios warm up long enough for both clients' code to be optimised, as in a service that has
+    // been running: short warm-ups measure the JIT more than the client.
     async sequential() {
-      await a.sequential(200)
-      return measure(2000, () => a.sequential(2000))
+      await a.sequential(2000)
+      return measure(4000, () => a.sequential(4000))
     },
     async concurrent() {
-      await a.concurrent(500, 64)
-      return measure(4000, () => a.concurrent(4000, 64))
+      await a.concurrent(4000, 64)
+      return measure(8000, () => a.concurrent(8000, 64))
     },
     async pages() {
-      await a.pages(1000)
-      return measure(100_000, async () => ({ items: await a.pages(100_000) }))
+      await a.pages(200_000)
+      return measure(300_000, async () => ({ items: await a.pages(300_000) }))
     },
     async embeddings() {
       for (let i = 0; i < 3; i++) await a.embeddings()
@@ -78,7 +98,37 @@ const scenarios = (a: Adapter): Record<string, () => Promise<Result>> => {
       return measure(250_000, async () => ({ events: await a.stream(250_000, "16384") }))
     },
     async "big-200"() {
-      return measure(1_000_000, async () => ({ events: await a.stream(1_000_000, "16384") }))
+      const before = rssMiB()
+      const result = await measure(1_000_000, async () => ({ events: await a.stream(1_000_000, "16384") }))
+      return { ...result, extra: { ...result.extra, growthMiB: peakMiB() - before } }
+    },
+    async "streams-1000"() {
+      // one warm-up round of a few streams, then 1,000 concurrent streams of 50 events each
+      await Promise.all(Array.from({ length: 8 }, () => a.stream(50, "event")))
+      const before = rssMiB()
+      const result = await measure(50_000, async () => {
+        const counts = await Promise.all(Array.from({ length: 1000 }, () => a.stream(50, "event")))
+        return { events: counts.reduce((x, y) => x + y, 0) }
+      })
+      return { ...result, extra: { ...result.extra, growthMiB: peakMiB() - before } }
+    },
+    async "error-16mb"() {
+      await a.sequential(20)
+      const before = rssMiB()
+      const result = await measure(1, () => a.bigError())
+      return { ...result, extra: { growthMiB: peakMiB() - before } }
+    }
+  }
+  // Streams from memory through the whole operation: 10,000 events, three warm-up streams, ten measured.
+  for (const [name, size] of [["mem-event", 0], ["mem-64", 64], ["mem-16384", 16384]] as const) {
+    s[name] = async () => {
+      const chunks = memoryChunks(10_000, size)
+      for (let i = 0; i < 3; i++) await a.memoryStream(chunks)
+      return measure(100_000, async () => {
+        let events = 0
+        for (let i = 0; i < 10; i++) events += await a.memoryStream(chunks)
+        return { events }
+      })
     }
   }
   // Streams: two whole streams of warm-up, then five measured (100,000 events).

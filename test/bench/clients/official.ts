@@ -3,8 +3,24 @@ import OpenAI from "openai"
 import { Stream } from "openai/streaming"
 import { type Adapter, chatParams, main } from "./harness.js"
 
+const webBody = (chunks: ReadonlyArray<Uint8Array>) => {
+  let i = 0
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]!)
+      else controller.close()
+    }
+  })
+}
+
 main((baseURL): Adapter => {
   const client = new OpenAI({ apiKey: "sk-bench", baseURL })
+  let served: ReadonlyArray<Uint8Array> = []
+  const memory = new OpenAI({
+    apiKey: "sk-bench",
+    baseURL: "https://api.openai.test/v1",
+    fetch: async () => new Response(webBody(served), { headers: { "content-type": "text/event-stream" } })
+  })
   return {
     async sequential(n) {
       for (let i = 0; i < n; i++) await client.chat.completions.create(chatParams)
@@ -23,6 +39,23 @@ main((baseURL): Adapter => {
       for await (const _ of stream) count++
       return count
     },
+    async memoryStream(chunks) {
+      served = chunks
+      const stream = await memory.chat.completions.create({ ...chatParams, stream: true })
+      let count = 0
+      for await (const _ of stream) count++
+      return count
+    },
+    async bigError() {
+      await client.models.retrieve("big-error", { maxRetries: 0 }).then(
+        () => {
+          throw new Error("expected a 500")
+        },
+        (error: { status?: number }) => {
+          if (error.status !== 500) throw error
+        }
+      )
+    },
     async pages(items) {
       let count = 0
       for await (const _ of client.files.list({ limit: 100 }, { headers: { "x-bench-items": String(items) } })) count++
@@ -30,15 +63,8 @@ main((baseURL): Adapter => {
     },
     embeddings: () => client.embeddings.create({ model: "text-embedding-3-small", input: "x" }),
     async decode(chunks) {
-      let i = 0
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (i < chunks.length) controller.enqueue(chunks[i++]!)
-          else controller.close()
-        }
-      })
       let count = 0
-      for await (const _ of Stream.fromSSEResponse(new Response(body), new AbortController())) count++
+      for await (const _ of Stream.fromSSEResponse(new Response(webBody(chunks)), new AbortController())) count++
       return count
     }
   }

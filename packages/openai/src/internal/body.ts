@@ -115,6 +115,8 @@ export class WebSource implements ByteSource {
  */
 export class EffectSource implements ByteSource {
   private chunks: Array<Uint8Array> = []
+  /** The next chunk to hand out (an index, not `shift`: one upstream chunk may hold millions of arrays). */
+  private next = 0
   private ended = false
   private taken: (() => void) | undefined = undefined
   private wake: (() => void) | undefined = undefined
@@ -134,7 +136,7 @@ export class EffectSource implements ByteSource {
       Stream.runForEachChunk(this.stream, (chunk) =>
         Effect.async<void>((resume) => {
           for (const bytes of chunk) if (bytes.length > 0) this.chunks.push(bytes)
-          if (this.chunks.length === 0) return resume(Effect.void)
+          if (this.next === this.chunks.length) return resume(Effect.void)
           this.taken = () => resume(Effect.void)
           this.notify()
         }))
@@ -155,9 +157,11 @@ export class EffectSource implements ByteSource {
   }
 
   read(): Uint8Array | null | undefined {
-    if (this.chunks.length > 0) {
-      const bytes = this.chunks.shift()!
-      if (this.chunks.length === 0) {
+    if (this.next < this.chunks.length) {
+      const bytes = this.chunks[this.next++]!
+      if (this.next === this.chunks.length) {
+        this.chunks = []
+        this.next = 0
         const taken = this.taken
         this.taken = undefined
         if (taken !== undefined) taken()
@@ -171,7 +175,7 @@ export class EffectSource implements ByteSource {
   }
 
   wait(wake: () => void): void {
-    if (this.chunks.length > 0 || this.ended || this.failure !== undefined || this.cancelled) wake()
+    if (this.next < this.chunks.length || this.ended || this.failure !== undefined || this.cancelled) wake()
     else this.wake = wake
   }
 

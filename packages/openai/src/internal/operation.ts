@@ -45,6 +45,13 @@ export interface Operation {
 
 const decoders = new WeakMap<Schema.Schema<any>, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
 
+/**
+ * The generated schemas, loaded on first use: a program that never checks responses never loads them (they
+ * cost about 3 MB of heap and a bundle of their own).
+ */
+let generated: Promise<Readonly<Record<string, unknown>>> | undefined
+const generatedSchemas = Effect.promise(() => generated ??= import("../generated/Schemas.js"))
+
 /** Checks `data` against the operation's schema when `DecodeResponses` is on; otherwise returns it as is. */
 const decode = <A>(
   op: Operation,
@@ -55,11 +62,25 @@ const decode = <A>(
   Effect.contextWithEffect((context: Context.Context<never>): Effect.Effect<A, OpenAIError> => {
     const name = op[which]
     if (name === undefined || !Context.get(context, DecodeResponses)) return Effect.succeed(data)
-    const schema = Context.get(context, ResponseSchemas)?.[name] as Schema.Schema<any> | undefined
+    const registry = Context.get(context, ResponseSchemas)
+    return registry === undefined
+      ? Effect.flatMap(generatedSchemas, (schemas) => check(op, which, name, schemas, data, response))
+      : check(op, which, name, registry, data, response)
+  })
+
+const check = <A>(
+  op: Operation,
+  which: "schema" | "eventSchema",
+  name: string,
+  registry: Readonly<Record<string, unknown>>,
+  data: A,
+  response: OpenAIRequest.ResponseMeta | undefined
+): Effect.Effect<A, OpenAIError> => {
+    const schema = registry[name] as Schema.Schema<any> | undefined
     if (schema === undefined) {
       return Effect.fail(
         new InvalidInputError({
-          message: `DecodeResponses is on but no schema ${name} is provided: add ResponseSchemas`
+          message: `DecodeResponses is on but the schema registry has no ${name}`
         })
       )
     }
@@ -78,7 +99,7 @@ const decode = <A>(
         body: (JSON.stringify(data) ?? "").slice(0, 64 * 1024),
         cause: error
       }))
-  })
+}
 
 /** Interfaces have no index signature, so params are taken as `object` and read by key. */
 type Params = object | undefined

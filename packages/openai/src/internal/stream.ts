@@ -16,7 +16,7 @@ import * as Stream from "effect/Stream"
 import { ClientLogLevel, MaxEventSize } from "../OpenAIConfig.js"
 import type * as OpenAIError from "../OpenAIError.js"
 import type { RequestSpec, StreamTerminal } from "../OpenAIRequest.js"
-import { type ByteSource, byteSource, EffectSource } from "./body.js"
+import { type ByteSource, byteSource, EffectSource, WebSource } from "./body.js"
 import * as InternalErrors from "./errors.js"
 import { Bytes, type Decoder, JsonEvents, type Origin, RawEvents } from "./events.js"
 import type { Prepared } from "./prepare.js"
@@ -89,17 +89,23 @@ export const bodyStream = (
   ))
 
 /**
- * Decodes bytes the caller already has (a body proxied from a server, a recording): the decoder's rules apply,
- * no time limits; a failure of `bytes` passes through as it is.
+ * Decodes a body the caller already has (a web body proxied from a server, a recording, any byte stream): the
+ * decoder's rules apply, no time limits; a failure of a byte `Stream` passes through as it is, a failing web
+ * body is `APIConnectionError`.
  */
-export const decodeBytes = <A, E, R>(
-  bytes: Stream.Stream<Uint8Array, E, R>,
+export const decodeBytes = <A, E = never, R = never>(
+  bytes: ReadableStream<Uint8Array> | Stream.Stream<Uint8Array, E, R>,
   decoder: () => Decoder<A>
 ): Stream.Stream<A, E | OpenAIError.OpenAIError, R> =>
-  Stream.fromChannel(pumped<A, E, never>((track) =>
+  Stream.fromChannel(pumped<A, E | OpenAIError.OpenAIError, never>((track) =>
     Effect.flatMap(Effect.runtime<R>() as Effect.Effect<Runtime.Runtime<R>>, (runtime) => {
-      const source = new EffectSource(bytes as Stream.Stream<Uint8Array, unknown>, runtime as Runtime.Runtime<never>)
-      return Effect.tap(start(source, decoder(), undefined, (cause) => cause as E), track)
+      const web = !(Stream.StreamTypeId in bytes)
+      const source = web
+        ? new WebSource(bytes as ReadableStream<Uint8Array>)
+        : new EffectSource(bytes as Stream.Stream<Uint8Array, unknown>, runtime as Runtime.Runtime<never>)
+      const bodyError = (cause: unknown): E | OpenAIError.OpenAIError =>
+        web ? InternalErrors.fromCause(cause, "GET", "(a body being decoded)") : cause as E
+      return Effect.tap(start(source, decoder(), undefined, bodyError), track)
     })
   )) as Stream.Stream<A, E | OpenAIError.OpenAIError, R>
 
