@@ -26,6 +26,17 @@ export interface Result {
   readonly extra?: Record<string, unknown>
 }
 
+/** A web body that hands over these chunks one per read, from memory. */
+export const webBody = (chunks: ReadonlyArray<Uint8Array>): ReadableStream<Uint8Array> => {
+  let i = 0
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]!)
+      else controller.close()
+    }
+  })
+}
+
 export const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Say something." }] }
 
 const measure = async (ops: number, work: () => Promise<Record<string, unknown> | void>): Promise<Result> => {

@@ -1,17 +1,7 @@
 /** Benchmark client: the official `openai` package. */
 import OpenAI from "openai"
 import { Stream } from "openai/streaming"
-import { type Adapter, chatParams, main } from "./harness.js"
-
-const webBody = (chunks: ReadonlyArray<Uint8Array>) => {
-  let i = 0
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (i < chunks.length) controller.enqueue(chunks[i++]!)
-      else controller.close()
-    }
-  })
-}
+import { type Adapter, chatParams, main, webBody } from "./harness.js"
 
 main((baseURL): Adapter => {
   const client = new OpenAI({ apiKey: "sk-bench", baseURL })

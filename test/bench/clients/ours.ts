@@ -5,17 +5,7 @@ import { Chat, Embeddings, Files, Models, OpenAI } from "@effect-openai/openai"
 import { JsonEvents } from "@effect-openai/openai/internal/events"
 import { decodeBytes } from "@effect-openai/openai/internal/stream"
 import { Chunk, Effect, Layer, ManagedRuntime, Stream } from "effect"
-import { type Adapter, chatParams, main } from "./harness.js"
-
-const webBody = (chunks: ReadonlyArray<Uint8Array>) => {
-  let i = 0
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (i < chunks.length) controller.enqueue(chunks[i++]!)
-      else controller.close()
-    }
-  })
-}
+import { type Adapter, chatParams, main, webBody } from "./harness.js"
 
 main((baseURL): Adapter => {
   const runtime = ManagedRuntime.make(OpenAI.layer({ apiKey: "sk-bench", baseURL }))

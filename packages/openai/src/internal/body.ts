@@ -110,72 +110,68 @@ export class WebSource implements ByteSource {
 }
 
 /**
- * Any other body: one fiber runs the response's `stream` and hands chunks over one at a time (it waits for
- * each to be taken, so at most one chunk is buffered).
+ * Chunks handed over by a producer through callbacks, read in order: the base of the sources that are fed
+ * rather than pulled. A subclass pushes chunks, finishes (with a failure or not), and reacts when a chunk is
+ * taken (to let its producer go on) or when the source is cancelled.
  */
-export class EffectSource implements ByteSource {
-  private chunks: Array<Uint8Array> = []
-  /** The next chunk to hand out (an index, not `shift`: one upstream chunk may hold millions of arrays). */
-  private next = 0
-  private ended = false
-  private taken: (() => void) | undefined = undefined
-  private wake: (() => void) | undefined = undefined
-  private fiber: Fiber.RuntimeFiber<void, unknown> | undefined = undefined
-  private cancelled = false
+export abstract class ChunkQueue implements ByteSource {
   failure: unknown = undefined
+  private chunks: Array<Uint8Array> = []
+  /** The next chunk to hand out (an index, not `shift`: one producer chunk may hold millions of arrays). */
+  private next = 0
+  /** Bytes pushed and not yet taken. */
+  protected buffered = 0
+  protected ended = false
+  protected cancelled = false
+  private wake: (() => void) | undefined = undefined
 
-  constructor(
-    private readonly stream: Stream.Stream<Uint8Array, unknown>,
-    private readonly runtime: Runtime.Runtime<never>
-  ) {}
-
-  private start(): void {
-    // The runtime may come from an uninterruptible region (a stream being opened): this fiber must stay
-    // interruptible, or cancelling it would wait forever.
-    const fiber = Runtime.runFork(this.runtime)(Effect.interruptible(
-      Stream.runForEachChunk(this.stream, (chunk) =>
-        Effect.async<void>((resume) => {
-          for (const bytes of chunk) if (bytes.length > 0) this.chunks.push(bytes)
-          if (this.next === this.chunks.length) return resume(Effect.void)
-          this.taken = () => resume(Effect.void)
-          this.notify()
-        }))
-    ))
-    this.fiber = fiber
-    fiber.addObserver((exit) => {
-      if (this.cancelled) return
-      if (exit._tag === "Failure") this.failure = Cause.squash(exit.cause)
-      this.ended = true
-      this.notify()
-    })
+  protected push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
   }
 
-  private notify(): void {
+  /** Ends the source, with a failure when `failure` is given. */
+  protected finish(failure?: unknown): void {
+    if (this.cancelled) return
+    if (failure !== undefined) this.failure = failure
+    this.ended = true
+    this.notify()
+  }
+
+  protected notify(): void {
     const wake = this.wake
     this.wake = undefined
     if (wake !== undefined) wake()
   }
 
+  protected get empty(): boolean {
+    return this.next === this.chunks.length
+  }
+
+  /** A chunk was taken. */
+  protected abstract taken(): void
+
+  /** The reader is gone: stop the producer and release the connection. */
+  protected abstract release(): void
+
   read(): Uint8Array | null | undefined {
     if (this.next < this.chunks.length) {
-      const bytes = this.chunks[this.next++]!
+      const chunk = this.chunks[this.next++]!
+      this.buffered -= chunk.length
       if (this.next === this.chunks.length) {
-        this.chunks = []
+        this.chunks.length = 0
         this.next = 0
-        const taken = this.taken
-        this.taken = undefined
-        if (taken !== undefined) taken()
       }
-      return bytes
+      this.taken()
+      return chunk
     }
-    if (this.failure !== undefined) return undefined
-    if (this.ended) return null
-    if (this.fiber === undefined && !this.cancelled) this.start()
-    return undefined
+    if (this.failure !== undefined || this.cancelled) return undefined
+    return this.ended ? null : undefined
   }
 
   wait(wake: () => void): void {
-    if (this.next < this.chunks.length || this.ended || this.failure !== undefined || this.cancelled) wake()
+    if (!this.empty || this.ended || this.failure !== undefined || this.cancelled) wake()
     else this.wake = wake
   }
 
@@ -183,6 +179,56 @@ export class EffectSource implements ByteSource {
     if (this.cancelled) return
     this.cancelled = true
     this.wake = undefined
+    this.chunks.length = 0
+    this.next = 0
+    this.release()
+  }
+}
+
+/**
+ * Any other body: one fiber runs the response's `stream` and hands chunks over one upstream chunk at a time (it
+ * waits until they are all taken before it pulls again).
+ */
+export class EffectSource extends ChunkQueue {
+  private resumeProducer: (() => void) | undefined = undefined
+  private fiber: Fiber.RuntimeFiber<void, unknown> | undefined = undefined
+
+  constructor(
+    private readonly stream: Stream.Stream<Uint8Array, unknown>,
+    private readonly runtime: Runtime.Runtime<never>
+  ) {
+    super()
+  }
+
+  private start(): void {
+    // The runtime may come from an uninterruptible region (a stream being opened): this fiber must stay
+    // interruptible, or cancelling it would wait forever.
+    const fiber = Runtime.runFork(this.runtime)(Effect.interruptible(
+      Stream.runForEachChunk(this.stream, (chunk) =>
+        Effect.async<void>((resume) => {
+          for (const bytes of chunk) this.push(bytes)
+          if (this.empty) return resume(Effect.void)
+          this.resumeProducer = () => resume(Effect.void)
+          this.notify()
+        }))
+    ))
+    this.fiber = fiber
+    fiber.addObserver((exit) => this.finish(exit._tag === "Failure" ? Cause.squash(exit.cause) : undefined))
+  }
+
+  override read(): Uint8Array | null | undefined {
+    if (this.fiber === undefined && !this.cancelled) this.start()
+    return super.read()
+  }
+
+  protected taken(): void {
+    if (!this.empty) return
+    const resume = this.resumeProducer
+    this.resumeProducer = undefined
+    if (resume !== undefined) resume()
+  }
+
+  protected release(): void {
     if (this.fiber !== undefined) this.fiber.unsafeInterruptAsFork(this.fiber.id())
   }
 }
