@@ -2,12 +2,14 @@
  * The README's demo. With OPENAI_API_KEY set it calls the real API; without it, a built-in local mock server.
  * It shows a completion, a streamed answer printed as it arrives, a paginated listing, and a typed error.
  */
-import { Chat, Files, Models, OpenAI } from "@effect-openai/openai"
-import { Console, Effect, Layer, Redacted, Stream } from "effect"
+import { Chat, Files, Models, OpenAI, Pagination, Responses } from "@effect-openai/openai"
+import { Cause, Console, Effect, Option, Stream } from "effect"
 import { startMockServer } from "./mock-server.js"
 
-const live = process.env.OPENAI_API_KEY !== undefined && process.env.OPENAI_API_KEY !== ""
+const live = (process.env.OPENAI_API_KEY ?? "") !== ""
 const model = process.env.OPENAI_MODEL ?? "gpt-4o-mini"
+
+const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
 const program = Effect.gen(function*() {
   yield* Console.log(live ? "Calling the OpenAI API (OPENAI_API_KEY is set).\n" : "No OPENAI_API_KEY: using the local mock server.\n")
@@ -17,42 +19,56 @@ const program = Effect.gen(function*() {
     model,
     messages: [{ role: "user", content: "In one sentence: why use Effect for API clients?" }]
   })
-  yield* Console.log(`1. Completion (request ${response.requestId ?? "?"}):\n   ${completion.choices[0]?.message.content}\n`)
+  yield* Console.log(`1. Completion (request ${response.requestId ?? "?"}):\n   ${completion.choices[0]?.message.content ?? ""}\n`)
 
-  // 2. A streamed answer, printed as it arrives.
-  process.stdout.write("2. Streamed: ")
-  yield* Chat.Completions.createStream({
-    model,
-    messages: [{ role: "user", content: "Say something short about streams." }]
-  }).pipe(
-    Stream.map((chunk) => chunk.choices[0]?.delta.content ?? ""),
-    Stream.runForEach((text) => Effect.sync(() => process.stdout.write(text)))
+  // 2. A streamed answer from the Responses API, each text delta printed as it arrives.
+  yield* write("2. Streamed:\n   ")
+  yield* Responses.createStream({ model, input: "In one sentence: what does streaming an answer give you?" }).pipe(
+    Stream.filterMap((e) => e.type === "response.output_text.delta" ? Option.some(e.delta) : Option.none()),
+    Stream.runForEach(write),
+    // a failure is then reported on a line of its own
+    Effect.ensuring(Console.log("\n"))
   )
-  yield* Console.log("\n")
 
-  // 3. A paginated listing: every item across pages, fetched lazily as the stream is pulled.
-  const listing = live
-    ? Models.listStream().pipe(Stream.map((m) => m.id), Stream.take(5))
-    : Files.listStream({ limit: 10 }).pipe(Stream.map((f) => `${f.id} ${f.filename}`))
-  const items = yield* Stream.runCollect(listing)
-  yield* Console.log(`3. Listing (${items.length} items${live ? ", first 5 models" : " over 3 pages of 10"}):`)
-  for (const item of items) yield* Console.log(`   ${item}`)
+  // 3. A listing, a page at a time: each page is fetched only when the stream pulls it.
+  const first = live ? yield* Models.list() : yield* Files.list({ limit: 10 })
+  yield* Console.log(`3. Listing ${live ? "models" : "files, 10 per page"}, a line per page:`)
+  yield* Pagination.pages<{ readonly id: string }>(first).pipe(
+    Stream.take(5),
+    Stream.zipWithIndex,
+    Stream.runForEach(([page, i]) =>
+      Console.log(`   page ${i + 1}: ${page.data.length} items (${page.data[0]?.id ?? "-"} … ${page.data.at(-1)?.id ?? "-"})`)
+    )
+  )
 
   // 4. A typed error, caught by its tag.
   const outcome = yield* Models.retrieve("no-such-model").pipe(
     Effect.map((m) => `found ${m.id}?!`),
-    Effect.catchTag("NotFoundError", (e) => Effect.succeed(`NotFoundError ${e.status}: ${e.error?.message ?? e.message}`))
+    Effect.catchTag("NotFoundError", (e) => Effect.succeed(`${e._tag}: ${e.message}`))
   )
-  yield* Console.log(`\n4. Typed error: ${outcome}`)
+  yield* Console.log(`\n4. Typed error, caught with catchTag:\n   ${outcome}`)
 })
 
 const main = Effect.gen(function*() {
-  if (live) return yield* Effect.provide(program, OpenAI.layerConfig())
-  const mock = yield* Effect.acquireRelease(Effect.promise(() => startMockServer()), (m) => Effect.promise(() => m.close()))
-  return yield* Effect.provide(program, Layer.fresh(OpenAI.layer({ apiKey: Redacted.make("sk-demo"), baseURL: mock.url })))
+  if (!live) {
+    // OpenAI.layerConfig() reads where to send requests from the environment, so the mock needs no other wiring.
+    const mock = yield* Effect.acquireRelease(Effect.promise(() => startMockServer()), (m) => Effect.promise(() => m.close()))
+    process.env.OPENAI_BASE_URL = mock.url
+    process.env.OPENAI_API_KEY = "sk-demo"
+  }
+  // The demo reports a failure itself; the client's warning about it would print it twice. OPENAI_LOG still wins.
+  process.env.OPENAI_LOG ||= "error"
+  return yield* Effect.provide(program, OpenAI.layerConfig())
 })
 
-Effect.runPromise(Effect.scoped(main)).catch((error) => {
-  console.error(error)
-  process.exitCode = 1
-})
+// A failure is reported as `Tag: message` (the message names the request id); anything else is a bug, shown whole.
+Effect.scoped(main).pipe(
+  Effect.catchAllCause((cause) => {
+    process.exitCode = 1
+    return Option.match(Cause.failureOption(cause), {
+      onSome: (error) => Console.error(`${error._tag}: ${error.message}`),
+      onNone: () => Console.error(Cause.pretty(cause))
+    })
+  }),
+  Effect.runPromise
+)

@@ -1,7 +1,7 @@
 /**
- * A small local stand-in for the OpenAI API, for the demo (and benchmarks): chat completions (JSON and SSE),
- * responses (JSON and SSE), models, a paginated files list, embeddings, and OpenAI-style errors.
- * It listens on loopback only.
+ * A small local stand-in for the OpenAI API, for the demo and `pnpm scratch`: chat completions and responses
+ * (JSON and SSE), models, a paginated files list, embeddings, and OpenAI-style errors. Answers are canned, picked
+ * by the prompt; streamed ones arrive a word at a time. It listens on loopback only.
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -11,12 +11,22 @@ export interface MockServer {
   readonly close: () => Promise<void>
 }
 
+export interface MockOptions {
+  /** Pause between streamed events, so a stream visibly streams (default 40 ms). */
+  readonly delayMs?: number
+  /** Let the process exit while the server is open, for a runner that cannot tell when its program ends. */
+  readonly unref?: boolean
+}
+
+let requestCount = 0
+const nextId = (prefix: string) => `${prefix}_mock_${String(++requestCount).padStart(4, "0")}`
+
 const send = (res: Http.ServerResponse, status: number, body: unknown) => {
   const text = JSON.stringify(body)
   res.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(text),
-    "x-request-id": `req_mock_${Math.random().toString(36).slice(2, 10)}`,
+    "x-request-id": nextId("req"),
     "x-ratelimit-limit-requests": "10000",
     "x-ratelimit-remaining-requests": "9999",
     "x-ratelimit-reset-requests": "6ms"
@@ -24,41 +34,144 @@ const send = (res: Http.ServerResponse, status: number, body: unknown) => {
   res.end(text)
 }
 
-const notFound = (res: Http.ServerResponse, what: string) =>
-  send(res, 404, { error: { message: `The model '${what}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" } })
+const fail = (res: Http.ServerResponse, status: number, message: string, param: string | null = null, code: string | null = null) =>
+  send(res, status, { error: { message, type: "invalid_request_error", param, code } })
 
-const answer = "Effect makes every failure a value you can see in the type."
+const replies: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\W*(hi|hello|hey)\b/i, "Hello! This is the local mock server; set OPENAI_API_KEY to talk to a real model."],
+  [/\bstream/i, "A stream hands you each word as soon as it exists, so you can show an answer while it is being written."],
+  [/\beffect\b/i, "Effect makes every failure a value you can see in the type."]
+]
 
-const completion = (model: string) => ({
-  id: "chatcmpl-mock",
-  object: "chat.completion",
-  created: Math.floor(Date.now() / 1000),
-  model,
-  choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: answer, refusal: null } }],
-  usage: { prompt_tokens: 12, completion_tokens: 13, total_tokens: 25 }
-})
+const reply = (prompt: string): string =>
+  replies.find(([pattern]) => pattern.test(prompt))?.[1] ??
+    `The local mock server got "${prompt.length > 60 ? `${prompt.slice(0, 60)}...` : prompt}" and has no real answer; set OPENAI_API_KEY to ask a real model.`
 
-const words = answer.split(/(?<= )/)
+/** The text of a content field: a string, or parts with `text` (`text`, `input_text`). */
+const textOf = (content: unknown): string =>
+  typeof content === "string"
+    ? content
+    : Array.isArray(content)
+    ? content.map((part) => (typeof part?.text === "string" ? part.text : "")).join("")
+    : ""
 
-const streamChat = (res: Http.ServerResponse, model: string, delayMs: number) => {
-  res.writeHead(200, { "content-type": "text/event-stream", "x-request-id": "req_mock_stream" })
-  const base = { id: "chatcmpl-mock", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model }
-  const frames = [
-    { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] },
-    ...words.map((w) => ({ ...base, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] })),
-    { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }
-  ]
+/** The last user message of a chat request, or of a Responses `input` (a string or a list of items). */
+const lastUserText = (messages: unknown): string => {
+  if (typeof messages === "string") return messages
+  if (!Array.isArray(messages)) return ""
+  const user = messages.filter((m) => m?.role === "user" || m?.role === undefined)
+  return textOf(user[user.length - 1]?.content)
+}
+
+const words = (text: string) => text.split(/(?<= )/)
+
+const now = () => Math.floor(Date.now() / 1000)
+
+/** Sends SSE frames one after another, `delayMs` apart, then ends the response with `last`. */
+const paced = (res: Http.ServerResponse, frames: ReadonlyArray<string>, last: string, delayMs: number) => {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": nextId("req") })
   let i = 0
   const tick = () => {
     if (res.destroyed) return
     if (i < frames.length) {
-      res.write(`data: ${JSON.stringify(frames[i++])}\n\n`)
+      res.write(frames[i++])
       setTimeout(tick, delayMs)
     } else {
-      res.end("data: [DONE]\n\n")
+      res.end(last)
     }
   }
   tick()
+}
+
+const completion = (model: string, content: string) => ({
+  id: nextId("chatcmpl"),
+  object: "chat.completion",
+  created: now(),
+  model,
+  choices: [{ index: 0, finish_reason: "stop", logprobs: null, message: { role: "assistant", content, refusal: null, annotations: [] } }],
+  usage: { prompt_tokens: 12, completion_tokens: words(content).length, total_tokens: 12 + words(content).length }
+})
+
+const streamChat = (res: Http.ServerResponse, model: string, content: string, delayMs: number) => {
+  const base = { id: nextId("chatcmpl"), object: "chat.completion.chunk", created: now(), model }
+  const chunks = [
+    { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "", refusal: null }, finish_reason: null }] },
+    ...words(content).map((w) => ({ ...base, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] })),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }
+  ]
+  paced(res, chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), "data: [DONE]\n\n", delayMs)
+}
+
+// Shapes as the spec's `Response`, `OutputMessage` and `OutputTextContent` have them.
+const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] })
+
+const message = (id: string, text: string | undefined) => ({
+  id,
+  type: "message",
+  role: "assistant",
+  status: text === undefined ? "in_progress" : "completed",
+  content: text === undefined ? [] : [outputText(text)]
+})
+
+const responseObject = (id: string, model: string, createdAt: number, prompt: string, text: string | undefined) => ({
+  id,
+  object: "response",
+  created_at: createdAt,
+  status: text === undefined ? "in_progress" : "completed",
+  background: false,
+  completed_at: text === undefined ? null : now(),
+  error: null,
+  incomplete_details: null,
+  instructions: null,
+  max_output_tokens: null,
+  model,
+  output: text === undefined ? [] : [message(id.replace(/^resp/, "msg"), text)],
+  parallel_tool_calls: true,
+  previous_response_id: null,
+  reasoning: { effort: null, summary: null },
+  store: true,
+  temperature: 1,
+  text: { format: { type: "text" }, verbosity: "medium" },
+  tool_choice: "auto",
+  tools: [],
+  top_p: 1,
+  truncation: "disabled",
+  // The real API sends `usage: null` until the response is done; the spec's `usage` is not nullable, so leave it out.
+  ...(text === undefined ? {} : {
+    usage: {
+      input_tokens: words(prompt).length,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: words(text).length,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: words(prompt).length + words(text).length
+    }
+  }),
+  metadata: {}
+})
+
+/** The events of a one-message text answer, in the order and shapes the Responses API sends them. */
+const responseEvents = (model: string, prompt: string, text: string): ReadonlyArray<Record<string, unknown>> => {
+  const id = nextId("resp")
+  const itemId = id.replace(/^resp/, "msg")
+  const createdAt = now()
+  const at = { item_id: itemId, output_index: 0, content_index: 0 }
+  const events: Array<Record<string, unknown>> = [
+    { type: "response.created", response: responseObject(id, model, createdAt, prompt, undefined) },
+    { type: "response.in_progress", response: responseObject(id, model, createdAt, prompt, undefined) },
+    { type: "response.output_item.added", output_index: 0, item: message(itemId, undefined) },
+    { type: "response.content_part.added", ...at, part: outputText("") },
+    ...words(text).map((delta) => ({ type: "response.output_text.delta", ...at, delta, logprobs: [] })),
+    { type: "response.output_text.done", ...at, text, logprobs: [] },
+    { type: "response.content_part.done", ...at, part: outputText(text) },
+    { type: "response.output_item.done", output_index: 0, item: message(itemId, text) },
+    { type: "response.completed", response: responseObject(id, model, createdAt, prompt, text) }
+  ]
+  return events.map((event, sequence_number) => ({ ...event, sequence_number }))
+}
+
+const streamResponse = (res: Http.ServerResponse, model: string, prompt: string, delayMs: number) => {
+  const frames = responseEvents(model, prompt, reply(prompt)).map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)
+  paced(res, frames, "", delayMs)
 }
 
 const files = Array.from({ length: 23 }, (_, i) => ({
@@ -71,7 +184,7 @@ const files = Array.from({ length: 23 }, (_, i) => ({
   status: "processed"
 }))
 
-const models = ["gpt-4o", "gpt-4o-mini", "o3-mini", "text-embedding-3-small"].map((id) => ({
+const models = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3-mini", "text-embedding-3-small"].map((id) => ({
   id,
   object: "model",
   created: 1_700_000_000,
@@ -88,21 +201,28 @@ const handle = (req: Http.IncomingMessage, res: Http.ServerResponse, body: strin
       return {}
     }
   })()
-  if (req.headers.authorization === undefined) {
-    return send(res, 401, { error: { message: "Missing bearer token", type: "invalid_request_error", param: null, code: null } })
-  }
+  if (req.headers.authorization === undefined) return fail(res, 401, "Missing bearer token")
+  // Any model name is accepted, so a program written for another model runs here unchanged.
+  const model = typeof json.model === "string" && json.model !== "" ? json.model : undefined
   if (req.method === "POST" && path === "/chat/completions") {
-    if (!models.some((m) => m.id === json.model)) return notFound(res, String(json.model))
-    return json.stream ? streamChat(res, json.model, delayMs) : send(res, 200, completion(json.model))
+    if (model === undefined) return fail(res, 400, "you must provide a model parameter", "model")
+    const answer = reply(lastUserText(json.messages))
+    return json.stream ? streamChat(res, model, answer, delayMs) : send(res, 200, completion(model, answer))
+  }
+  if (req.method === "POST" && path === "/responses") {
+    if (model === undefined) return fail(res, 400, "you must provide a model parameter", "model")
+    const prompt = lastUserText(json.input)
+    if (json.stream) return streamResponse(res, model, prompt, delayMs)
+    return send(res, 200, responseObject(nextId("resp"), model, now(), prompt, reply(prompt)))
   }
   if (req.method === "GET" && path === "/models") return send(res, 200, { object: "list", data: models })
   if (req.method === "GET" && path.startsWith("/models/")) {
     const id = decodeURIComponent(path.slice("/models/".length))
-    const model = models.find((m) => m.id === id)
-    return model ? send(res, 200, model) : notFound(res, id)
+    const found = models.find((m) => m.id === id)
+    return found ? send(res, 200, found) : fail(res, 404, `The model '${id}' does not exist`, "model", "model_not_found")
   }
   if (req.method === "GET" && path === "/files") {
-    const limit = Math.min(Number(url.searchParams.get("limit") ?? "10"), 100)
+    const limit = Math.min(Number(url.searchParams.get("limit") ?? "10000"), 10000)
     const after = url.searchParams.get("after")
     const start = after === null ? 0 : files.findIndex((f) => f.id === after) + 1
     const data = files.slice(start, start + limit)
@@ -127,17 +247,22 @@ const handle = (req: Http.IncomingMessage, res: Http.ServerResponse, body: strin
     })
     return send(res, 200, { object: "list", model: json.model, data, usage: { prompt_tokens: 1, total_tokens: 1 } })
   }
-  return send(res, 404, { error: { message: `Unknown route ${req.method} ${path}`, type: "invalid_request_error", param: null, code: null } })
+  return fail(res, 404, `The local mock server has no ${req.method} ${url.pathname}; set OPENAI_API_KEY to call the real API.`)
 }
 
-/** Starts the mock on a free loopback port. `delayMs` paces streamed tokens so the demo visibly streams. */
-export const startMockServer = (options: { readonly delayMs?: number } = {}): Promise<MockServer> =>
+/** Starts the mock on a free loopback port. */
+export const startMockServer = (options: MockOptions = {}): Promise<MockServer> =>
   new Promise((resolve) => {
     const server = Http.createServer((req, res) => {
       const parts: Array<Buffer> = []
       req.on("data", (c: Buffer) => parts.push(c))
       req.on("end", () => handle(req, res, Buffer.concat(parts).toString("utf8"), options.delayMs ?? 40))
     })
+    if (options.unref) {
+      // Kept-alive connections would otherwise hold the process open for seconds after the program is done.
+      server.on("connection", (socket) => socket.unref())
+      server.unref()
+    }
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo
       resolve({

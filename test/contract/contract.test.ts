@@ -1,12 +1,18 @@
 /**
- * The spec contract: every operation, called through the Effect API with valid arguments, against the Steady
- * mock server running on the spec. An operation conforms when Steady says the request matched the spec
- * (`x-steady-request-valid: true`) and the client read the response. The suite starts and stops Steady itself.
+ * The spec contract: every operation, called through the Effect API against the Steady mock server running on
+ * the spec, behind a proxy that records each request (see `steady.ts`). Per operation:
+ *
+ * - a call with the required values only, and a call with every optional value set too (query and header params,
+ *   body fields at every depth; see `samples.ts`);
+ * - its stream variants: `…Stream` of an event-stream operation drained to the end, `…Stream` of a list over its
+ *   first pages.
+ *
+ * Every request must be one Steady finds nothing to say about (`x-steady-request-valid: true` and
+ * `x-steady-error-count: 0`: an undocumented query parameter is only an info for Steady, and fails here), carry the
+ * credential the spec's security scheme asks for, and put every param where the spec says; the client must read
+ * every response. An operation conforms when all of its calls do.
  */
-import { spawn, type ChildProcess } from "node:child_process"
 import { readFileSync, writeSync } from "node:fs"
-import { createRequire } from "node:module"
-import { createServer } from "node:net"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Api from "@effect-openai/openai"
@@ -15,7 +21,8 @@ import { Effect, Layer, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Yaml from "yaml"
 import { operations, type ContractOperation } from "./operations.js"
-import { sample } from "./samples.js"
+import { type Call, callFor, type Keys, refusedForSteadyLimitation, specOperation, steadyProblems, wireProblems } from "./requests.js"
+import * as Steady from "./steady.js"
 
 type Json = any
 
@@ -23,176 +30,158 @@ const here = Path.dirname(fileURLToPath(import.meta.url))
 const specPath = Path.resolve(here, "../../../shared/openapi/openapi.yaml")
 const spec: Json = Yaml.parse(readFileSync(specPath, "utf8"), { maxAliasCount: -1 })
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
+const keys: Keys = { apiKey: "sk-contract", adminApiKey: "sk-admin-contract" }
 
-let steady: ChildProcess | undefined
-let baseURL = ""
+/**
+ * List streams are followed for this many items: Steady's pages hold one, so the first page and the one its cursor
+ * asks for. (Not further: Steady answers every page alike, and a third request would repeat the cursor, which the
+ * client rightly refuses.)
+ */
+const listItems = 2
 
-const startSteady = async (): Promise<void> => {
-  const port = await freePort()
-  const bin = createRequire(import.meta.url).resolve("@stdy/cli/steady.js")
-  steady = spawn(process.execPath, [
-    bin,
-    "--port", String(port),
-    "--host", "127.0.0.1",
-    "--quiet",
-    "--no-color",
-    "--log-format", "text",
-    // the client sends arrays and objects in bracket style, as the official SDK does
-    "--validator-query-array-format=brackets",
-    "--validator-query-object-format=brackets",
-    "--validator-form-array-format=brackets",
-    "--validator-form-object-format=brackets",
-    specPath
-  ], { stdio: ["ignore", "pipe", "pipe"] })
-  let output = ""
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Steady did not start in 60 s:\n${output}`)), 60_000)
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      // the ready line differs by log format (and Steady picks the CI format when CI is set)
-      if (/Ready to accept requests|Server listening at/i.test(output)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    steady!.stdout!.on("data", onData)
-    steady!.stderr!.on("data", onData)
-    steady!.on("exit", (code) => {
-      clearTimeout(timer)
-      reject(new Error(`Steady exited with ${code}:\n${output}`))
-    })
-  })
-  baseURL = `http://127.0.0.1:${port}`
-}
+let steady: Steady.Steady | undefined
 
-/** The spec operation behind a table row. */
-const specOperation = (op: ContractOperation): { item: Json; operation: Json } => {
-  for (const [rawPath, item] of Object.entries<Json>(spec.paths)) {
-    const operation = item[op.http.toLowerCase()]
-    if (operation?.operationId === op.id) return { item, operation }
-    void rawPath
-  }
-  throw new Error(`operation ${op.id} not in the spec`)
-}
+const layer = () =>
+  Layer.fresh(OpenAI.layer({
+    ...keys,
+    baseURL: steady!.baseURL,
+    maxRetries: 0,
+    // Steady's example values are random: reading them through the schemas shows decoding is lenient enough
+    decodeResponses: true
+  }))
 
-const deref = (node: Json, kind: string): Json =>
-  node && typeof node.$ref === "string" ? spec.components[kind][node.$ref.split("/").pop()] : node
+/** The client's error; the body of a request Steady rejected is left out, its diagnostics are listed apart. */
+const describeError = (error: any): string =>
+  `${error?._tag ?? "error"}: ${error?.message ?? String(error)}${
+    error?.body === undefined || error.body?.steady !== undefined
+      ? ""
+      : `\n      ${(JSON.stringify(error.body) ?? "").slice(0, 1500)}`
+  }`
 
-/** Path arguments and a params object with every required value (and nothing optional). */
-const argumentsFor = (op: ContractOperation): Array<unknown> => {
-  const { item, operation } = specOperation(op)
-  const ctx = { spec, stack: [] as Array<string> }
-  const parameters: Array<Json> = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => deref(p, "parameters"))
-  const pathArgs = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => {
-    const p = parameters.find((q) => q.in === "path" && q.name === m[1])
-    const value = p?.schema ? sample(p.schema, ctx) : "x"
-    return typeof value === "string" && value !== "" ? `${value}_1` : "id_1"
-  })
-  if (!op.params) return pathArgs
-  const params: Record<string, unknown> = {}
-  for (const p of parameters) {
-    if ((p.in === "query" || p.in === "header") && p.required) {
-      params[p.schema?.["x-stainless-param"] ?? p.name] = sample(p.schema, ctx)
-    }
-  }
-  const body = deref(operation.requestBody, "requestBodies")
-  if (body?.content) {
-    const content = body.content["multipart/form-data"] ?? body.content["application/json"]
-    if (content) {
-      const value = sample(content.schema, ctx)
-      if (value !== null && typeof value === "object") Object.assign(params, value)
-    } else {
-      params.body = "v=0"
-    }
-  }
-  return [...pathArgs, params]
-}
+type Client = Api.OpenAIClient.OpenAIClient
 
-interface Outcome {
-  readonly valid: string | undefined
-  readonly read: boolean
-  readonly detail: string
-}
-
-const call = (op: ContractOperation): Effect.Effect<Outcome, never, Api.OpenAIClient.OpenAIClient> => {
+/** Calls the operation's function `name` as found at run time, whatever its TypeScript signature says. */
+const invoke = (op: ContractOperation, name: string, args: ReadonlyArray<unknown>): any => {
   let ns: any = Api
-  for (const segment of op.namespace) ns = ns[segment]
-  const args = argumentsFor(op)
-  const fn = (name: string) => {
-    const f = ns?.[name]
-    if (typeof f !== "function") throw new Error(`${op.namespace.join(".")}.${name} is not a function`)
-    return f(...args)
-  }
-  let effect: Effect.Effect<{ headers: Readonly<Record<string, string>> }, any, any>
-  switch (op.kind) {
-    case "json":
-      effect = Effect.map(fn(`${op.method}WithResponse`), (r: any) => r.response)
-      break
-    case "page":
-      effect = Effect.map(fn(op.method), (page: any) => page.response)
-      break
-    case "binary":
-      effect = Effect.flatMap(fn(`${op.method}WithResponse`), (r: any) =>
-        Effect.as(Stream.runDrain(r.data as Stream.Stream<Uint8Array>), r.response))
-      break
-  }
-  return effect.pipe(
-    Effect.map((response) => ({ valid: response.headers["x-steady-request-valid"], read: true, detail: "" })),
-    Effect.catchAll((error: any) =>
-      Effect.succeed({
-        valid: error?.headers?.["x-steady-request-valid"],
-        read: false,
-        detail: `${error?._tag}: ${error?.message}\n${JSON.stringify(error?.body ?? "", null, 1)?.slice(0, 1500)}`
-      })
+  for (const segment of op.namespace) ns = ns?.[segment]
+  const f = ns?.[name]
+  if (typeof f !== "function") throw new Error(`${op.namespace.join(".")}.${name} is not a function`)
+  return f(...args)
+}
+const effectOf = (op: ContractOperation, name: string, args: ReadonlyArray<unknown>): Effect.Effect<any, unknown, Client> =>
+  invoke(op, name, args)
+const streamOf = (op: ContractOperation, name: string, args: ReadonlyArray<unknown>): Stream.Stream<unknown, unknown, Client> =>
+  invoke(op, name, args)
+
+/**
+ * Runs one call and checks it: the client's outcome, then each request the proxy saw. For an event stream
+ * (`stream`), the effect gives the number of events the client delivered, checked against what Steady sent.
+ */
+const run = async (
+  label: string,
+  op: ContractOperation,
+  call: Call,
+  effect: () => Effect.Effect<number | undefined, unknown, Client>,
+  stream = false
+): Promise<Array<string>> => {
+  const problems: Array<string> = [...call.problems]
+  steady!.take()
+  let delivered: number | undefined
+  try {
+    delivered = await Effect.runPromise(
+      Effect.suspend(effect).pipe(
+        Effect.catchAll((error) => Effect.sync(() => {
+          problems.push(`the client failed: ${describeError(error)}`)
+          return undefined
+        })),
+        Effect.provide(layer())
+      )
     )
-  )
+  } catch (defect) {
+    problems.push(`the call threw: ${String(defect)}`)
+  }
+  const exchanges = steady!.take()
+  if (exchanges.length === 0) problems.push("no request reached Steady")
+  const { rawPath } = specOperation(spec, op)
+  for (const exchange of exchanges) {
+    problems.push(...steadyProblems(exchange, rawPath, call), ...wireProblems(exchange, call))
+  }
+  // Steady refused a correct request it cannot read (see `refusedForSteadyLimitation`): its 400 is not the client's.
+  if (exchanges.length === 1 && refusedForSteadyLimitation(exchanges[0]!, call)) {
+    const index = problems.indexOf("the client failed: BadRequestError: 400 Bad Request")
+    if (index !== -1) problems.splice(index, 1)
+  }
+  if (stream && exchanges.length > 0 && exchanges[0]!.status < 300) {
+    const sent = exchanges[0]!.events
+    if (sent === undefined) {
+      problems.push(`Steady answered ${exchanges[0]!.responseHeaders["content-type"] ?? "no content type"}, not an event stream`)
+    } else if (delivered !== undefined && delivered !== sent) {
+      problems.push(`the client delivered ${delivered} events, Steady sent ${sent}`)
+    }
+  }
+  return problems.map((p) => `${label}: ${p}`)
 }
 
-const results = new Map<string, Outcome>()
+/** Every call of an operation; its problems, empty when it conforms. */
+const check = async (op: ContractOperation): Promise<Array<string>> => {
+  const problems: Array<string> = []
+  const { streams } = specOperation(spec, op)
+  for (const pass of ["required", "optional"] as const) {
+    const call = callFor(spec, op, pass, keys)
+    problems.push(...await run(pass, op, call, () => {
+      switch (op.kind) {
+        case "json":
+          return Effect.as(effectOf(op, `${op.method}WithResponse`, call.args), undefined)
+        case "page":
+          return Effect.as(effectOf(op, op.method, call.args), undefined)
+        case "binary":
+          return Effect.flatMap(effectOf(op, `${op.method}WithResponse`, call.args), (r) =>
+            Effect.as(Stream.runDrain(r.data as Stream.Stream<Uint8Array, unknown>), undefined))
+      }
+    }))
+    if (pass !== "optional") continue
+    if (op.kind === "page") {
+      problems.push(...await run("listStream", op, call, () =>
+        Effect.as(Stream.runDrain(Stream.take(streamOf(op, `${op.method}Stream`, call.args), listItems)), undefined)))
+    }
+    if (streams) {
+      // `stream` is the function's to set. Steady answers as the `accept` header asks, and the client asks for JSON
+      // (as the official SDK does, and as the API ignores): here it asks for the event stream.
+      const { stream: _, ...params } = call.params ?? {}
+      // Where the body declares `stream`, it must say `true`.
+      const expected: Call = "stream" in (call.params ?? {}) ? { ...call, params: { ...params, stream: true } } : call
+      const options = { headers: { accept: "text/event-stream" } }
+      problems.push(...await run("stream", op, expected, () =>
+        Stream.runCount(streamOf(op, `${op.method}Stream`, [...call.pathArgs, params, options])), true))
+    }
+  }
+  return problems
+}
+
+const results = new Map<string, boolean>()
 
 describe("spec contract (Steady)", () => {
   beforeAll(async () => {
-    await startSteady()
+    steady = await Steady.start(specPath)
   }, 90_000)
 
-  afterAll(() => {
-    steady?.kill()
-    const conform = [...results.values()].filter((r) => r.read && r.valid === "true").length
+  afterAll(async () => {
+    await steady?.close()
+    const conform = [...results.values()].filter((ok) => ok).length
     // written straight to the process's stdout, so the line reaches the log as is, without the runner's decoration
     writeSync(1, `contract: ${conform}/${operations.length} operations conform\n`)
   })
 
-  const layer = () => Layer.fresh(OpenAI.layer({
-      apiKey: "sk-contract",
-      adminApiKey: "sk-admin-contract",
-      baseURL,
-      maxRetries: 0,
-      // Steady's example values are random: reading them through the schemas shows decoding is lenient enough
-      decodeResponses: true
-    }))
-
   for (const op of operations) {
     it(`${op.namespace.join(".")}.${op.method} (${op.http} ${op.path})`, async () => {
-      const outcome = await Effect.runPromise(call(op).pipe(Effect.provide(layer())))
-      results.set(op.id, outcome)
-      expect(outcome.detail, `${op.id}`).toBe("")
-      expect(outcome.valid).toBe("true")
+      const problems = await check(op)
+      results.set(op.id, problems.length === 0)
+      if (problems.length > 0) expect.fail(`${op.id} does not conform:\n  ${problems.join("\n  ")}`)
     })
   }
 
   it("every operation conforms", () => {
-    const failing = operations.filter((op) => {
-      const r = results.get(op.id)
-      return !(r?.read && r.valid === "true")
-    })
+    const failing = operations.filter((op) => results.get(op.id) !== true)
     expect(failing.map((op) => op.id)).toEqual([])
     expect(results.size).toBe(288)
   })

@@ -14,18 +14,33 @@ export interface LoopbackServer {
 
 export type Handler = (req: Http.IncomingMessage, res: Http.ServerResponse, index: number, body: string) => void
 
-export const loopback = (handler: Handler): Effect.Effect<LoopbackServer, never, import("effect/Scope").Scope> =>
+/**
+ * A server for one test, closed with its scope. Past `maxRequests` (default 1,000) it answers 400 to everything,
+ * so a client that loops fails its test instead of hanging the run.
+ */
+export const loopback = (
+  handler: Handler,
+  options: { readonly maxRequests?: number } = {}
+): Effect.Effect<LoopbackServer, never, import("effect/Scope").Scope> =>
   Effect.acquireRelease(
     Effect.async<{ server: Http.Server; state: LoopbackServer }>((resume) => {
       let count = 0
       let opened = 0
       let closed = 0
       let waiters: Array<() => void> = []
+      const maxRequests = options.maxRequests ?? 1000
       const server = Http.createServer((req, res) => {
         const index = count++
         const parts: Array<Buffer> = []
         req.on("data", (c: Buffer) => parts.push(c))
-        req.on("end", () => handler(req, res, index, Buffer.concat(parts).toString("utf8")))
+        req.on("end", () => {
+          if (index >= maxRequests) {
+            res.writeHead(400, { "content-type": "application/json" })
+            res.end(JSON.stringify({ error: { message: `loopback server: request ${index + 1} is past the cap of ${maxRequests}` } }))
+            return
+          }
+          handler(req, res, index, Buffer.concat(parts).toString("utf8"))
+        })
       })
       server.on("connection", (socket) => {
         opened++

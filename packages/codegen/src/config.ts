@@ -17,6 +17,14 @@ export const streamTerminals: Readonly<Record<string, "done" | ReadonlyArray<str
 }
 
 /**
+ * The body fields that ask a streaming operation for events, when they are not `stream: true`: speech streams
+ * with `stream_format: "sse"` (its body has no `stream` field).
+ */
+export const streamFlags: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  createSpeech: { stream_format: "sse" }
+}
+
+/**
  * Handwritten post-processing kept from the core runtime, by operationId. The names refer to hooks in
  * `packages/openai/src/internal/hooks.ts`.
  */

@@ -12,8 +12,10 @@ import { fileURLToPath } from "node:url"
 import * as Yaml from "yaml"
 import { emitApiDocs } from "./emit/apiDocs.js"
 import { emitContract } from "./emit/contract.js"
+import { emitEventTypes } from "./emit/eventTypes.js"
 import { emitIndexFile } from "./emit/indexFile.js"
 import { emitResources } from "./emit/resources.js"
+import { emitRoutes } from "./emit/routes.js"
 import { emitSchemasFile } from "./emit/schemasFile.js"
 import { emitTypesFile } from "./emit/typesFile.js"
 import { emitTypeTests } from "./emit/typeTests.js"
@@ -45,6 +47,8 @@ const main = (): void => {
   const files = new Map<string, string>([
     [Path.join(outDir, "Types.ts"), emitTypesFile(model)],
     [Path.join(outDir, "Schemas.ts"), emitSchemasFile(model)],
+    [Path.join(outDir, "EventTypes.ts"), emitEventTypes(model)],
+    [Path.join(outDir, "Routes.ts"), emitRoutes(model)],
     ...under(outDir, emitResources(model)),
     [Path.join(outDir, "index.ts"), emitIndexFile(model)],
     [Path.join(repoRoot, "docs/api.md"), emitApiDocs(model)],

@@ -27,7 +27,14 @@ export interface Op {
   readonly pathParams: ReadonlyArray<string>
   readonly query: ReadonlyArray<Param>
   readonly headers: ReadonlyArray<Param>
-  readonly body: { readonly kind: "json" | "multipart" | "text"; readonly schema: Json; readonly required: boolean; readonly contentType: string } | undefined
+  readonly body: {
+    readonly kind: "json" | "multipart" | "text"
+    readonly schema: Json
+    readonly required: boolean
+    readonly contentType: string
+    /** Multipart fields the spec sends as parts of their own type (`encoding`), e.g. a JSON part. */
+    readonly partTypes: Readonly<Record<string, string>>
+  } | undefined
   readonly response: { readonly kind: "json" | "binary" | "none"; readonly schema: Json; readonly accept: string | undefined }
   readonly eventSchema: Json | undefined
   readonly paging: "after" | "page" | "none" | undefined
@@ -63,7 +70,7 @@ export const buildModel = (spec: Json): Model => {
   return { spec, ops, root: buildTree(ops), names: assignTypeNames(spec, ops) }
 }
 
-const deref = (spec: Json, node: Json, kind: string): Json =>
+export const deref = (spec: Json, node: Json, kind: string): Json =>
   node && typeof node.$ref === "string" ? spec.components[kind][node.$ref.split("/").pop()] : node
 
 const httpMethods = ["get", "post", "put", "patch", "delete"] as const
@@ -93,11 +100,14 @@ const toOperation = (spec: Json, rawPath: string, item: Json, httpMethod: (typeo
   if (names === undefined) throw new Error(`operation ${id} (${httpMethod} ${rawPath}) is missing from the naming table`)
   const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Json) => deref(spec, p, "parameters"))
   const toParam = (p: Json): Param => ({ name: p.name, schema: p.schema ?? {}, required: p.required === true })
+  // A query name with brackets (`project_ids[]`) is an array parameter: it takes the official SDK's name
+  // (`project_ids`), and the query encoder adds the brackets to each value on the wire.
+  const toQueryParam = (p: Json): Param => ({ ...toParam(p), name: String(p.name).replace(/\[\]$/, "") })
   const body = bodyOf(deref(spec, op.requestBody, "requestBodies"))
   const ok = deref(spec, op.responses["200"] ?? op.responses["201"], "responses")
   const content = ok?.content ?? {}
   const response = responseOf(content)
-  const queryParams = params.filter((p: Json) => p.in === "query").map(toParam)
+  const queryParams = params.filter((p: Json) => p.in === "query").map(toQueryParam)
   const paging = listStyle(spec, httpMethod, queryParams, response)
   const security: Array<Json> = op.security ?? spec.security ?? []
   return {
@@ -127,7 +137,13 @@ const bodyOf = (requestBody: Json): Op["body"] => {
   // Multipart wins when both are offered: it is the form that can carry files (as the official SDK sends it).
   const kind = content["multipart/form-data"] ? "multipart" : content["application/json"] ? "json" : "text"
   const contentType = kind === "json" ? "application/json" : kind === "multipart" ? "multipart/form-data" : Object.keys(content)[0]!
-  return { kind, schema: content[contentType].schema ?? {}, required: requestBody.required === true, contentType }
+  const partTypes: Record<string, string> = {}
+  if (kind === "multipart") {
+    for (const [field, encoding] of Object.entries<Json>(content[contentType].encoding ?? {})) {
+      if (typeof encoding?.contentType === "string") partTypes[field] = encoding.contentType
+    }
+  }
+  return { kind, schema: content[contentType].schema ?? {}, required: requestBody.required === true, contentType, partTypes }
 }
 
 /** The success response by its content types; an event stream alone is no response body. */

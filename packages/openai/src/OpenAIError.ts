@@ -19,6 +19,12 @@
  * | `StreamError`               | an `error` event inside a stream                      | no                 |
  * | `StreamTruncatedError`      | a stream that ended before its terminal event         | no                 |
  * | `InvalidInputError`         | arguments the client refuses before sending anything  | no                 |
+ * | `UploadError`               | a file to upload could not be read                    | no                 |
+ *
+ * The families, as operations' error types use them:
+ * - {@link RequestError}: what any request can fail with (statuses, connection, timeouts, decoding, invalid input);
+ * - {@link StreamFailure}: what a stream adds (`StreamError`, `StreamTruncatedError`), only on streaming operations;
+ * - {@link UploadFailure}: what a file upload adds (`UploadError`), only on operations that send files.
  *
  * A response header `x-should-retry: true|false` overrides the column above for status errors, except that
  * `InsufficientQuotaError` is never retried.
@@ -271,6 +277,18 @@ export class InvalidInputError extends Data.TaggedError("InvalidInputError")<{
 }> {}
 
 /**
+ * A file given to an upload could not be read: a missing path, a stream or iterable that failed. Nothing was sent
+ * (or, for a file read while it is sent, the request was abandoned).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UploadError extends Data.TaggedError("UploadError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
  * The errors that carry an HTTP status.
  *
  * @since 0.1.0
@@ -289,19 +307,44 @@ export type StatusError =
   | APIError
 
 /**
+ * The request never got a complete answer in time: the connection failed or a time limit ran out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectionError = APIConnectionError | APIConnectionTimeoutError
+
+/**
+ * What any request can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestError = StatusError | ConnectionError | ResponseDecodeError | InvalidInputError
+
+/**
+ * What a stream adds to {@link RequestError}: an error event, or an end before the terminal event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamFailure = StreamError | StreamTruncatedError
+
+/**
+ * What a file upload adds to {@link RequestError}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UploadFailure = UploadError
+
+/**
  * Every error an operation can fail with.
  *
  * @since 0.1.0
  * @category models
  */
-export type OpenAIError =
-  | StatusError
-  | APIConnectionError
-  | APIConnectionTimeoutError
-  | ResponseDecodeError
-  | StreamError
-  | StreamTruncatedError
-  | InvalidInputError
+export type OpenAIError = RequestError | StreamFailure | UploadFailure
 
 const statusTags: ReadonlySet<string> = new Set([
   "BadRequestError",
@@ -323,7 +366,8 @@ const allTags: ReadonlySet<string> = new Set([
   "ResponseDecodeError",
   "StreamError",
   "StreamTruncatedError",
-  "InvalidInputError"
+  "InvalidInputError",
+  "UploadError"
 ])
 
 /**
@@ -380,6 +424,7 @@ export const retryRule = (error: OpenAIError): "retry" | "no" | "never" => {
     case "StreamTruncatedError":
       return "no"
     case "InvalidInputError":
+    case "UploadError":
     case "InsufficientQuotaError":
       return "never"
     default: {

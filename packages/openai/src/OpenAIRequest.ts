@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
+import type * as Schedule from "effect/Schedule"
 import type * as OpenAIError from "./OpenAIError.js"
 import type { PathTemplate } from "./internal/encoding.js"
 
@@ -22,6 +23,11 @@ export interface RequestOptions {
   /** Extra JSON body fields, merged over the operation's body. */
   readonly body?: Readonly<Record<string, unknown>> | undefined
   readonly maxRetries?: number | undefined
+  /**
+   * The retry schedule of this call, in place of the configured one (its input is the error; the count is still
+   * `maxRetries`). `OpenAIConfig.withServerHints` keeps a custom schedule honouring `retry-after`.
+   */
+  readonly retrySchedule?: Schedule.Schedule<unknown, OpenAIError.OpenAIError> | undefined
   /**
    * Time limit of one attempt. For a stream it also bounds the wait for the first event and each gap between
    * events, unless `streamFirstEventTimeout` / `streamIdleTimeout` say otherwise.
@@ -49,7 +55,12 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
  */
 export type Body =
   | { readonly _tag: "Json"; readonly value: unknown }
-  | { readonly _tag: "Multipart"; readonly fields: Readonly<Record<string, unknown>> }
+  | {
+    readonly _tag: "Multipart"
+    readonly fields: Readonly<Record<string, unknown>>
+    /** Fields sent as one part of their own content type: JSON as one `application/json` part, not bracketed fields. */
+    readonly partTypes?: Readonly<Record<string, string>> | undefined
+  }
   | { readonly _tag: "Bytes"; readonly value: Uint8Array; readonly contentType: string }
 
 /**
@@ -120,7 +131,10 @@ export const json = (value: unknown): Body => ({ _tag: "Json", value })
  * @since 0.1.0
  * @category bodies
  */
-export const multipart = (fields: Readonly<Record<string, unknown>>): Body => ({ _tag: "Multipart", fields })
+export const multipart = (
+  fields: Readonly<Record<string, unknown>>,
+  partTypes?: Readonly<Record<string, string>>
+): Body => ({ _tag: "Multipart", fields, partTypes })
 
 export {
   /**

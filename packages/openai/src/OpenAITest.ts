@@ -2,6 +2,10 @@
  * Test your programs with the real client over a scripted transport: routes answer with JSON, SSE, raw
  * bytes, error statuses, connection failures and delays (which follow the `TestClock` under `it.effect`).
  *
+ * Routes are typed from the API: a key that names no operation is a compile error, and a JSON fixture is checked
+ * against the operation's response type (any subset of its fields, no unknown field). Endpoints the API does not
+ * have go in `customRoutes`.
+ *
  * ```ts
  * const TestLayer = OpenAITest.layer({
  *   "POST /chat/completions": OpenAITest.json({ id: "c1", choices: [...] }),
@@ -21,7 +25,9 @@ import * as Ref from "effect/Ref"
 import * as OpenAI from "./OpenAI.js"
 import * as OpenAIAuth from "./OpenAIAuth.js"
 import * as OpenAIClient from "./OpenAIClient.js"
-import { body, makeHttpClient, type RecordedRequest, type Reply, type Routes } from "./internal/scripted.js"
+import type { RouteTree } from "./generated/Routes.js"
+import * as Scripted from "./internal/scripted.js"
+import type { RecordedRequest } from "./internal/scripted.js"
 
 export type {
   /**
@@ -30,29 +36,84 @@ export type {
    * @since 0.1.0
    * @category models
    */
-  RecordedRequest,
-  /**
-   * A scripted answer.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  Reply,
-  /**
-   * A route: one reply for every call, a list served in order (the last repeats), or a function of the request.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  Route,
-  /**
-   * Routes keyed by `"METHOD /path"`, the path relative to the base URL; `:name` matches one segment.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  Routes
+  RecordedRequest
 } from "./internal/scripted.js"
+
+declare const FixtureTypeId: unique symbol
+
+/**
+ * A scripted answer. `A` is the JSON its body holds (`never` for replies that hold none), so that a route can
+ * check it against its operation's response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Reply<A = never> = Scripted.Reply & { readonly [FixtureTypeId]?: A }
+
+/**
+ * A route: one reply for every call, a list served in order (the last repeats), or a function of the request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Route<A = unknown> =
+  | Reply<A>
+  | ReadonlyArray<Reply<A>>
+  | ((request: RecordedRequest) => Reply<A> | Effect.Effect<Reply<A>>)
+
+/**
+ * A fixture of a response type: any subset of its fields, at any depth.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fixture<T> = T extends string | number | boolean | bigint | null | undefined ? T
+  : T extends ReadonlyArray<infer E> ? ReadonlyArray<Fixture<E>>
+  : T extends object ? { readonly [K in keyof T]?: Fixture<T[K]> }
+  : T
+
+type Segments<P extends string> = P extends `/${infer Rest}` ? Segments<Rest>
+  : P extends `${infer Head}/${infer Tail}` ? [Head, ...Segments<Tail>]
+  : P extends "" ? []
+  : [P]
+
+type Walk<Node, S> = S extends [infer Head extends string, ...infer Tail]
+  ? Head extends `:${string}` ? ":" extends keyof Node ? Walk<Node[":"], Tail> : never
+  : Head extends keyof Node ? Walk<Node[Head], Tail>
+  : ":" extends keyof Node ? Walk<Node[":"], Tail>
+  : never
+  : "" extends keyof Node ? Node[""]
+  : never
+
+/**
+ * The response type of the operation a route key names (`"GET /models/:id"`, or with a value: `"GET /models/m1"`),
+ * `unknown` for an operation without a JSON body, `never` for a key that names no operation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResponseOf<Key extends string> = Key extends `${infer Method} ${infer Path}`
+  ? Method extends keyof RouteTree ? Walk<RouteTree[Method], Segments<Path>> : never
+  : never
+
+/**
+ * The route a key takes: one whose fixtures fit the response of the operation it names, or, for a key that
+ * names no operation, a message to read in the compiler's error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RouteFor<Key extends string> = [ResponseOf<Key>] extends [never]
+  ? `no operation of the API answers ${Key}: put it in customRoutes`
+  : Route<Fixture<ResponseOf<Key>>>
+
+/**
+ * Routes not checked against the API, keyed by `"METHOD /path"`: for endpoints it does not have.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Routes = Readonly<Record<string, Route>>
 
 export {
   /**
@@ -64,6 +125,7 @@ export {
    */
   makeHttpClient
 } from "./internal/scripted.js"
+
 
 /**
  * The requests seen so far, in order.
@@ -93,10 +155,19 @@ export interface ReplyOptions {
  * @since 0.1.0
  * @category replies
  */
-export const json = (value: unknown, options: ReplyOptions = {}): Reply =>
-  body(options.status ?? 200, { "content-type": "application/json", ...options.headers }, [
+export const json = <A>(value: NoInfer<A>, options: ReplyOptions = {}): Reply<A> =>
+  Scripted.body(options.status ?? 200, { "content-type": "application/json", ...options.headers }, [
     encoder.encode(JSON.stringify(value))
   ])
+
+/**
+ * A JSON body its route does not check: for answers that break the API's types on purpose (to test how a program
+ * copes with them).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const unchecked = (value: unknown, options: ReplyOptions = {}): Reply => json<unknown>(value, options) as Reply
 
 /**
  * A raw text body, e.g. malformed JSON.
@@ -105,7 +176,7 @@ export const json = (value: unknown, options: ReplyOptions = {}): Reply =>
  * @category replies
  */
 export const text = (value: string, options: ReplyOptions & { readonly contentType?: string } = {}): Reply =>
-  body(options.status ?? 200, { "content-type": options.contentType ?? "text/plain", ...options.headers }, [
+  Scripted.body(options.status ?? 200, { "content-type": options.contentType ?? "text/plain", ...options.headers }, [
     encoder.encode(value)
   ])
 
@@ -116,7 +187,7 @@ export const text = (value: string, options: ReplyOptions & { readonly contentTy
  * @category replies
  */
 export const bytes = (chunks: ReadonlyArray<Uint8Array>, options: ReplyOptions = {}): Reply =>
-  body(options.status ?? 200, { "content-type": "application/octet-stream", ...options.headers }, chunks)
+  Scripted.body(options.status ?? 200, { "content-type": "application/octet-stream", ...options.headers }, chunks)
 
 /**
  * An error status with an OpenAI-style body `{ error: { message, type, code, param } }`.
@@ -134,14 +205,14 @@ export const error = (
     readonly headers?: Readonly<Record<string, string>>
   } = {}
 ): Reply =>
-  json({
+  json<unknown>({
     error: {
       message: options.message ?? `scripted ${status}`,
       type: options.type ?? (status >= 500 ? "server_error" : "invalid_request_error"),
       param: options.param ?? null,
       code: options.code ?? null
     }
-  }, { status, headers: { "x-request-id": `req_test_${status}`, ...options.headers } })
+  }, { status, headers: { "x-request-id": `req_test_${status}`, ...options.headers } }) as Reply
 
 /**
  * One SSE event: an object becomes `data: <json>`; `{ event, data }` adds an event name; a string is sent as
@@ -188,7 +259,7 @@ export const encodeSseEvent = (input: SseInput): string => {
 export const sse = (events: ReadonlyArray<SseInput>, options: SseOptions = {}): Reply => {
   const texts = events.map(encodeSseEvent)
   if (options.done) texts.push("data: [DONE]\n\n")
-  return body(
+  return Scripted.body(
     options.status ?? 200,
     { "content-type": "text/event-stream", "x-request-id": "req_test_stream", ...options.headers },
     texts.map((t) => encoder.encode(t)),
@@ -219,7 +290,7 @@ export const stall: Reply = { _tag: "Stall" }
  * @since 0.1.0
  * @category replies
  */
-export const delay = (duration: Duration.DurationInput, reply: Reply): Reply => ({
+export const delay = <A>(duration: Duration.DurationInput, reply: Reply<A>): Reply<A> => ({
   _tag: "Delay",
   duration: Duration.decode(duration),
   reply
@@ -229,7 +300,12 @@ export const delay = (duration: Duration.DurationInput, reply: Reply): Reply => 
  * @since 0.1.0
  * @category models
  */
-export interface Options extends OpenAI.Options {}
+export interface Options extends Omit<OpenAI.Options, "httpClient"> {
+  /** Routes for endpoints the API does not have (generic `OpenAIClient.request` calls): not checked. */
+  readonly customRoutes?: Routes | undefined
+  /** Requests answered before every further one gets a 400 (default 1,000): a looping program fails, never hangs. */
+  readonly maxRequests?: number | undefined
+}
 
 /**
  * The real client over `routes`, with `Requests` to inspect what was sent. Retries and timeouts work as in
@@ -239,11 +315,15 @@ export interface Options extends OpenAI.Options {}
  * @since 0.1.0
  * @category layers
  */
-export const layer = (routes: Routes, options: Options = {}): Layer.Layer<OpenAIClient.OpenAIClient | Requests> => {
+export const layer = <const Key extends string>(
+  routes: { readonly [K in Key]: RouteFor<K> },
+  options: Options = {}
+): Layer.Layer<OpenAIClient.OpenAIClient | Requests> => {
   const baseURL = options.baseURL ?? "https://api.openai.test/v1"
+  const all = { ...options.customRoutes, ...(routes as unknown as Scripted.Routes) }
   return Layer.unwrapEffect(
     Effect.map(Ref.make<ReadonlyArray<RecordedRequest>>([]), (recorded) => {
-      const http = Layer.succeed(HttpClient.HttpClient, makeHttpClient(routes, recorded, baseURL))
+      const http = Layer.succeed(HttpClient.HttpClient, Scripted.makeHttpClient(all, recorded, baseURL, options.maxRequests))
       const auth = OpenAIAuth.layerApiKey({ apiKey: options.apiKey ?? "sk-test", adminApiKey: options.adminApiKey })
       return Layer.mergeAll(
         OpenAIClient.layer({ ...options, baseURL }).pipe(Layer.provide(Layer.merge(http, auth))),

@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
-import { InvalidInputError } from "./OpenAIError.js"
+import { UploadError } from "./OpenAIError.js"
 
 const TypeId: unique symbol = Symbol.for("@effect-openai/openai/Uploads/Uploadable")
 
@@ -25,7 +25,7 @@ export interface Uploadable {
   readonly type: string
   readonly oneShot: boolean
   /** Bytes in memory, or a stream that reads the source from its start each time it runs. */
-  readonly open: Effect.Effect<Uint8Array | Stream.Stream<Uint8Array, InvalidInputError>, InvalidInputError>
+  readonly open: Effect.Effect<Uint8Array | Stream.Stream<Uint8Array, UploadError>, UploadError>
 }
 
 /**
@@ -104,7 +104,7 @@ export const make = (name: string, type: string | undefined, oneShot: boolean, o
 }
 
 const readError = (what: string) => (cause: unknown) =>
-  new InvalidInputError({ message: `cannot read ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+  new UploadError({ message: `cannot read ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
 
 /**
  * Wraps bytes, a `Blob`/`File`, a `Stream<Uint8Array>` or an async iterable of bytes as a named file.

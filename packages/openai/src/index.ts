@@ -15,6 +15,8 @@ export * as OpenAIError from "./OpenAIError.js"
 /** @since 0.1.0 */
 export * as OpenAIRequest from "./OpenAIRequest.js"
 /** @since 0.1.0 */
+export * as OpenAIStream from "./OpenAIStream.js"
+/** @since 0.1.0 */
 export * as OpenAITest from "./OpenAITest.js"
 /** @since 0.1.0 */
 export * as Pagination from "./Pagination.js"

@@ -20,7 +20,7 @@ describe("DecodeResponses", () => {
       const c = yield* Chat.Completions.create(chatParams)
       assert.strictEqual((c as unknown as { created: unknown }).created, "yesterday")
     }).pipe(Effect.provide(OpenAITest.layer({
-      "POST /chat/completions": OpenAITest.json({ ...completion, created: "yesterday" })
+      "POST /chat/completions": OpenAITest.unchecked({ ...completion, created: "yesterday" })
     }))))
 
   it.effect("on: a present field of the wrong type is ResponseDecodeError naming the operation", () =>
@@ -30,7 +30,7 @@ describe("DecodeResponses", () => {
       assert.include(error.message, "chat.completions.create does not match the spec")
       assert.include(error.message, "created")
     }).pipe(Effect.provide(OpenAITest.layer({
-      "POST /chat/completions": OpenAITest.json({ ...completion, created: "yesterday" })
+      "POST /chat/completions": OpenAITest.unchecked({ ...completion, created: "yesterday" })
     }, decoding))))
 
   it.effect("on: unknown fields are kept, new enum values accepted, null and absent stay distinct", () =>
@@ -42,7 +42,7 @@ describe("DecodeResponses", () => {
       assert.strictEqual(c.choices[0]!.message.refusal, null)
       assert.isFalse("usage" in c)
     }).pipe(Effect.provide(OpenAITest.layer({
-      "POST /chat/completions": OpenAITest.json({
+      "POST /chat/completions": OpenAITest.unchecked({
         ...completion,
         brand_new_field: 42,
         choices: [{ ...completion.choices[0], finish_reason: "a_reason_added_later" }]
@@ -57,7 +57,7 @@ describe("DecodeResponses", () => {
       assert.strictEqual(error._tag, "ResponseDecodeError")
     }).pipe(Effect.provide(OpenAITest.layer({
       "GET /responses/:id": (request) =>
-        OpenAITest.json({
+        OpenAITest.unchecked({
           id: request.params.id,
           object: "response",
           created_at: 1,
@@ -95,17 +95,17 @@ describe("DecodeResponses", () => {
     }).pipe(Effect.provide(OpenAITest.layer({
       "GET /files": (request) =>
         request.url.searchParams.get("after") === null
-          ? OpenAITest.json({ object: "list", data: [{ id: "f1", object: "file", bytes: 1, created_at: 1, filename: "a", purpose: "batch" }], has_more: true })
-          : OpenAITest.json({ object: "list", data: [{ id: "f2", object: "file", bytes: "many", created_at: 1, filename: "b", purpose: "batch" }], has_more: false })
+          ? OpenAITest.unchecked({ object: "list", data: [{ id: "f1", object: "file", bytes: 1, created_at: 1, filename: "a", purpose: "batch" }], has_more: true })
+          : OpenAITest.unchecked({ object: "list", data: [{ id: "f2", object: "file", bytes: "many", created_at: 1, filename: "b", purpose: "batch" }], has_more: false })
     }, decoding))))
 
-  it.effect("can be switched per call with Effect.provideService", () =>
+  it.effect("can be switched for a region with withConfigOverride", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Models.retrieve("m").pipe(Effect.provideService(OpenAIConfig.DecodeResponses, true)))
+      const error = yield* Effect.flip(Models.retrieve("m").pipe(OpenAIConfig.withConfigOverride({ decodeResponses: true })))
       assert.strictEqual(error._tag, "ResponseDecodeError")
       const model = yield* Models.retrieve("m")
       assert.strictEqual(model.id, 7 as unknown as string)
     }).pipe(Effect.provide(OpenAITest.layer({
-      "GET /models/:id": OpenAITest.json({ id: 7, object: "model", created: 1, owned_by: "x" })
+      "GET /models/:id": OpenAITest.unchecked({ id: 7, object: "model", created: 1, owned_by: "x" })
     }))))
 })

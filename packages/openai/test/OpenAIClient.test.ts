@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Duration, Effect, Exit, Fiber, Layer, Redacted, Ref, Schedule, Stream, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Ref, Schedule, Stream, TestClock } from "effect"
 import * as OpenAIAuth from "../src/OpenAIAuth.js"
 import * as OpenAIClient from "../src/OpenAIClient.js"
 import * as OpenAIConfig from "../src/OpenAIConfig.js"
@@ -19,7 +19,7 @@ const completion = {
   model: "gpt-4o-mini",
   choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "Hello" } }],
   usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 }
-}
+} as const
 
 const requestCount = Effect.map(OpenAITest.requests, (all) => all.length)
 
@@ -86,8 +86,8 @@ describe("requests", () => {
       assert.strictEqual(request!.url.pathname, "/v1/beta/things/a%20b")
       assert.strictEqual(request!.url.search, "?include%5B%5D=a&include%5B%5D=b")
       assert.strictEqual(yield* requestCount, 2)
-    }).pipe(Effect.provide(OpenAITest.layer({
-      "POST /beta/things/:id": [OpenAITest.error(503), OpenAITest.json({ ok: true })]
+    }).pipe(Effect.provide(OpenAITest.layer({}, {
+      customRoutes: { "POST /beta/things/:id": [OpenAITest.error(503), OpenAITest.json({ ok: true })] }
     }))))
 
   it.effect("WithResponse exposes status, headers, request id and parsed rate limits", () =>
@@ -163,7 +163,7 @@ describe("errors", () => {
         assert.include(text.message, "502 <html>Bad gateway</html>")
       }
     }).pipe(Effect.provide(OpenAITest.layer({
-      "GET /models/flat": OpenAITest.json({ message: "flat message", type: "invalid_request_error" }, { status: 400 }),
+      "GET /models/flat": OpenAITest.unchecked({ message: "flat message", type: "invalid_request_error" }, { status: 400 }),
       "GET /models/text": OpenAITest.text("<html>Bad gateway</html>", { status: 502 })
     }))))
 
@@ -245,7 +245,7 @@ describe("errors", () => {
         assert.include(error.message, "Incorrect API key provided: <redacted>")
       }).pipe(Effect.provide(OpenAITest.layer({
         "GET /models/:id": (request) =>
-          OpenAITest.json(
+          OpenAITest.unchecked(
             { error: { message: `Incorrect API key provided: ${echo(request)}`, code: "invalid_api_key" } },
             { status: 401, headers: { "x-echo": echo(request) } }
           )
@@ -397,16 +397,15 @@ describe("retries", () => {
       "GET /models/:id": [OpenAITest.disconnect, OpenAITest.json({ id: "m" })]
     }))))
 
-  it.effect("maxRetries: 0 per call, MaxRetries per fiber, and a custom RetrySchedule", () =>
+  it.effect("maxRetries: 0 per call, maxRetries for a region, and a custom retry schedule", () =>
     Effect.gen(function*() {
       yield* Effect.flip(Models.retrieve("m", { maxRetries: 0 }))
       assert.strictEqual(yield* requestCount, 1)
-      yield* Effect.flip(Models.retrieve("m").pipe(Effect.provideService(OpenAIConfig.MaxRetries, 0)))
+      yield* Effect.flip(Models.retrieve("m").pipe(OpenAIConfig.withConfigOverride({ maxRetries: 0 })))
       assert.strictEqual(yield* requestCount, 2)
       const fiber = yield* Effect.fork(Effect.flip(
         Models.retrieve("m").pipe(
-          Effect.provideService(OpenAIConfig.MaxRetries, 5),
-          Effect.provideService(OpenAIConfig.RetrySchedule, Schedule.spaced("10 seconds"))
+          OpenAIConfig.withConfigOverride({ maxRetries: 5, retrySchedule: Schedule.spaced("10 seconds") })
         )
       ))
       yield* TestClock.adjust("49 seconds")
@@ -416,10 +415,52 @@ describe("retries", () => {
       assert.strictEqual(yield* requestCount, 2 + 6)
     }).pipe(Effect.provide(OpenAITest.layer({ "GET /models/:id": OpenAITest.error(500) }))))
 
+  it.effect("a per-call retrySchedule replaces the configured one for that call only", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(
+        Models.retrieve("m", { maxRetries: 3, retrySchedule: Schedule.spaced("20 seconds") })
+      ))
+      yield* TestClock.adjust("39 seconds")
+      assert.strictEqual(yield* requestCount, 2)
+      yield* TestClock.adjust("21 seconds")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(yield* requestCount, 4)
+      // the next call is back on the default backoff: 3 attempts within ~2 s
+      const next = yield* Effect.fork(Effect.flip(Models.retrieve("m")))
+      yield* TestClock.adjust("3 seconds")
+      yield* Fiber.join(next)
+      assert.strictEqual(yield* requestCount, 7)
+    }).pipe(Effect.provide(OpenAITest.layer({ "GET /models/:id": OpenAITest.error(500) }))))
+
+  it.effect("withServerHints keeps a custom schedule honouring retry-after and x-should-retry: true", () =>
+    Effect.gen(function*() {
+      // the custom schedule alone would wait 1 minute and retry only 5xx
+      const custom = Schedule.spaced("1 minute").pipe(
+        Schedule.whileInput((e: OpenAIError.OpenAIError) => OpenAIError.isStatusError(e) && e.status >= 500)
+      )
+      const hinted = OpenAIConfig.withServerHints(custom)
+      const fiber = yield* Effect.fork(Models.retrieve("m", { retrySchedule: hinted }))
+      yield* TestClock.adjust("2 seconds") // retry-after-ms: 2000 on the first 429, retried though not 5xx
+      assert.strictEqual(yield* requestCount, 2)
+      yield* TestClock.adjust("1 minute") // the 503's wait is the schedule's own
+      assert.strictEqual((yield* Fiber.join(fiber)).id, "m")
+      assert.strictEqual(yield* requestCount, 3)
+      // without the hints, the same schedule stops at the 429
+      const plain = yield* Effect.flip(Models.retrieve("again", { retrySchedule: custom }))
+      assert.strictEqual(plain._tag, "RateLimitError")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /models/m": [
+        OpenAITest.error(429, { headers: { "retry-after-ms": "2000", "x-should-retry": "true" } }),
+        OpenAITest.error(503),
+        OpenAITest.json({ id: "m", object: "model" })
+      ],
+      "GET /models/again": OpenAITest.error(429, { headers: { "x-should-retry": "true" } })
+    }))))
+
   it.effect("a custom schedule still never retries quota errors or x-should-retry: false", () =>
     Effect.gen(function*() {
       const custom = (effect: Effect.Effect<unknown, OpenAIError.OpenAIError, OpenAIClient.OpenAIClient>) =>
-        effect.pipe(Effect.provideService(OpenAIConfig.RetrySchedule, Schedule.spaced("1 second")))
+        effect.pipe(OpenAIConfig.withConfigOverride({ retrySchedule: Schedule.spaced("1 second") }))
       const quota = yield* Effect.flip(custom(Models.retrieve("quota")))
       assert.strictEqual(quota._tag, "InsufficientQuotaError")
       const told = yield* Effect.flip(custom(Models.retrieve("told")))
@@ -513,6 +554,42 @@ describe("logging and tracing", () => {
         organization: "org-secret",
         logLevel: "debug"
       })),
+      Logger.withMinimumLogLevel(LogLevel.Debug),
+      Effect.provide(logs.layer)
+    )
+  })
+
+  it.effect("the application's minimum log level applies: at Info, no debug lines; at Debug, retries show", () => {
+    const logs = collectLogs()
+    return Effect.gen(function*() {
+      yield* Chat.Completions.create(chatParams).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
+      assert.deepStrictEqual(logs.lines.map((l) => String(l.message)), [])
+      const fiber = yield* Effect.fork(Chat.Completions.create(chatParams).pipe(Logger.withMinimumLogLevel(LogLevel.Debug)))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      const messages = logs.lines.map((l) => String(l.message))
+      assert.include(messages, "openai retrying")
+      assert.include(messages, "openai request")
+    }).pipe(
+      Effect.provide(OpenAITest.layer({
+        "POST /chat/completions": [OpenAITest.json(completion), OpenAITest.error(500), OpenAITest.json(completion)]
+      }, { logLevel: "debug" })),
+      Effect.provide(logs.layer)
+    )
+  })
+
+  it.effect("the client's logLevel narrows what it emits, whatever the application allows", () => {
+    const logs = collectLogs()
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Chat.Completions.create(chatParams))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(logs.lines.map((l) => String(l.message)), [])
+    }).pipe(
+      Effect.provide(OpenAITest.layer({
+        "POST /chat/completions": [OpenAITest.error(500), OpenAITest.json(completion)]
+      }, { logLevel: "warn" })),
+      Logger.withMinimumLogLevel(LogLevel.All),
       Effect.provide(logs.layer)
     )
   })
@@ -558,11 +635,11 @@ describe("logging and tracing", () => {
       assert.strictEqual(span!.attributes.get("gen_ai.usage.input_tokens"), 3)
       assert.strictEqual(span!.attributes.get("gen_ai.usage.output_tokens"), 2)
       assert.isTrue(span!.ended)
-      assert.strictEqual(spans.filter((s) => s.name.startsWith("OpenAI ")).length, 1)
-      const httpSpan = spans.find((s) => s.name.startsWith("http.client"))
-      if (httpSpan !== undefined) {
-        assert.notInclude(JSON.stringify([...httpSpan.attributes]), "sk-test")
-      }
+      // one span, the operation's: the platform's own HTTP span (and its trace headers) is switched off
+      assert.deepStrictEqual(spans.map((s) => s.name), ["OpenAI chat.completions.create"])
+      const [request] = yield* OpenAITest.requests
+      assert.isUndefined(request!.headers.traceparent)
+      assert.notInclude(JSON.stringify(spans.map((s) => [...s.attributes])), "sk-test")
     }).pipe(
       Effect.provide(OpenAITest.layer({
         "POST /chat/completions": OpenAITest.json(completion, { headers: { "x-request-id": "req_span" } })
@@ -580,7 +657,8 @@ describe("operations", () => {
       const [request] = yield* OpenAITest.requests
       assert.strictEqual((request!.json as { encoding_format: string }).encoding_format, "base64")
     }).pipe(Effect.provide(OpenAITest.layer({
-      "POST /embeddings": OpenAITest.json({
+      // the wire carries base64, which the operation decodes to the typed number[]
+      "POST /embeddings": OpenAITest.unchecked({
         object: "list",
         model: "text-embedding-3-small",
         data: [{
@@ -631,10 +709,10 @@ describe("operations", () => {
       "GET /files/:id/content": OpenAITest.bytes([new TextEncoder().encode("hello "), new TextEncoder().encode("world")])
     }))))
 
-  it.effect("a missing upload path fails with InvalidInputError before sending", () =>
+  it.effect("a missing upload path fails with UploadError before sending", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Files.create({ file: NodeUploads.fromPath("/nonexistent/x.jsonl"), purpose: "batch" }))
-      assert.strictEqual(error._tag, "InvalidInputError")
+      assert.strictEqual(error._tag, "UploadError")
       assert.strictEqual(yield* requestCount, 0)
     }).pipe(Effect.provide(OpenAITest.layer({ "POST /files": OpenAITest.json({ id: "file-1" }) }))))
 

@@ -2,25 +2,31 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Option, Stream } from "effect"
 import * as OpenAITest from "../src/OpenAITest.js"
 import * as Pagination from "../src/Pagination.js"
-import { Files, Models } from "../src/index.js"
+import { Files, Models, type Types } from "../src/index.js"
 
-const file = (id: string) => ({ id, object: "file", bytes: 1, created_at: 1, filename: `${id}.txt`, purpose: "batch" })
+const file = (id: string) =>
+  ({ id, object: "file", bytes: 1, created_at: 1, filename: `${id}.txt`, purpose: "batch", status: "processed" }) as const
 const requestCount = Effect.map(OpenAITest.requests, (all) => all.length)
 const ids = <R>(stream: Stream.Stream<{ readonly id: string }, unknown, R>) =>
   Effect.map(Stream.runCollect(Stream.map(stream, (f) => f.id)), Chunk.toReadonlyArray)
 
-/** Serves `total` files in pages of `limit`, cursor style `after` + `has_more`, optionally with `last_id`. */
-const filePages = (total: number, options: { readonly lastId?: boolean } = {}) => (request: OpenAITest.RecordedRequest) => {
+/**
+ * Serves `total` files in pages of `limit`, cursor style `after` + `has_more`, optionally with a `last_id` that is
+ * NOT the last item's id (`cursor-N`), so that a client following the item id instead of `last_id` is caught.
+ */
+const filePages = (total: number, options: { readonly lastId?: boolean } = {}) =>
+(request: OpenAITest.RecordedRequest): OpenAITest.Reply<OpenAITest.Fixture<Types.ListFilesResponse>> => {
   const limit = Number(request.url.searchParams.get("limit") ?? "2")
   const after = request.url.searchParams.get("after")
-  const start = after === null ? 0 : Number(after.slice(5)) + 1
+  const start = after === null ? 0 : Number(after.slice(after.indexOf("-") + 1)) + 1
   const data = Array.from({ length: Math.max(0, Math.min(limit, total - start)) }, (_, i) => file(`file-${start + i}`))
   const hasMore = start + data.length < total
+  if (options.lastId && after !== null && !after.startsWith("cursor-")) return OpenAITest.error(400, { message: `bad cursor ${after}` })
   return OpenAITest.json({
     object: "list",
     data,
     has_more: hasMore,
-    ...(options.lastId ? { last_id: data.length > 0 ? data[data.length - 1]!.id : null } : {})
+    ...(options.lastId ? { last_id: `cursor-${start + data.length - 1}` } : {})
   })
 }
 
@@ -34,10 +40,12 @@ describe("Pagination", () => {
       assert.isTrue(requests.every((r) => r.url.searchParams.get("limit") === "2"))
     }).pipe(Effect.provide(OpenAITest.layer({ "GET /files": filePages(5) }))))
 
-  it.effect("uses last_id when the server sends it", () =>
+  it.effect("uses last_id when the server sends it, not the last item's id", () =>
     Effect.gen(function*() {
       const all = yield* ids(Files.listStream({ limit: 3 }))
-      assert.strictEqual(all.length, 7)
+      assert.deepStrictEqual(all, ["file-0", "file-1", "file-2", "file-3", "file-4", "file-5", "file-6"])
+      const requests = yield* OpenAITest.requests
+      assert.deepStrictEqual(requests.map((r) => r.url.searchParams.get("after")), [null, "cursor-2", "cursor-5"])
     }).pipe(Effect.provide(OpenAITest.layer({ "GET /files": filePages(7, { lastId: true }) }))))
 
   it.effect("is lazy: taking from the first page fetches one page", () =>
@@ -109,12 +117,13 @@ describe("Pagination", () => {
     }).pipe(Effect.provide(OpenAITest.layer({
       "GET /organization/costs": (request) => {
         switch (request.url.searchParams.get("page")) {
+          // buckets with ids of their own, to follow them across pages
           case null:
-            return OpenAITest.json({ object: "page", data: [{ id: "b1" }], has_more: true, next_page: "page_2" })
+            return OpenAITest.unchecked({ object: "page", data: [{ id: "b1" }], has_more: true, next_page: "page_2" })
           case "page_2":
-            return OpenAITest.json({ object: "page", data: [{ id: "b2" }], has_more: true, next_page: "page_3" })
+            return OpenAITest.unchecked({ object: "page", data: [{ id: "b2" }], has_more: true, next_page: "page_3" })
           default:
-            return OpenAITest.json({ object: "page", data: [{ id: "b3" }], has_more: false, next_page: null })
+            return OpenAITest.unchecked({ object: "page", data: [{ id: "b3" }], has_more: false, next_page: null })
         }
       }
     }))))

@@ -19,7 +19,7 @@ const chunk = (content: string) => ({
 const requestCount = Effect.map(OpenAITest.requests, (all) => all.length)
 const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
-const response = (status: string) => ({ id: "resp_1", object: "response", status, model: "m", output: [] })
+const response = <S extends string>(status: S) => ({ id: "resp_1", object: "response", status, model: "m", output: [] }) as const
 
 describe("chat streams", () => {
   it.effect("yields chunks and ends at [DONE], sending stream: true", () =>
@@ -393,7 +393,9 @@ describe("raw sse", () => {
     Effect.gen(function*() {
       const events = yield* collect(OpenAIClient.sse({ method: "GET", path: "/events" }))
       assert.deepStrictEqual(events.map((e) => [e.event, e.data, e.id]), [["a", "1\n2", "7"], [undefined, "x", "7"]])
-    }).pipe(Effect.provide(OpenAITest.layer({
-      "GET /events": OpenAITest.sse(["event: a\r\ndata: 1\r\ndata: 2\r\nid: 7\r\n\r\n", ": c\n\n", "data: x"])
+    }).pipe(Effect.provide(OpenAITest.layer({}, {
+      customRoutes: {
+        "GET /events": OpenAITest.sse(["event: a\r\ndata: 1\r\ndata: 2\r\nid: 7\r\n\r\n", ": c\n\n", "data: x"])
+      }
     }))))
 })

@@ -150,11 +150,11 @@ describe("toFile", () => {
       assert.deepStrictEqual(yield* readAll(file), binary)
     }))
 
-  it.effect("maps a failing Stream to InvalidInputError", () =>
+  it.effect("maps a failing Stream to UploadError", () =>
     Effect.gen(function*() {
       const file = Uploads.toFile(Stream.fail(new Error("disk on fire")), "a.txt")
       const error = yield* Effect.flip(readAll(file))
-      assert.strictEqual(error._tag, "InvalidInputError")
+      assert.strictEqual(error._tag, "UploadError")
       assert.include(error.message, "disk on fire")
     }))
 
@@ -192,20 +192,20 @@ describe("fromPath", () => {
       assert.strictEqual(file.type, "text/x-nice")
     }))
 
-  it.effect("fails with InvalidInputError for a missing file when opened", () =>
+  it.effect("fails with UploadError for a missing file when opened", () =>
     Effect.gen(function*() {
       const missing = nodePath.join(os.tmpdir(), `effect-openai-missing-${process.pid}-${Date.now()}.txt`)
       const file = NodeUploads.fromPath(missing)
       assert.strictEqual(file.name, nodePath.basename(missing))
       const error = yield* Effect.flip(file.open)
-      assert.strictEqual(error._tag, "InvalidInputError")
+      assert.strictEqual(error._tag, "UploadError")
       assert.include(error.message, missing)
     }))
 
-  it.effect("fails with InvalidInputError for a directory", () =>
+  it.effect("fails with UploadError for a directory", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(NodeUploads.fromPath(os.tmpdir()).open)
-      assert.strictEqual(error._tag, "InvalidInputError")
+      assert.strictEqual(error._tag, "UploadError")
     }))
 })
 
@@ -366,11 +366,11 @@ describe("Multipart.encode", () => {
       assert.deepStrictEqual(second, first)
     }))
 
-  it.effect("fails with InvalidInputError before sending when a file is missing", () =>
+  it.effect("fails with UploadError before sending when a file is missing", () =>
     Effect.gen(function*() {
       const missing = nodePath.join(os.tmpdir(), `effect-openai-missing-${process.pid}-${Date.now()}.jsonl`)
       const error = yield* Effect.flip(Multipart.encode({ file: NodeUploads.fromPath(missing) }, boundary))
-      assert.strictEqual(error._tag, "InvalidInputError")
+      assert.strictEqual(error._tag, "UploadError")
     }))
 
   it.effect("uses a random boundary by default", () =>

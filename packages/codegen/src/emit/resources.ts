@@ -3,10 +3,10 @@
  * functions that call the runtime in `src/internal/operation.ts`.
  */
 import * as Path from "node:path"
-import { hooks, resourceExtras, streamTerminals } from "../config.js"
+import { hooks, resourceExtras, streamFlags, streamTerminals } from "../config.js"
 import type { Model, Node, Op, TypeNames } from "../model.js"
 import { refName } from "../types.js"
-import { endpoint, header, namespaceName, pathArgs, referenceLink } from "./shared.js"
+import { endpoint, errorsOf, header, namespaceName, pathArgs, referenceLink, streamErrorsOf } from "./shared.js"
 
 /** Which imports a resource module's operations use. */
 interface Needs {
@@ -42,7 +42,7 @@ const emitResource = (node: Node, names: Map<string, TypeNames>): string => {
     if (needs.stream) imports.push(`import type * as Stream from "effect/Stream"`)
     imports.push(`import * as Op from "${up}../internal/operation.js"`)
     imports.push(`import type { OpenAIClient } from "${up}../OpenAIClient.js"`)
-    imports.push(`import type { OpenAIError } from "${up}../OpenAIError.js"`)
+    imports.push(`import type * as OpenAIError from "${up}../OpenAIError.js"`)
     imports.push(
       `import type { RequestOptions${needs.withResponse ? ", WithResponse" : ""} } from "${up}../OpenAIRequest.js"`
     )
@@ -83,12 +83,14 @@ const descriptor = (op: Op, types: TypeNames): Array<string> => {
   }
   if (op.body) fields.push(`body: ${JSON.stringify(op.body.kind)}`)
   if (op.body?.kind === "text") fields.push(`bodyType: ${JSON.stringify(op.body.contentType)}`)
+  if (op.body !== undefined && Object.keys(op.body.partTypes).length > 0) fields.push(`partTypes: ${JSON.stringify(op.body.partTypes)}`)
   if (op.admin) fields.push(`admin: true`)
   if (op.paging) fields.push(`paging: ${JSON.stringify(op.paging)}`)
   const terminal = streamTerminals[op.id]
   if (op.eventSchema) {
     if (terminal === undefined) throw new Error(`streaming operation ${op.id} has no terminal in config.ts`)
     fields.push(`terminal: ${JSON.stringify(terminal)}`)
+    if (streamFlags[op.id]) fields.push(`streamFlag: ${JSON.stringify(streamFlags[op.id])}`)
   }
   if (hooks[op.id]) fields.push(`hook: ${JSON.stringify(hooks[op.id])}`)
   if (op.response.kind === "binary") fields.push(`fixedHeaders: ${JSON.stringify({ accept: op.response.accept })}`)
@@ -114,7 +116,9 @@ const functions = (op: Op, types: TypeNames, constName: string, needs: Needs): A
     `@category ${category}`
   ]
   const out: Array<string> = []
-  const R = "OpenAIError, OpenAIClient"
+  // Errors are precise: every request's, what a file upload adds, and what a stream adds.
+  const R = `${errorsOf(op)}, OpenAIClient`
+  const streamR = `${streamErrorsOf(op)}, OpenAIClient`
   if (op.paging !== undefined) {
     needs.effect = needs.stream = needs.page = true
     const item = `Types.${types.item}`
@@ -125,7 +129,7 @@ const functions = (op: Op, types: TypeNames, constName: string, needs: Needs): A
   } else if (op.response.kind === "binary") {
     needs.effect = needs.stream = needs.withResponse = true
     out.push(doc([`${what}, with the response metadata. The body streams as it arrives.`], tags("operations")) +
-      `export const ${op.method}WithResponse = (${sig}): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError>>, ${R}> =>\n  Op.bytesWithResponse(${call})\n`)
+      `export const ${op.method}WithResponse = (${sig}): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, ${R}> =>\n  Op.bytesWithResponse(${call})\n`)
     out.push(doc([`${what}. The body as a byte stream.`], tags("operations")) +
       `export const ${op.method} = (${sig}): Stream.Stream<Uint8Array, ${R}> =>\n  Op.bytes(${call})\n`)
   } else {
@@ -139,10 +143,12 @@ const functions = (op: Op, types: TypeNames, constName: string, needs: Needs): A
   if (op.eventSchema) {
     needs.stream = true
     const event = `Types.${types.event}`
-    const streamParams = paramsType ? `Omit<${paramsType}, "stream">` : undefined
+    const flagKeys = Object.keys(streamFlags[op.id] ?? { stream: true }).map((k) => JSON.stringify(k)).join(" | ")
+    const streamParams = paramsType ? `Omit<${paramsType}, ${flagKeys}>` : undefined
     const streamSig = [...args.map((p) => `${p}: string`), ...(streamParams ? [types.paramsRequired ? `params: ${streamParams}` : `params?: ${streamParams}`] : []), "options?: RequestOptions"].join(", ")
-    out.push(doc([`${what}, streamed: each event as it arrives (\`stream: true\` is set for you).`], tags("operations")) +
-      `export const ${op.method}Stream = (${streamSig}): Stream.Stream<${event}, ${R}> =>\n  Op.events(${call})\n`)
+    const flag = Object.entries(streamFlags[op.id] ?? { stream: true }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")
+    out.push(doc([`${what}, streamed: each event as it arrives (\`${flag}\` is set for you).`], tags("operations")) +
+      `export const ${op.method}Stream = (${streamSig}): Stream.Stream<${event}, ${streamR}> =>\n  Op.events(${call})\n`)
   }
   return out
 }

@@ -20,3 +20,10 @@ export const endpoint = (op: Op): string =>
 
 export const referenceLink = (op: Op): string =>
   `https://platform.openai.com/docs/api-reference/${op.group ?? op.resource[0]}`
+
+/** The error type of an operation's functions: every request's, plus what file uploads add. */
+export const errorsOf = (op: Op): string =>
+  op.body?.kind === "multipart" ? "OpenAIError.RequestError | OpenAIError.UploadFailure" : "OpenAIError.RequestError"
+
+/** The error type of an operation's stream: its errors, plus what streams add. */
+export const streamErrorsOf = (op: Op): string => `${errorsOf(op)} | OpenAIError.StreamFailure`

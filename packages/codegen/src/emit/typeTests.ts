@@ -3,7 +3,7 @@
  * success, error and requirement types.
  */
 import type { Model, Node, Op, TypeNames } from "../model.js"
-import { namespaceName } from "./shared.js"
+import { errorsOf, namespaceName, streamErrorsOf } from "./shared.js"
 
 /** Every test file, by name relative to the generated test folder. */
 export const emitTypeTests = ({ root, names }: Model): Map<string, string> => {
@@ -27,7 +27,7 @@ export const emitTypeTests = ({ root, names }: Model): Map<string, string> => {
       `import type * as Effect from "effect/Effect"`,
       ...(body.includes("Stream.") ? [`import type * as Stream from "effect/Stream"`] : []),
       `import type { OpenAIClient } from "../../src/OpenAIClient.js"`,
-      `import type { OpenAIError } from "../../src/OpenAIError.js"`,
+      `import type * as OpenAIError from "../../src/OpenAIError.js"`,
       ...(body.includes("Page<") ? [`import type { Page } from "../../src/Pagination.js"`] : []),
       ...(body.includes("Types.") ? [`import type * as Types from "../../src/generated/Types.js"`] : []),
       `import { ${namespaceName(segment)} } from "../../src/generated/index.js"`,
@@ -42,17 +42,18 @@ export const emitTypeTests = ({ root, names }: Model): Map<string, string> => {
 
 const checks = (fn: string, op: Op, t: TypeNames): Array<string> => {
   const lines: Array<string> = []
+  const E = errorsOf(op)
   if (op.paging !== undefined) {
-    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}>>().toEqualTypeOf<Effect.Effect<Page<Types.${t.item}>, OpenAIError, OpenAIClient>>()`)
-    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}Stream>>().toEqualTypeOf<Stream.Stream<Types.${t.item}, OpenAIError, OpenAIClient>>()`)
+    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}>>().toEqualTypeOf<Effect.Effect<Page<Types.${t.item}>, ${E}, OpenAIClient>>()`)
+    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}Stream>>().toEqualTypeOf<Stream.Stream<Types.${t.item}, ${E}, OpenAIClient>>()`)
   } else if (op.response.kind === "binary") {
-    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()`)
+    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}>>().toEqualTypeOf<Stream.Stream<Uint8Array, ${E}, OpenAIClient>>()`)
   } else {
     const response = t.response === "void" ? "void" : `Types.${t.response}`
-    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}>>().toEqualTypeOf<Effect.Effect<${response}, OpenAIError, OpenAIClient>>()`)
+    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}>>().toEqualTypeOf<Effect.Effect<${response}, ${E}, OpenAIClient>>()`)
   }
   if (op.eventSchema) {
-    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}Stream>>().toEqualTypeOf<Stream.Stream<Types.${t.event}, OpenAIError, OpenAIClient>>()`)
+    lines.push(`    expectTypeOf<ReturnType<typeof ${fn}Stream>>().toEqualTypeOf<Stream.Stream<Types.${t.event}, ${streamErrorsOf(op)}, OpenAIClient>>()`)
   }
   return lines
 }

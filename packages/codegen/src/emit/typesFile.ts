@@ -12,9 +12,16 @@ export const emitTypesFile = ({ spec, ops, names }: Model): string => {
   const out: Array<string> = [header("Types of every component schema of the OpenAI API, and of every operation's parameters.")]
   out.push(`import type { FileInput } from "../Uploads.js"\n`)
   for (const [raw, schema] of Object.entries<Json>(spec.components.schemas)) out.push(declare(typeName(raw), schema))
-  out.push(`/** A stream event of a type this version does not know yet; it is passed through unchanged. */
+  out.push(`/**
+ * What the type of an event this version does not know looks like to the compiler. At run time the event keeps
+ * its own \`type\` string; this literal only keeps such events out of the way when a program narrows on
+ * \`type\`. Compare it as a string (\`(event.type as string) === "..."\`), or use \`OpenAIStream.isUnknownEvent\`.
+ */
+export type UnknownEventType = "(unknown event type)"
+
+/** A stream event of a type this version does not know yet; it is passed through unchanged. */
 export interface UnknownStreamEvent {
-  readonly type: string & {}
+  readonly type: UnknownEventType
   readonly [key: string]: unknown
 }
 `)

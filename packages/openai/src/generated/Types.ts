@@ -10907,9 +10907,16 @@ export type BetaCreateModelResponseProperties = BetaModelResponseProperties & {
 
 export type BetaResponseStreamEvent = BetaResponseAudioDeltaEvent | BetaResponseAudioDoneEvent | BetaResponseAudioTranscriptDeltaEvent | BetaResponseAudioTranscriptDoneEvent | BetaResponseCodeInterpreterCallCodeDeltaEvent | BetaResponseCodeInterpreterCallCodeDoneEvent | BetaResponseCodeInterpreterCallCompletedEvent | BetaResponseCodeInterpreterCallInProgressEvent | BetaResponseCodeInterpreterCallInterpretingEvent | BetaResponseCompletedEvent | BetaResponseContentPartAddedEvent | BetaResponseContentPartDoneEvent | BetaResponseCreatedEvent | BetaResponseErrorEvent | BetaResponseFileSearchCallCompletedEvent | BetaResponseFileSearchCallInProgressEvent | BetaResponseFileSearchCallSearchingEvent | BetaResponseFunctionCallArgumentsDeltaEvent | BetaResponseFunctionCallArgumentsDoneEvent | BetaResponseShellCallCommandAddedStreamingEvent | BetaResponseShellCallCommandDeltaStreamingEvent | BetaResponseShellCallCommandDoneStreamingEvent | BetaResponseShellCallOutputContentDeltaStreamingEvent | BetaResponseShellCallOutputContentDoneStreamingEvent | BetaResponseInProgressEvent | BetaResponseFailedEvent | BetaResponseIncompleteEvent | BetaResponseOutputItemAddedEvent | BetaResponseOutputItemDoneEvent | BetaResponseReasoningSummaryPartAddedEvent | BetaResponseReasoningSummaryPartDoneEvent | BetaResponseReasoningSummaryTextDeltaEvent | BetaResponseReasoningSummaryTextDoneEvent | BetaResponseReasoningTextDeltaEvent | BetaResponseReasoningTextDoneEvent | BetaResponseRefusalDeltaEvent | BetaResponseRefusalDoneEvent | BetaResponseTextDeltaEvent | BetaResponseTextDoneEvent | BetaResponseWebSearchCallCompletedEvent | BetaResponseWebSearchCallInProgressEvent | BetaResponseWebSearchCallSearchingEvent | BetaResponseImageGenCallCompletedEvent | BetaResponseImageGenCallGeneratingEvent | BetaResponseImageGenCallInProgressEvent | BetaResponseImageGenCallPartialImageEvent | BetaResponseMCPCallArgumentsDeltaEvent | BetaResponseMCPCallArgumentsDoneEvent | BetaResponseMCPCallCompletedEvent | BetaResponseMCPCallFailedEvent | BetaResponseMCPCallInProgressEvent | BetaResponseMCPListToolsCompletedEvent | BetaResponseMCPListToolsFailedEvent | BetaResponseMCPListToolsInProgressEvent | BetaResponseOutputTextAnnotationAddedEvent | BetaResponseQueuedEvent | BetaResponseCustomToolCallInputDeltaEvent | BetaResponseCustomToolCallInputDoneEvent
 
+/**
+ * What the type of an event this version does not know looks like to the compiler. At run time the event keeps
+ * its own `type` string; this literal only keeps such events out of the way when a program narrows on
+ * `type`. Compare it as a string (`(event.type as string) === "..."`), or use `OpenAIStream.isUnknownEvent`.
+ */
+export type UnknownEventType = "(unknown event type)"
+
 /** A stream event of a type this version does not know yet; it is passed through unchanged. */
 export interface UnknownStreamEvent {
-  readonly type: string & {}
+  readonly type: UnknownEventType
   readonly [key: string]: unknown
 }
 
@@ -10937,11 +10944,11 @@ export interface ListAuditLogsParams {
     readonly lt?: number
     readonly lte?: number
   }
-  readonly "project_ids[]"?: ReadonlyArray<string>
-  readonly "event_types[]"?: ReadonlyArray<AuditLogEventType>
-  readonly "actor_ids[]"?: ReadonlyArray<string>
-  readonly "actor_emails[]"?: ReadonlyArray<string>
-  readonly "resource_ids[]"?: ReadonlyArray<string>
+  readonly project_ids?: ReadonlyArray<string>
+  readonly event_types?: ReadonlyArray<AuditLogEventType>
+  readonly actor_ids?: ReadonlyArray<string>
+  readonly actor_emails?: ReadonlyArray<string>
+  readonly resource_ids?: ReadonlyArray<string>
   readonly tenant_only?: boolean
   readonly limit?: number
   readonly after?: string
@@ -11405,7 +11412,7 @@ export interface ListMessagesParams {
 export type ModifyMessageParams = ModifyMessageRequest
 
 export type CreateRunParams = CreateRunRequest & {
-  readonly "include[]"?: ReadonlyArray<"step_details.tool_calls[*].file_search.results[*].content">
+  readonly include?: ReadonlyArray<"step_details.tool_calls[*].file_search.results[*].content">
 }
 
 export interface ListRunsParams {
@@ -11420,11 +11427,11 @@ export interface ListRunStepsParams {
   readonly order?: "asc" | "desc" | (string & {})
   readonly after?: string
   readonly before?: string
-  readonly "include[]"?: ReadonlyArray<"step_details.tool_calls[*].file_search.results[*].content">
+  readonly include?: ReadonlyArray<"step_details.tool_calls[*].file_search.results[*].content">
 }
 
 export interface GetRunStepParams {
-  readonly "include[]"?: ReadonlyArray<"step_details.tool_calls[*].file_search.results[*].content">
+  readonly include?: ReadonlyArray<"step_details.tool_calls[*].file_search.results[*].content">
 }
 
 export type SubmitToolOuputsToRunParams = SubmitToolOutputsRunRequest

@@ -6,12 +6,12 @@
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type { InvalidInputError } from "../OpenAIError.js"
+import type { UploadError } from "../OpenAIError.js"
 import * as Uploads from "../Uploads.js"
 
 export interface EncodedMultipart {
   readonly contentType: string
-  readonly body: Uint8Array | Stream.Stream<Uint8Array, InvalidInputError>
+  readonly body: Uint8Array | Stream.Stream<Uint8Array, UploadError>
   /** Whether the body can be sent only once (a one-shot file source). */
   readonly oneShot: boolean
 }
@@ -31,10 +31,13 @@ const randomBoundary = (): string => {
 const escapeName = (name: string): string => name.replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/"/g, "%22")
 
 type Part =
-  | { readonly _tag: "Text"; readonly name: string; readonly value: string }
+  | { readonly _tag: "Text"; readonly name: string; readonly value: string; readonly type?: string }
   | { readonly _tag: "File"; readonly name: string; readonly file: Uploads.Uploadable }
 
-const collectParts = (fields: Readonly<Record<string, unknown>>): Array<Part> => {
+const collectParts = (
+  fields: Readonly<Record<string, unknown>>,
+  partTypes: Readonly<Record<string, string>>
+): Array<Part> => {
   const parts: Array<Part> = []
   const add = (name: string, value: unknown): void => {
     if (value === undefined || value === null) return
@@ -48,7 +51,15 @@ const collectParts = (fields: Readonly<Record<string, unknown>>): Array<Part> =>
       parts.push({ _tag: "Text", name, value: value instanceof Date ? value.toISOString() : String(value) })
     }
   }
-  for (const [name, value] of Object.entries(fields)) add(name, value)
+  for (const [name, value] of Object.entries(fields)) {
+    const type = partTypes[name]
+    if (type === undefined || value === undefined || value === null || Uploads.isFileInput(value)) add(name, value)
+    else {
+      // a part of its own type: JSON as one JSON document, anything else as its text
+      const json = /[/+]json\b/.test(type)
+      parts.push({ _tag: "Text", name, value: json ? JSON.stringify(value) : String(value), type })
+    }
+  }
   return parts
 }
 
@@ -68,17 +79,19 @@ export const concatBytes = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
 /** Encodes `fields` as a multipart body. Files are opened here, so a missing file fails before sending. */
 export const encode = (
   fields: Readonly<Record<string, unknown>>,
-  boundary: string = randomBoundary()
-): Effect.Effect<EncodedMultipart, InvalidInputError> =>
+  boundary: string = randomBoundary(),
+  partTypes: Readonly<Record<string, string>> = {}
+): Effect.Effect<EncodedMultipart, UploadError> =>
   Effect.gen(function*() {
-    const parts = collectParts(fields)
-    const pieces: Array<Uint8Array | Stream.Stream<Uint8Array, InvalidInputError>> = []
+    const parts = collectParts(fields, partTypes)
+    const pieces: Array<Uint8Array | Stream.Stream<Uint8Array, UploadError>> = []
     let oneShot = false
     for (const part of parts) {
       if (part._tag === "Text") {
+        const type = part.type === undefined ? "" : `Content-Type: ${part.type.replace(/[\r\n]/g, "")}\r\n`
         pieces.push(
           encoder.encode(
-            `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(part.name)}"\r\n\r\n${part.value}`
+            `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(part.name)}"\r\n${type}\r\n${part.value}`
           ),
           CRLF
         )

@@ -2,14 +2,13 @@
  * The runtime behind generated operations. Each operation is a static descriptor; these functions turn a
  * descriptor plus the caller's arguments into a `RequestSpec` and run it through `OpenAIClient`.
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as OpenAIClient from "../OpenAIClient.js"
-import { DecodeResponses, ResponseSchemas } from "../OpenAIConfig.js"
-import { InvalidInputError, type OpenAIError, ResponseDecodeError } from "../OpenAIError.js"
+import { OpenAIConfig } from "../OpenAIConfig.js"
+import { InvalidInputError, type OpenAIError, type RequestError, ResponseDecodeError } from "../OpenAIError.js"
 import * as OpenAIRequest from "../OpenAIRequest.js"
 import * as Pagination from "../Pagination.js"
 import { applyHook, type HookName, prepareHook } from "./hooks.js"
@@ -34,12 +33,16 @@ export interface Operation {
   readonly admin?: boolean
   readonly paging?: Pagination.CursorStyle
   readonly terminal?: "done" | ReadonlyArray<string>
+  /** The body fields that ask for events (default `{ stream: true }`). */
+  readonly streamFlag?: Readonly<Record<string, unknown>>
+  /** Multipart fields sent as parts of their own content type (a JSON part, an `application/sdp` part). */
+  readonly partTypes?: Readonly<Record<string, string>>
   readonly hook?: HookName
   /** Headers the operation always sends (e.g. `accept` for binary responses). */
   readonly fixedHeaders?: Readonly<Record<string, string>>
-  /** The name of the response's schema in `ResponseSchemas`, used when `DecodeResponses` is on. */
+  /** The name of the response's schema in the schema registry, used when `decodeResponses` is on. */
   readonly schema?: string
-  /** The name of the stream events' schema in `ResponseSchemas`, used when `DecodeResponses` is on. */
+  /** The name of the stream events' schema in the schema registry, used when `decodeResponses` is on. */
   readonly eventSchema?: string
 }
 
@@ -52,17 +55,17 @@ const decoders = new WeakMap<Schema.Schema<any>, (u: unknown) => Effect.Effect<u
 let generated: Promise<Readonly<Record<string, unknown>>> | undefined
 const generatedSchemas = Effect.promise(() => generated ??= import("../generated/Schemas.js"))
 
-/** Checks `data` against the operation's schema when `DecodeResponses` is on; otherwise returns it as is. */
+/** Checks `data` against the operation's schema when `decodeResponses` is on; otherwise returns it as is. */
 const decode = <A>(
   op: Operation,
   which: "schema" | "eventSchema",
   data: A,
   response: OpenAIRequest.ResponseMeta | undefined
 ): Effect.Effect<A, OpenAIError> =>
-  Effect.contextWithEffect((context: Context.Context<never>): Effect.Effect<A, OpenAIError> => {
+  Effect.flatMap(OpenAIConfig, (settings): Effect.Effect<A, OpenAIError> => {
     const name = op[which]
-    if (name === undefined || !Context.get(context, DecodeResponses)) return Effect.succeed(data)
-    const registry = Context.get(context, ResponseSchemas)
+    if (name === undefined || !settings.decodeResponses) return Effect.succeed(data)
+    const registry = settings.responseSchemas
     return registry === undefined
       ? Effect.flatMap(generatedSchemas, (schemas) => check(op, which, name, schemas, data, response))
       : check(op, which, name, registry, data, response)
@@ -80,7 +83,7 @@ const check = <A>(
     if (schema === undefined) {
       return Effect.fail(
         new InvalidInputError({
-          message: `DecodeResponses is on but the schema registry has no ${name}`
+          message: `decodeResponses is on but the schema registry has no ${name}`
         })
       )
     }
@@ -154,7 +157,7 @@ export const toSpec = (
       body = OpenAIRequest.json(extraBody ? { ...source, ...extraBody } : source)
       break
     case "multipart":
-      body = OpenAIRequest.multipart(extraBody ? { ...source, ...extraBody } : source)
+      body = OpenAIRequest.multipart(extraBody ? { ...source, ...extraBody } : source, op.partTypes)
       break
     case "text": {
       const text = typeof source.body === "string" ? source.body : ""
@@ -175,14 +178,21 @@ export const toSpec = (
 }
 
 const noStream = { stream: false } as const
+const streamTrue = { stream: true } as const
+
+/*
+ * The functions below return the errors a generated signature declares (`E`, inferred from it): the client can
+ * fail with any `OpenAIError`, but an operation's descriptor rules families out (no stream failure without
+ * events, no upload failure without a multipart body).
+ */
 
 /** A JSON operation with its response metadata. */
-export const json = <A>(
+export const json = <A, E extends OpenAIError = OpenAIError>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined
-): Effect.Effect<OpenAIRequest.WithResponse<A>, OpenAIError, OpenAIClient.OpenAIClient> => {
+): Effect.Effect<OpenAIRequest.WithResponse<A>, E, OpenAIClient.OpenAIClient> => {
   // A streaming operation called for one JSON answer says so, whatever `stream` the params carry.
   const extra = op.terminal === undefined ? undefined : noStream
   const prepared = op.hook === undefined ? undefined : prepareHook(op.hook, params)
@@ -192,7 +202,7 @@ export const json = <A>(
       const data = prepared ? applyHook(op.hook!, r.data, prepared.state) as A : r.data
       return Effect.map(decode(op, "schema", data, r.response), (checked) => ({ data: checked, response: r.response }))
     }
-  )
+  ) as Effect.Effect<OpenAIRequest.WithResponse<A>, E, OpenAIClient.OpenAIClient>
 }
 
 /** Data only. */
@@ -200,63 +210,69 @@ export const data = <A, E, R>(effect: Effect.Effect<OpenAIRequest.WithResponse<A
   Effect.map(effect, (r) => r.data)
 
 /** The first page of a list operation. */
-export const page = <A>(
+export const page = <A, E extends OpenAIError = OpenAIError>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined
-): Effect.Effect<Pagination.Page<A>, OpenAIError, OpenAIClient.OpenAIClient> =>
+): Effect.Effect<Pagination.Page<A>, E, OpenAIClient.OpenAIClient> =>
   Effect.tap(
     Pagination.fetchPage<A>(toSpec(op, pathArgs, params, options), op.paging ?? "none"),
     (page) => decode(op, "schema", page.body, page.response)
-  )
+  ) as Effect.Effect<Pagination.Page<A>, E, OpenAIClient.OpenAIClient>
 
 /** Every item of a list operation, across pages, lazily. */
-export const items = <A>(
+export const items = <A, E extends OpenAIError = OpenAIError>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined
-): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
+): Stream.Stream<A, E, OpenAIClient.OpenAIClient> =>
   Pagination.items<A>(
     toSpec(op, pathArgs, params, options),
     op.paging ?? "none",
     (p) => decode(op, "schema", p.body, p.response)
-  )
+  ) as Stream.Stream<A, E, OpenAIClient.OpenAIClient>
 
 /** The events of a streaming operation (`stream: true` is added to the body). */
-export const events = <A>(
+export const events = <A, E extends OpenAIError = OpenAIError>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined
-): Stream.Stream<A, OpenAIError, OpenAIClient.OpenAIClient> =>
+): Stream.Stream<A, E, OpenAIClient.OpenAIClient> =>
   unwrap(
-    Effect.map(DecodeResponses, (enabled) => {
-      const events = OpenAIClient.stream<A>(toSpec(op, pathArgs, params, options, { stream: true }), terminalOf(op))
+    Effect.map(OpenAIConfig, ({ decodeResponses: enabled }) => {
+      const spec = toSpec(op, pathArgs, params, options, op.streamFlag ?? streamTrue)
+      const events = OpenAIClient.stream<A>({ ...spec, headers: { ...spec.headers, accept: "text/event-stream" } }, terminalOf(op))
       return enabled && op.eventSchema !== undefined
         ? Stream.mapEffect(events, (event) => decode(op, "eventSchema", event, undefined))
         : events
     })
-  )
+  ) as Stream.Stream<A, E, OpenAIClient.OpenAIClient>
 
 /** A binary response with its metadata; the body streams. */
-export const bytesWithResponse = (
+export const bytesWithResponse = <E extends OpenAIError = OpenAIError>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined
-): Effect.Effect<
-  OpenAIRequest.WithResponse<Stream.Stream<Uint8Array, OpenAIError>>,
-  OpenAIError,
-  OpenAIClient.OpenAIClient
-> => OpenAIClient.binaryWithResponse(toSpec(op, pathArgs, params, options))
+): Effect.Effect<OpenAIRequest.WithResponse<Stream.Stream<Uint8Array, RequestError>>, E, OpenAIClient.OpenAIClient> =>
+  OpenAIClient.binaryWithResponse(toSpec(op, pathArgs, params, options)) as Effect.Effect<
+    OpenAIRequest.WithResponse<Stream.Stream<Uint8Array, RequestError>>,
+    E,
+    OpenAIClient.OpenAIClient
+  >
 
 /** A binary response as a byte stream. */
-export const bytes = (
+export const bytes = <E extends OpenAIError = OpenAIError>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined
-): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient.OpenAIClient> =>
-  Stream.unwrap(Effect.map(bytesWithResponse(op, pathArgs, params, options), (r) => r.data))
+): Stream.Stream<Uint8Array, E, OpenAIClient.OpenAIClient> =>
+  unwrap(Effect.map(bytesWithResponse<E>(op, pathArgs, params, options), (r) => r.data)) as Stream.Stream<
+    Uint8Array,
+    E,
+    OpenAIClient.OpenAIClient
+  >

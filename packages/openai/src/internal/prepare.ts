@@ -109,13 +109,13 @@ export const makePrepare = (defaults: Defaults) => {
     })
   }
 
-  return (spec: RequestSpec): Effect.Effect<Prepared, OpenAIError.InvalidInputError> => {
+  return (spec: RequestSpec): Effect.Effect<Prepared, OpenAIError.InvalidInputError | OpenAIError.UploadError> => {
     const specBody = spec.body
     const extra = spec.options?.body
     switch (specBody?._tag) {
       case "Multipart":
         return Effect.flatMap(
-          Multipart.encode(extra ? { ...specBody.fields, ...extra } : specBody.fields),
+          Multipart.encode(extra ? { ...specBody.fields, ...extra } : specBody.fields, undefined, specBody.partTypes),
           (encoded) =>
             finish(
               spec,

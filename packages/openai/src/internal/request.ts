@@ -2,10 +2,9 @@
  * Ordinary requests: JSON bodies read whole, and binary bodies handed over as a stream. An attempt is bounded
  * by the attempt timeout (a binary body's stream afterwards by the idle limit) and retried per policy.
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
-import { ClientLogLevel } from "../OpenAIConfig.js"
+import { OpenAIConfig } from "../OpenAIConfig.js"
 import type * as OpenAIError from "../OpenAIError.js"
 import type { RequestSpec, WithResponse } from "../OpenAIRequest.js"
 import { Meta, readJson } from "./response.js"
@@ -18,15 +17,15 @@ import { attemptLimit, bound, streamLimits, type Timeout } from "./timeouts.js"
 export const makeRequests = (engine: Engine) => {
   const json = <A>(spec: RequestSpec): Effect.Effect<WithResponse<A>, OpenAIError.OpenAIError> =>
     Effect.flatMap(engine.prepare(spec), (prepared) =>
-      Effect.contextWithEffect((context: Context.Context<never>) => {
-        const logLevel = logRank[Context.get(context, ClientLogLevel)]
-        const timeout: Timeout = { limit: attemptLimit(prepared, context), phase: "request" }
+      Effect.flatMap(OpenAIConfig, (settings) => {
+        const logLevel = logRank[settings.logLevel]
+        const timeout: Timeout = { limit: attemptLimit(prepared, settings), phase: "request" }
         const attempt = bound(engine.native, prepared, timeout, (t) =>
           Effect.flatMap(engine.send(prepared, logLevel, t), (sent) => readJson<A>(prepared, sent, t)))
         return traced(
           prepared,
           spec,
-          Effect.tap(withRetries(prepared, logLevel, context, attempt), (r) => annotateResponse(r.response, r.data))
+          Effect.tap(withRetries(prepared, logLevel, settings, attempt), (r) => annotateResponse(r.response, r.data))
         )
       }))
 
@@ -34,15 +33,15 @@ export const makeRequests = (engine: Engine) => {
     spec: RequestSpec
   ): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.OpenAIError>>, OpenAIError.OpenAIError> =>
     Effect.flatMap(engine.prepare(spec), (prepared) =>
-      Effect.contextWithEffect((context: Context.Context<never>) => {
-        const logLevel = logRank[Context.get(context, ClientLogLevel)]
-        const limits = streamLimits(prepared, context)
+      Effect.flatMap(OpenAIConfig, (settings) => {
+        const logLevel = logRank[settings.logLevel]
+        const limits = streamLimits(prepared, settings)
         const timeout: Timeout = { limit: limits.attempt, phase: "request" }
         const attempt = bound(engine.native, prepared, timeout, (t) => engine.send(prepared, logLevel, t))
         return traced(
           prepared,
           spec,
-          Effect.flatMap(withRetries(prepared, logLevel, context, attempt), (sent) => {
+          Effect.flatMap(withRetries(prepared, logLevel, settings, attempt), (sent) => {
             const meta = new Meta(sent.response.status, sent.headers)
             return Effect.as(annotateResponse(meta, undefined), {
               data: bodyStream(prepared, sent, limits.idle),

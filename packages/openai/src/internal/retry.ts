@@ -1,12 +1,11 @@
 /**
- * Retries: the schedule in context (`RetrySchedule`, bounded by `MaxRetries` or the per-call `maxRetries`),
- * with the errors `OpenAIError.retryRule` calls `never` kept out whatever the schedule says. The schedule is
+ * Retries: the per-call or configured schedule, bounded by the per-call or configured `maxRetries`, with the
+ * errors `OpenAIError.retryRule` calls `never` kept out whatever the schedule says. The schedule is
  * started only after a failure, so a successful first attempt pays nothing for it.
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { MaxRetries, RetrySchedule } from "../OpenAIConfig.js"
+import type { Settings } from "../OpenAIConfig.js"
 import * as OpenAIError from "../OpenAIError.js"
 import type { Prepared } from "./prepare.js"
 import { logGaveUp, logRank, logRetry } from "./telemetry.js"
@@ -33,10 +32,10 @@ const bounded = (schedule: ErrorSchedule, count: number): ErrorSchedule => {
 }
 
 /** The schedule of a request, or `undefined` when it is not retried (a one-shot body, or a count of 0). */
-export const policy = (prepared: Prepared, logLevel: number, context: Context.Context<never>): ErrorSchedule | undefined => {
-  const count = prepared.options?.maxRetries ?? Context.get(context, MaxRetries)
+export const policy = (prepared: Prepared, logLevel: number, settings: Settings): ErrorSchedule | undefined => {
+  const count = prepared.options?.maxRetries ?? settings.maxRetries
   if (prepared.oneShot || count <= 0) return undefined
-  const schedule = bounded(Context.get(context, RetrySchedule), count)
+  const schedule = bounded(prepared.options?.retrySchedule ?? settings.retrySchedule, count)
   if (logLevel < logRank.info) return schedule
   return schedule.pipe(
     Schedule.intersect(Schedule.identity<OpenAIError.OpenAIError>()),
@@ -50,10 +49,10 @@ export const policy = (prepared: Prepared, logLevel: number, context: Context.Co
 export const withRetries = <A, R>(
   prepared: Prepared,
   logLevel: number,
-  context: Context.Context<never>,
+  settings: Settings,
   attempt: Effect.Effect<A, OpenAIError.OpenAIError, R>
 ): Effect.Effect<A, OpenAIError.OpenAIError, R> => {
-  const schedule = policy(prepared, logLevel, context)
+  const schedule = policy(prepared, logLevel, settings)
   const retried = schedule === undefined ? attempt : Effect.catchAll(attempt, (first) =>
     Effect.flatMap(Schedule.driver(schedule), (driver) => {
       const again = (error: OpenAIError.OpenAIError): Effect.Effect<A, OpenAIError.OpenAIError, R> =>

@@ -74,11 +74,16 @@ export const body = (
 
 const encoder = new TextEncoder()
 
-/** The reply to a request no route matches: a 404 whose message names it. */
-const notFound = (message: string): Reply =>
-  body(404, { "content-type": "application/json", "x-request-id": "req_test_404" }, [
+const errorReply = (status: number) => (message: string): Reply =>
+  body(status, { "content-type": "application/json", "x-request-id": `req_test_${status}` }, [
     encoder.encode(JSON.stringify({ error: { message, type: "invalid_request_error", param: null, code: null } }))
   ])
+
+/** The reply to a request no route matches: a 404 whose message names it. */
+const notFound = errorReply(404)
+
+/** The reply past the request cap: a 400, which no retry repeats. */
+const refused = errorReply(400)
 
 interface CompiledRoute {
   readonly method: string
@@ -126,16 +131,21 @@ const readBody = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<s
   }
 }
 
+/** Requests one scripted transport answers before it refuses more: a program that loops fails, never hangs. */
+export const defaultMaxRequests = 1000
+
 /**
  * An `HttpClient` that answers from `routes` and records every request. An unmatched request gets a 404 whose
- * message names it and the known routes.
+ * message names it and the known routes; past `maxRequests`, every request gets a 400 that says so.
  */
 export const makeHttpClient = (
   routes: Routes,
   recorded: Ref.Ref<ReadonlyArray<RecordedRequest>>,
-  baseURL: string
+  baseURL: string,
+  maxRequests: number = defaultMaxRequests
 ): HttpClient.HttpClient => {
   const compiled = compile(routes)
+  let count = 0
   const basePath = new URL(baseURL).pathname.replace(/\/+$/, "")
   return HttpClient.make((request, url) =>
     Effect.gen(function*() {
@@ -170,7 +180,9 @@ export const makeHttpClient = (
       }
       yield* Ref.update(recorded, (all) => [...all, recordedRequest])
       let reply: Reply
-      if (found === undefined) {
+      if (++count > maxRequests) {
+        reply = refused(`scripted transport: request ${count} is past the cap of ${maxRequests} (a loop?)`)
+      } else if (found === undefined) {
         reply = notFound(`no scripted route for ${request.method} ${path}; routes: ${Object.keys(routes).join(", ") || "none"}`)
       } else {
         const route = found.route.route

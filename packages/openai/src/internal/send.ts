@@ -10,7 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { Service as Auth } from "../OpenAIAuth.js"
 import type { RequestSpec } from "../OpenAIRequest.js"
-import type * as OpenAIError from "../OpenAIError.js"
+import * as OpenAIError from "../OpenAIError.js"
 import { byteSource, readCapped } from "./body.js"
 import * as InternalErrors from "./errors.js"
 import type { Prepared } from "./prepare.js"
@@ -35,6 +35,8 @@ export const transportError = (
 ): OpenAIError.OpenAIError =>
   timeout !== undefined && error.cause instanceof AttemptTimeout
     ? timeoutError(prepared, timeout.phase, timeout.limit)
+    : error.cause instanceof OpenAIError.UploadError // a file that failed while it was being sent
+    ? error.cause
     : InternalErrors.fromTransport(error, prepared.method, prepared.urlForErrors)
 
 const decoder = new TextDecoder()
@@ -80,7 +82,7 @@ export const makeSend = (httpClient: HttpClient.HttpClient, auth: Auth) =>
 
 /** What the request and stream machinery of one client works with. */
 export interface Engine {
-  readonly prepare: (spec: RequestSpec) => Effect.Effect<Prepared, OpenAIError.InvalidInputError>
+  readonly prepare: (spec: RequestSpec) => Effect.Effect<Prepared, OpenAIError.InvalidInputError | OpenAIError.UploadError>
   readonly send: ReturnType<typeof makeSend>
   /** The transport enforces attempt timeouts itself. */
   readonly native: boolean

@@ -8,12 +8,11 @@
  */
 import * as Channel from "effect/Channel"
 import type * as Chunk from "effect/Chunk"
-import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
-import { ClientLogLevel, MaxEventSize } from "../OpenAIConfig.js"
+import { OpenAIConfig, type Settings } from "../OpenAIConfig.js"
 import type * as OpenAIError from "../OpenAIError.js"
 import type { RequestSpec, StreamTerminal } from "../OpenAIRequest.js"
 import { type ByteSource, byteSource, EffectSource, WebSource } from "./body.js"
@@ -115,19 +114,19 @@ export const makeStreams = (engine: Engine) => {
   const open = <A>(
     prepared: Prepared,
     logLevel: number,
-    context: Context.Context<never>,
+    settings: Settings,
     decoderOf: (origin: Origin, maxEventSize: number) => Decoder<A>,
     track: (pump: Pump<A>) => void
   ): Effect.Effect<Pump<A>, OpenAIError.OpenAIError> =>
     Effect.clockWith((clock) => {
-      const limits = streamLimits(prepared, context)
+      const limits = streamLimits(prepared, settings)
       const started = clock.unsafeCurrentTimeMillis()
       const send = bound(engine.native, prepared, headerLimit(limits), (t) => engine.send(prepared, logLevel, t))
       return Effect.flatMap(send, (sent) =>
         Effect.zipRight(
           annotateResponse(new Meta(sent.response.status, sent.headers), undefined),
           Effect.flatMap(sourceOf(sent), (source) => {
-            const decoder = decoderOf(originOf(sent), Context.get(context, MaxEventSize))
+            const decoder = decoderOf(originOf(sent), settings.maxEventSize)
             const deadlines = deadlinesOf(prepared, started, limits.first, limits.idle)
             return Effect.flatMap(Effect.tap(start(source, decoder, deadlines, bodyError(prepared)), track), awaitFirst)
           })
@@ -142,14 +141,14 @@ export const makeStreams = (engine: Engine) => {
       tracedChannel(
         prepared,
         spec,
-        Channel.unwrap(Effect.contextWith((context: Context.Context<never>) => {
-          const logLevel = logRank[Context.get(context, ClientLogLevel)]
+        Channel.unwrap(Effect.map(OpenAIConfig, (settings) => {
+          const logLevel = logRank[settings.logLevel]
           // Failures before the first event are logged by the retries; these came after it.
           const onFailure = logLevel >= logRank.warn
             ? (error: OpenAIError.OpenAIError) => logGaveUp(prepared, logLevel, error)
             : undefined
           return pumped(
-            (track) => withRetries(prepared, logLevel, context, open(prepared, logLevel, context, decoderOf, track)),
+            (track) => withRetries(prepared, logLevel, settings, open(prepared, logLevel, settings, decoderOf, track)),
             onFailure
           )
         }))

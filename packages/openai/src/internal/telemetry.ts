@@ -1,11 +1,10 @@
 /**
- * Logs and spans of the client. Logs are gated by `ClientLogLevel` and never carry a secret; spans are made
+ * Logs and spans of the client. Logs are gated by the `logLevel` setting (and, as any Effect log, by the
+ * application's minimum log level) and never carry a secret; spans are made
  * only under a real tracer (Effect's default tracer records nowhere) and annotated only when one exists.
  */
 import * as Channel from "effect/Channel"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
-import * as EffectLogLevel from "effect/LogLevel"
 import { isRecord } from "effect/Predicate"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Tracer from "effect/Tracer"
@@ -17,50 +16,46 @@ import type { Prepared } from "./prepare.js"
 
 export const logRank: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 }
 
-/** Client messages are gated by `ClientLogLevel` already, so the runtime's minimum level must not drop them. */
-const clientLog = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Logger.withMinimumLogLevel(effect, EffectLogLevel.All)
-
 export const logRequest = (prepared: Prepared, headers: Readonly<Record<string, string>>): Effect.Effect<void> =>
-  clientLog(Effect.logDebug("openai request").pipe(Effect.annotateLogs({
+  Effect.logDebug("openai request").pipe(Effect.annotateLogs({
     operation: prepared.operation,
     method: prepared.method,
     url: prepared.urlForErrors,
     headers: redactHeaders(headers)
-  })))
+  }))
 
 export const logResponse = (
   prepared: Prepared,
   status: number,
   headers: Readonly<Record<string, string>>
 ): Effect.Effect<void> =>
-  clientLog(Effect.logDebug("openai response").pipe(Effect.annotateLogs({
+  Effect.logDebug("openai response").pipe(Effect.annotateLogs({
     operation: prepared.operation,
     status,
     requestId: headers["x-request-id"],
     headers: redactHeaders(headers)
-  })))
+  }))
 
 export const logRetry = (
   prepared: Prepared,
   error: OpenAIError.OpenAIError,
   intervals: ScheduleIntervals.Intervals
 ): Effect.Effect<void> =>
-  clientLog(Effect.logInfo("openai retrying").pipe(Effect.annotateLogs({
+  Effect.logInfo("openai retrying").pipe(Effect.annotateLogs({
     operation: prepared.operation,
     error: error._tag,
     status: OpenAIError.isStatusError(error) ? error.status : undefined,
     retryAt: new Date(ScheduleIntervals.start(intervals)).toISOString()
-  })))
+  }))
 
 /** At `warn`, a transient failure that reached the caller (retries exhausted or off) is logged once. */
 export const logGaveUp = (prepared: Prepared, logLevel: number, error: OpenAIError.OpenAIError): Effect.Effect<void> =>
   logLevel >= logRank.warn && OpenAIError.isRetryable(error)
-    ? clientLog(Effect.logWarning("openai request failed").pipe(Effect.annotateLogs({
+    ? Effect.logWarning("openai request failed").pipe(Effect.annotateLogs({
       operation: prepared.operation,
       error: error._tag,
       message: error.message
-    })))
+    }))
     : Effect.void
 
 /** Effect's built-in tracer: spans made under it are recorded nowhere, so operations skip them. */

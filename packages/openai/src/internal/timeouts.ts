@@ -3,10 +3,9 @@
  * aborts the request, see `internal/transport`) or by `Effect.timeoutFail`. Streams are bounded by one watchdog
  * per stream that checks deadlines moved by activity (`internal/stream`), never by a race per event.
  */
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { RequestTimeout, StreamFirstEventTimeout, StreamIdleTimeout } from "../OpenAIConfig.js"
+import type { Settings } from "../OpenAIConfig.js"
 import * as OpenAIError from "../OpenAIError.js"
 import type { Prepared } from "./prepare.js"
 
@@ -33,8 +32,8 @@ const option = (input: Duration.DurationInput | undefined): Duration.Duration | 
   input === undefined ? undefined : Duration.decode(input)
 
 /** The attempt timeout of a request: the per-call option, else the setting. */
-export const attemptLimit = (prepared: Prepared, context: Context.Context<never>): Duration.Duration =>
-  option(prepared.options?.timeout) ?? Context.get(context, RequestTimeout)
+export const attemptLimit = (prepared: Prepared, settings: Settings): Duration.Duration =>
+  option(prepared.options?.timeout) ?? settings.timeout
 
 const defaultIdle = Duration.minutes(5)
 
@@ -45,14 +44,13 @@ export interface StreamLimits {
   readonly idle: Duration.Duration
 }
 
-export const streamLimits = (prepared: Prepared, context: Context.Context<never>): StreamLimits => {
-  const attempt = attemptLimit(prepared, context)
+export const streamLimits = (prepared: Prepared, settings: Settings): StreamLimits => {
+  const attempt = attemptLimit(prepared, settings)
   const options = prepared.options
   return {
     attempt,
-    first: option(options?.streamFirstEventTimeout) ?? Context.get(context, StreamFirstEventTimeout) ?? attempt,
-    idle: option(options?.streamIdleTimeout) ?? Context.get(context, StreamIdleTimeout) ??
-      Duration.min(defaultIdle, attempt)
+    first: option(options?.streamFirstEventTimeout) ?? settings.streamFirstEventTimeout ?? attempt,
+    idle: option(options?.streamIdleTimeout) ?? settings.streamIdleTimeout ?? Duration.min(defaultIdle, attempt)
   }
 }
 

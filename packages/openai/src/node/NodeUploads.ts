@@ -6,17 +6,17 @@
 import * as Fs from "node:fs"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { InvalidInputError } from "../OpenAIError.js"
+import { UploadError } from "../OpenAIError.js"
 import * as Uploads from "../Uploads.js"
 
 const readError = (filePath: string) => (cause: unknown) =>
-  new InvalidInputError({
+  new UploadError({
     message: `cannot read file ${filePath}: ${cause instanceof Error ? cause.message : String(cause)}`,
     cause
   })
 
 /**
- * A file on disk. It is checked when the request is built (a missing file is an `InvalidInputError`, sent
+ * A file on disk. It is checked when the request is built (a missing file is an `UploadError`, sent
  * nowhere) and read as a stream, from the start on each attempt, so requests with it can be retried.
  *
  * @since 0.1.0
@@ -41,7 +41,7 @@ export const fromPath = (
         Stream.fromAsyncIterable(
           { [Symbol.asyncIterator]: () => Fs.createReadStream(filePath)[Symbol.asyncIterator]() },
           readError(filePath)
-        ) as Stream.Stream<Uint8Array, InvalidInputError>
+        ) as Stream.Stream<Uint8Array, UploadError>
       )
     )
   )

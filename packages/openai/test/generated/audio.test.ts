@@ -4,24 +4,24 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Audio } from "../../src/generated/index.js"
 
 describe("Audio signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Audio.Speech.create>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.Speech.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateSpeechStreamEvent, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.Transcriptions.create>>().toEqualTypeOf<Effect.Effect<Types.CreateTranscriptionResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.Transcriptions.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateTranscriptionStreamEvent, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.Translations.create>>().toEqualTypeOf<Effect.Effect<Types.CreateTranslationResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.create>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.del>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentDeletedResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.list>>().toEqualTypeOf<Effect.Effect<Page<Types.VoiceConsentListResource["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.listStream>>().toEqualTypeOf<Stream.Stream<Types.VoiceConsentListResource["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.update>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Audio.Voices.create>>().toEqualTypeOf<Effect.Effect<Types.VoiceResource, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.Speech.create>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.Speech.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateSpeechStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.Transcriptions.create>>().toEqualTypeOf<Effect.Effect<Types.CreateTranscriptionResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.Transcriptions.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateTranscriptionStreamEvent, OpenAIError.RequestError | OpenAIError.UploadFailure | OpenAIError.StreamFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.Translations.create>>().toEqualTypeOf<Effect.Effect<Types.CreateTranslationResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.create>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.del>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentDeletedResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.list>>().toEqualTypeOf<Effect.Effect<Page<Types.VoiceConsentListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.listStream>>().toEqualTypeOf<Stream.Stream<Types.VoiceConsentListResource["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.VoiceConsents.update>>().toEqualTypeOf<Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Audio.Voices.create>>().toEqualTypeOf<Effect.Effect<Types.VoiceResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
   })
 })

@@ -4,17 +4,17 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Batches } from "../../src/generated/index.js"
 
 describe("Batches signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Batches.cancel>>().toEqualTypeOf<Effect.Effect<Types.Batch, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Batches.create>>().toEqualTypeOf<Effect.Effect<Types.Batch, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Batches.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListBatchesResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Batches.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListBatchesResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Batches.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Batch, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Batches.cancel>>().toEqualTypeOf<Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Batches.create>>().toEqualTypeOf<Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Batches.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListBatchesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Batches.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListBatchesResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Batches.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

@@ -4,21 +4,21 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Chat } from "../../src/generated/index.js"
 
 describe("Chat signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Chat.Completions.create>>().toEqualTypeOf<Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateChatCompletionStreamResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.del>>().toEqualTypeOf<Effect.Effect<Types.ChatCompletionDeleted, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ChatCompletionList["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.listStream>>().toEqualTypeOf<Stream.Stream<Types.ChatCompletionList["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.retrieve>>().toEqualTypeOf<Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.update>>().toEqualTypeOf<Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.Messages.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ChatCompletionMessageList["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Chat.Completions.Messages.listStream>>().toEqualTypeOf<Stream.Stream<Types.ChatCompletionMessageList["data"][number], OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.create>>().toEqualTypeOf<Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateChatCompletionStreamResponse, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.del>>().toEqualTypeOf<Effect.Effect<Types.ChatCompletionDeleted, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ChatCompletionList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.listStream>>().toEqualTypeOf<Stream.Stream<Types.ChatCompletionList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.retrieve>>().toEqualTypeOf<Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.update>>().toEqualTypeOf<Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.Messages.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ChatCompletionMessageList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Chat.Completions.Messages.listStream>>().toEqualTypeOf<Stream.Stream<Types.ChatCompletionMessageList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
   })
 })

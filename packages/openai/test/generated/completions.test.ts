@@ -3,12 +3,12 @@
 import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Completions } from "../../src/generated/index.js"
 
 describe("Completions signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Completions.create>>().toEqualTypeOf<Effect.Effect<Types.CreateCompletionResponse, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Completions.create>>().toEqualTypeOf<Effect.Effect<Types.CreateCompletionResponse, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

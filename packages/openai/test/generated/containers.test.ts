@@ -4,23 +4,23 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Containers } from "../../src/generated/index.js"
 
 describe("Containers signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Containers.create>>().toEqualTypeOf<Effect.Effect<Types.ContainerResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.del>>().toEqualTypeOf<Effect.Effect<void, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ContainerListResource["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.listStream>>().toEqualTypeOf<Stream.Stream<Types.ContainerListResource["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ContainerResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.Files.create>>().toEqualTypeOf<Effect.Effect<Types.ContainerFileResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.Files.del>>().toEqualTypeOf<Effect.Effect<void, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.Files.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ContainerFileListResource["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.Files.listStream>>().toEqualTypeOf<Stream.Stream<Types.ContainerFileListResource["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.Files.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ContainerFileResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Containers.Files.Content.retrieve>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.create>>().toEqualTypeOf<Effect.Effect<Types.ContainerResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.del>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ContainerListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.listStream>>().toEqualTypeOf<Stream.Stream<Types.ContainerListResource["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ContainerResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.Files.create>>().toEqualTypeOf<Effect.Effect<Types.ContainerFileResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.Files.del>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.Files.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ContainerFileListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.Files.listStream>>().toEqualTypeOf<Stream.Stream<Types.ContainerFileListResource["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.Files.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ContainerFileResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Containers.Files.Content.retrieve>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

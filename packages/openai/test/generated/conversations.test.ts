@@ -4,21 +4,21 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Conversations } from "../../src/generated/index.js"
 
 describe("Conversations signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Conversations.create>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedConversationResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.update>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.Items.create>>().toEqualTypeOf<Effect.Effect<Types.ConversationItemList, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.Items.del>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.Items.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ConversationItemList["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.Items.listStream>>().toEqualTypeOf<Stream.Stream<Types.ConversationItemList["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Conversations.Items.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ConversationItem, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.create>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedConversationResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.update>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.Items.create>>().toEqualTypeOf<Effect.Effect<Types.ConversationItemList, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.Items.del>>().toEqualTypeOf<Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.Items.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ConversationItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.Items.listStream>>().toEqualTypeOf<Stream.Stream<Types.ConversationItemList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Conversations.Items.retrieve>>().toEqualTypeOf<Effect.Effect<Types.ConversationItem, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

@@ -4,27 +4,27 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Evals } from "../../src/generated/index.js"
 
 describe("Evals signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Evals.create>>().toEqualTypeOf<Effect.Effect<Types.Eval, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteEvalResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.list>>().toEqualTypeOf<Effect.Effect<Page<Types.EvalList["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.listStream>>().toEqualTypeOf<Stream.Stream<Types.EvalList["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Eval, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.update>>().toEqualTypeOf<Effect.Effect<Types.Eval, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.cancel>>().toEqualTypeOf<Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.create>>().toEqualTypeOf<Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteEvalRunResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.list>>().toEqualTypeOf<Effect.Effect<Page<Types.EvalRunList["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.listStream>>().toEqualTypeOf<Stream.Stream<Types.EvalRunList["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.retrieve>>().toEqualTypeOf<Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.OutputItems.list>>().toEqualTypeOf<Effect.Effect<Page<Types.EvalRunOutputItemList["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.OutputItems.listStream>>().toEqualTypeOf<Stream.Stream<Types.EvalRunOutputItemList["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Evals.Runs.OutputItems.retrieve>>().toEqualTypeOf<Effect.Effect<Types.EvalRunOutputItem, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.create>>().toEqualTypeOf<Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteEvalResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.list>>().toEqualTypeOf<Effect.Effect<Page<Types.EvalList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.listStream>>().toEqualTypeOf<Stream.Stream<Types.EvalList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.update>>().toEqualTypeOf<Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.cancel>>().toEqualTypeOf<Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.create>>().toEqualTypeOf<Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteEvalRunResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.list>>().toEqualTypeOf<Effect.Effect<Page<Types.EvalRunList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.listStream>>().toEqualTypeOf<Stream.Stream<Types.EvalRunList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.retrieve>>().toEqualTypeOf<Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.OutputItems.list>>().toEqualTypeOf<Effect.Effect<Page<Types.EvalRunOutputItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.OutputItems.listStream>>().toEqualTypeOf<Stream.Stream<Types.EvalRunOutputItemList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Evals.Runs.OutputItems.retrieve>>().toEqualTypeOf<Effect.Effect<Types.EvalRunOutputItem, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

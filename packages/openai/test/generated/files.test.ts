@@ -4,18 +4,18 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Files } from "../../src/generated/index.js"
 
 describe("Files signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Files.content>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Files.create>>().toEqualTypeOf<Effect.Effect<Types.OpenAIFile, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Files.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteFileResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Files.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFilesResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Files.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListFilesResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Files.retrieve>>().toEqualTypeOf<Effect.Effect<Types.OpenAIFile, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Files.content>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Files.create>>().toEqualTypeOf<Effect.Effect<Types.OpenAIFile, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Files.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteFileResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Files.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Files.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Files.retrieve>>().toEqualTypeOf<Effect.Effect<Types.OpenAIFile, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

@@ -4,29 +4,29 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { FineTuning } from "../../src/generated/index.js"
 
 describe("FineTuning signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof FineTuning.Alpha.Graders.run>>().toEqualTypeOf<Effect.Effect<Types.RunGraderResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Alpha.Graders.validate>>().toEqualTypeOf<Effect.Effect<Types.ValidateGraderResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.create>>().toEqualTypeOf<Effect.Effect<Types.ListFineTuningCheckpointPermissionResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteFineTuningCheckpointPermissionResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFineTuningCheckpointPermissionResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListFineTuningCheckpointPermissionResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.cancel>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.create>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListPaginatedFineTuningJobsResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListPaginatedFineTuningJobsResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.listEvents>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFineTuningJobEventsResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.listEventsStream>>().toEqualTypeOf<Stream.Stream<Types.ListFineTuningJobEventsResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.pause>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.resume>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.retrieve>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.Checkpoints.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFineTuningJobCheckpointsResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof FineTuning.Jobs.Checkpoints.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListFineTuningJobCheckpointsResponse["data"][number], OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Alpha.Graders.run>>().toEqualTypeOf<Effect.Effect<Types.RunGraderResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Alpha.Graders.validate>>().toEqualTypeOf<Effect.Effect<Types.ValidateGraderResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.create>>().toEqualTypeOf<Effect.Effect<Types.ListFineTuningCheckpointPermissionResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteFineTuningCheckpointPermissionResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFineTuningCheckpointPermissionResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Checkpoints.Permissions.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListFineTuningCheckpointPermissionResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.cancel>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.create>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListPaginatedFineTuningJobsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListPaginatedFineTuningJobsResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.listEvents>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFineTuningJobEventsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.listEventsStream>>().toEqualTypeOf<Stream.Stream<Types.ListFineTuningJobEventsResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.pause>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.resume>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.retrieve>>().toEqualTypeOf<Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.Checkpoints.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListFineTuningJobCheckpointsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof FineTuning.Jobs.Checkpoints.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListFineTuningJobCheckpointsResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
   })
 })

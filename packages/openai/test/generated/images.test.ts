@@ -4,16 +4,16 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Images } from "../../src/generated/index.js"
 
 describe("Images signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Images.createVariation>>().toEqualTypeOf<Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Images.edit>>().toEqualTypeOf<Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Images.editStream>>().toEqualTypeOf<Stream.Stream<Types.CreateImageEditStreamEvent, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Images.generate>>().toEqualTypeOf<Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Images.generateStream>>().toEqualTypeOf<Stream.Stream<Types.CreateImageStreamEvent, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Images.createVariation>>().toEqualTypeOf<Effect.Effect<Types.ImagesResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Images.edit>>().toEqualTypeOf<Effect.Effect<Types.ImagesResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Images.editStream>>().toEqualTypeOf<Stream.Stream<Types.CreateImageEditStreamEvent, OpenAIError.RequestError | OpenAIError.UploadFailure | OpenAIError.StreamFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Images.generate>>().toEqualTypeOf<Effect.Effect<Types.ImagesResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Images.generateStream>>().toEqualTypeOf<Stream.Stream<Types.CreateImageStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient>>()
   })
 })

@@ -4,16 +4,16 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Models } from "../../src/generated/index.js"
 
 describe("Models signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Models.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteModelResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Models.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListModelsResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Models.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListModelsResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Models.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Model, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Models.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteModelResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Models.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListModelsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Models.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListModelsResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Models.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Model, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

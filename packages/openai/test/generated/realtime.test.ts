@@ -4,20 +4,20 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Realtime } from "../../src/generated/index.js"
 
 describe("Realtime signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Realtime.Calls.accept>>().toEqualTypeOf<Effect.Effect<void, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.Calls.create>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.Calls.hangup>>().toEqualTypeOf<Effect.Effect<void, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.Calls.refer>>().toEqualTypeOf<Effect.Effect<void, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.Calls.reject>>().toEqualTypeOf<Effect.Effect<void, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.ClientSecrets.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeCreateClientSecretResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.Sessions.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeSessionCreateResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.TranscriptionSessions.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeTranscriptionSessionCreateResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Realtime.Translations.ClientSecrets.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeTranslationClientSecretCreateResponse, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.Calls.accept>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.Calls.create>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.Calls.hangup>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.Calls.refer>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.Calls.reject>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.ClientSecrets.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeCreateClientSecretResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.Sessions.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeSessionCreateResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.TranscriptionSessions.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeTranscriptionSessionCreateResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Realtime.Translations.ClientSecrets.create>>().toEqualTypeOf<Effect.Effect<Types.RealtimeTranslationClientSecretCreateResponse, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

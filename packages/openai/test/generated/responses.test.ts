@@ -4,21 +4,21 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Responses } from "../../src/generated/index.js"
 
 describe("Responses signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Responses.cancel>>().toEqualTypeOf<Effect.Effect<Types.Response, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.compact>>().toEqualTypeOf<Effect.Effect<Types.CompactResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.create>>().toEqualTypeOf<Effect.Effect<Types.Response, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateResponseStreamEvent, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.del>>().toEqualTypeOf<Effect.Effect<void, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Response, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.InputItems.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ResponseItemList["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.InputItems.listStream>>().toEqualTypeOf<Stream.Stream<Types.ResponseItemList["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Responses.InputTokens.count>>().toEqualTypeOf<Effect.Effect<Types.TokenCountsResource, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.cancel>>().toEqualTypeOf<Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.compact>>().toEqualTypeOf<Effect.Effect<Types.CompactResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.create>>().toEqualTypeOf<Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.del>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.InputItems.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ResponseItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.InputItems.listStream>>().toEqualTypeOf<Stream.Stream<Types.ResponseItemList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.InputTokens.count>>().toEqualTypeOf<Effect.Effect<Types.TokenCountsResource, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

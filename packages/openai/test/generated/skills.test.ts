@@ -4,25 +4,25 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Skills } from "../../src/generated/index.js"
 
 describe("Skills signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Skills.create>>().toEqualTypeOf<Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedSkillResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.list>>().toEqualTypeOf<Effect.Effect<Page<Types.SkillListResource["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.listStream>>().toEqualTypeOf<Stream.Stream<Types.SkillListResource["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.retrieve>>().toEqualTypeOf<Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.update>>().toEqualTypeOf<Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.Content.retrieve>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.Versions.create>>().toEqualTypeOf<Effect.Effect<Types.SkillVersionResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.Versions.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedSkillVersionResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.Versions.list>>().toEqualTypeOf<Effect.Effect<Page<Types.SkillVersionListResource["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.Versions.listStream>>().toEqualTypeOf<Stream.Stream<Types.SkillVersionListResource["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.Versions.retrieve>>().toEqualTypeOf<Effect.Effect<Types.SkillVersionResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Skills.Versions.Content.retrieve>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.create>>().toEqualTypeOf<Effect.Effect<Types.SkillResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedSkillResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.list>>().toEqualTypeOf<Effect.Effect<Page<Types.SkillListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.listStream>>().toEqualTypeOf<Stream.Stream<Types.SkillListResource["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.retrieve>>().toEqualTypeOf<Effect.Effect<Types.SkillResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.update>>().toEqualTypeOf<Effect.Effect<Types.SkillResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.Content.retrieve>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.Versions.create>>().toEqualTypeOf<Effect.Effect<Types.SkillVersionResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.Versions.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedSkillVersionResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.Versions.list>>().toEqualTypeOf<Effect.Effect<Page<Types.SkillVersionListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.Versions.listStream>>().toEqualTypeOf<Stream.Stream<Types.SkillVersionListResource["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.Versions.retrieve>>().toEqualTypeOf<Effect.Effect<Types.SkillVersionResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Skills.Versions.Content.retrieve>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

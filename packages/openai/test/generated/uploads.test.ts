@@ -3,15 +3,15 @@
 import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Uploads } from "../../src/generated/index.js"
 
 describe("Uploads signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Uploads.cancel>>().toEqualTypeOf<Effect.Effect<Types.Upload, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Uploads.complete>>().toEqualTypeOf<Effect.Effect<Types.Upload, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Uploads.create>>().toEqualTypeOf<Effect.Effect<Types.Upload, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Uploads.Parts.create>>().toEqualTypeOf<Effect.Effect<Types.UploadPart, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Uploads.cancel>>().toEqualTypeOf<Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Uploads.complete>>().toEqualTypeOf<Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Uploads.create>>().toEqualTypeOf<Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Uploads.Parts.create>>().toEqualTypeOf<Effect.Effect<Types.UploadPart, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
   })
 })

@@ -4,32 +4,32 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { VectorStores } from "../../src/generated/index.js"
 
 describe("VectorStores signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof VectorStores.create>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteVectorStoreResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListVectorStoresResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListVectorStoresResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.search>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreSearchResultsPage, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.update>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.cancel>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.create>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.listFiles>>().toEqualTypeOf<Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.listFilesStream>>().toEqualTypeOf<Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.content>>().toEqualTypeOf<Effect.Effect<Page<Types.VectorStoreFileContentResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.contentStream>>().toEqualTypeOf<Stream.Stream<Types.VectorStoreFileContentResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.create>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteVectorStoreFileResponse, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof VectorStores.Files.update>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.create>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteVectorStoreResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListVectorStoresResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListVectorStoresResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.search>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreSearchResultsPage, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.update>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.cancel>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.create>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.listFiles>>().toEqualTypeOf<Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.listFilesStream>>().toEqualTypeOf<Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.FileBatches.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.content>>().toEqualTypeOf<Effect.Effect<Page<Types.VectorStoreFileContentResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.contentStream>>().toEqualTypeOf<Stream.Stream<Types.VectorStoreFileContentResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.create>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.del>>().toEqualTypeOf<Effect.Effect<Types.DeleteVectorStoreFileResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.listStream>>().toEqualTypeOf<Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof VectorStores.Files.update>>().toEqualTypeOf<Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

@@ -4,23 +4,23 @@ import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
-import type { OpenAIError } from "../../src/OpenAIError.js"
+import type * as OpenAIError from "../../src/OpenAIError.js"
 import type { Page } from "../../src/Pagination.js"
 import type * as Types from "../../src/generated/Types.js"
 import { Videos } from "../../src/generated/index.js"
 
 describe("Videos signatures", () => {
   it("have the expected success, error and requirement types", () => {
-    expectTypeOf<ReturnType<typeof Videos.create>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedVideoResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.downloadContent>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.edit>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.extend>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.list>>().toEqualTypeOf<Effect.Effect<Page<Types.VideoListResource["data"][number]>, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.listStream>>().toEqualTypeOf<Stream.Stream<Types.VideoListResource["data"][number], OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.remix>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.Characters.create>>().toEqualTypeOf<Effect.Effect<Types.VideoCharacterResource, OpenAIError, OpenAIClient>>()
-    expectTypeOf<ReturnType<typeof Videos.Characters.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VideoCharacterResource, OpenAIError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.create>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.del>>().toEqualTypeOf<Effect.Effect<Types.DeletedVideoResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.downloadContent>>().toEqualTypeOf<Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.edit>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.extend>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.list>>().toEqualTypeOf<Effect.Effect<Page<Types.VideoListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.listStream>>().toEqualTypeOf<Stream.Stream<Types.VideoListResource["data"][number], OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.remix>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VideoResource, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.Characters.create>>().toEqualTypeOf<Effect.Effect<Types.VideoCharacterResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Videos.Characters.retrieve>>().toEqualTypeOf<Effect.Effect<Types.VideoCharacterResource, OpenAIError.RequestError, OpenAIClient>>()
   })
 })

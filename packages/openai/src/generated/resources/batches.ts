@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -25,7 +25,7 @@ const cancelOp: Op.Operation = { name: "batches.cancel", method: "POST", path: [
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [batchId], undefined, options)
 
 /**
@@ -35,7 +35,7 @@ export const cancelWithResponse = (batchId: string, options?: RequestOptions): E
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (batchId: string, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError, OpenAIClient> =>
+export const cancel = (batchId: string, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(batchId, options))
 
 const createOp: Op.Operation = { name: "batches.create", method: "POST", path: ["/batches"], body: "json", schema: "Batch" }
@@ -47,7 +47,7 @@ const createOp: Op.Operation = { name: "batches.create", method: "POST", path: [
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateBatchParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateBatchParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const createWithResponse = (params: Types.CreateBatchParams, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateBatchParams, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateBatchParams, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const listOp: Op.Operation = { name: "batches.list", method: "GET", path: ["/batches"], query: ["after","limit"], paging: "after", schema: "ListBatchesResponse" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "batches.list", method: "GET", path: ["/bat
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListBatchesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListBatchesResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListBatchesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListBatchesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (params?: Types.ListBatchesParams, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListBatchesParams, options?: RequestOptions): Stream.Stream<Types.ListBatchesResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListBatchesParams, options?: RequestOptions): Stream.Stream<Types.ListBatchesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "batches.retrieve", method: "GET", path: ["/batches/",""], schema: "Batch" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "batches.retrieve", method: "GET", path
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [batchId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (batchId: string, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (batchId: string, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError, OpenAIClient> =>
+export const retrieve = (batchId: string, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(batchId, options))

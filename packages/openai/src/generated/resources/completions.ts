@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
 
@@ -23,7 +23,7 @@ const createOp: Op.Operation = { name: "completions.create", method: "POST", pat
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateCompletionResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -33,5 +33,5 @@ export const createWithResponse = (params: Types.CreateCompletionParams, options
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateCompletionParams, options?: RequestOptions): Effect.Effect<Types.CreateCompletionResponse, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateCompletionParams, options?: RequestOptions): Effect.Effect<Types.CreateCompletionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "containers.create", method: "POST", path
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateContainerParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateContainerParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (params: Types.CreateContainerParams, options?
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateContainerParams, options?: RequestOptions): Effect.Effect<Types.ContainerResource, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateContainerParams, options?: RequestOptions): Effect.Effect<Types.ContainerResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "containers.del", method: "DELETE", path: ["/containers/",""] }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "containers.del", method: "DELETE", path: ["
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (containerId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (containerId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [containerId], undefined, options)
 
 /**
@@ -60,7 +60,7 @@ export const delWithResponse = (containerId: string, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const del = (containerId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const del = (containerId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(containerId, options))
 
 const listOp: Op.Operation = { name: "containers.list", method: "GET", path: ["/containers"], query: ["limit","order","after","name"], paging: "after", schema: "ContainerListResource" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "containers.list", method: "GET", path: ["/
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListContainersParams, options?: RequestOptions): Effect.Effect<Page<Types.ContainerListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListContainersParams, options?: RequestOptions): Effect.Effect<Page<Types.ContainerListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (params?: Types.ListContainersParams, options?: RequestOptio
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListContainersParams, options?: RequestOptions): Stream.Stream<Types.ContainerListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListContainersParams, options?: RequestOptions): Stream.Stream<Types.ContainerListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "containers.retrieve", method: "GET", path: ["/containers/",""], schema: "ContainerResource" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "containers.retrieve", method: "GET", p
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (containerId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (containerId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [containerId], undefined, options)
 
 /**
@@ -104,5 +104,5 @@ export const retrieveWithResponse = (containerId: string, options?: RequestOptio
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (containerId: string, options?: RequestOptions): Effect.Effect<Types.ContainerResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (containerId: string, options?: RequestOptions): Effect.Effect<Types.ContainerResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(containerId, options))

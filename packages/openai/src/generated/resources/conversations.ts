@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
 
@@ -26,7 +26,7 @@ const createOp: Op.Operation = { name: "conversations.create", method: "POST", p
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params?: Types.CreateConversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params?: Types.CreateConversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -36,7 +36,7 @@ export const createWithResponse = (params?: Types.CreateConversationParams, opti
  * @since 0.1.0
  * @category operations
  */
-export const create = (params?: Types.CreateConversationParams, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient> =>
+export const create = (params?: Types.CreateConversationParams, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "conversations.del", method: "DELETE", path: ["/conversations/",""], schema: "DeletedConversationResource" }
@@ -48,7 +48,7 @@ const delOp: Op.Operation = { name: "conversations.del", method: "DELETE", path:
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (conversationId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedConversationResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (conversationId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [conversationId], undefined, options)
 
 /**
@@ -58,7 +58,7 @@ export const delWithResponse = (conversationId: string, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const del = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.DeletedConversationResource, OpenAIError, OpenAIClient> =>
+export const del = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.DeletedConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(conversationId, options))
 
 const retrieveOp: Op.Operation = { name: "conversations.retrieve", method: "GET", path: ["/conversations/",""], schema: "ConversationResource" }
@@ -70,7 +70,7 @@ const retrieveOp: Op.Operation = { name: "conversations.retrieve", method: "GET"
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (conversationId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (conversationId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [conversationId], undefined, options)
 
 /**
@@ -80,7 +80,7 @@ export const retrieveWithResponse = (conversationId: string, options?: RequestOp
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(conversationId, options))
 
 const updateOp: Op.Operation = { name: "conversations.update", method: "POST", path: ["/conversations/",""], body: "json", schema: "ConversationResource" }
@@ -92,7 +92,7 @@ const updateOp: Op.Operation = { name: "conversations.update", method: "POST", p
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (conversationId: string, params: Types.UpdateConversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (conversationId: string, params: Types.UpdateConversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [conversationId], params, options)
 
 /**
@@ -102,5 +102,5 @@ export const updateWithResponse = (conversationId: string, params: Types.UpdateC
  * @since 0.1.0
  * @category operations
  */
-export const update = (conversationId: string, params: Types.UpdateConversationParams, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient> =>
+export const update = (conversationId: string, params: Types.UpdateConversationParams, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(conversationId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "evals.create", method: "POST", path: ["/
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateEvalParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateEvalParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (params: Types.CreateEvalParams, options?: Req
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateEvalParams, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateEvalParams, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "evals.del", method: "DELETE", path: ["/evals/",""], schema: "DeleteEvalResponse" }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "evals.del", method: "DELETE", path: ["/eval
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (evalId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteEvalResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (evalId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteEvalResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [evalId], undefined, options)
 
 /**
@@ -60,7 +60,7 @@ export const delWithResponse = (evalId: string, options?: RequestOptions): Effec
  * @since 0.1.0
  * @category operations
  */
-export const del = (evalId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalResponse, OpenAIError, OpenAIClient> =>
+export const del = (evalId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(evalId, options))
 
 const listOp: Op.Operation = { name: "evals.list", method: "GET", path: ["/evals"], query: ["after","limit","order","order_by"], paging: "after", schema: "EvalList" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "evals.list", method: "GET", path: ["/evals
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListEvalsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalList["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListEvalsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (params?: Types.ListEvalsParams, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListEvalsParams, options?: RequestOptions): Stream.Stream<Types.EvalList["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListEvalsParams, options?: RequestOptions): Stream.Stream<Types.EvalList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "evals.retrieve", method: "GET", path: ["/evals/",""], schema: "Eval" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "evals.retrieve", method: "GET", path: 
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (evalId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (evalId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [evalId], undefined, options)
 
 /**
@@ -104,7 +104,7 @@ export const retrieveWithResponse = (evalId: string, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (evalId: string, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError, OpenAIClient> =>
+export const retrieve = (evalId: string, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(evalId, options))
 
 const updateOp: Op.Operation = { name: "evals.update", method: "POST", path: ["/evals/",""], body: "json", schema: "Eval" }
@@ -116,7 +116,7 @@ const updateOp: Op.Operation = { name: "evals.update", method: "POST", path: ["/
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (evalId: string, params?: Types.UpdateEvalParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (evalId: string, params?: Types.UpdateEvalParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [evalId], params, options)
 
 /**
@@ -126,5 +126,5 @@ export const updateWithResponse = (evalId: string, params?: Types.UpdateEvalPara
  * @since 0.1.0
  * @category operations
  */
-export const update = (evalId: string, params?: Types.UpdateEvalParams, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError, OpenAIClient> =>
+export const update = (evalId: string, params?: Types.UpdateEvalParams, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(evalId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -25,7 +25,7 @@ const contentOp: Op.Operation = { name: "files.content", method: "GET", path: ["
  * @since 0.1.0
  * @category operations
  */
-export const contentWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError>>, OpenAIError, OpenAIClient> =>
+export const contentWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
   Op.bytesWithResponse(contentOp, [fileId], undefined, options)
 
 /**
@@ -35,7 +35,7 @@ export const contentWithResponse = (fileId: string, options?: RequestOptions): E
  * @since 0.1.0
  * @category operations
  */
-export const content = (fileId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient> =>
+export const content = (fileId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
   Op.bytes(contentOp, [fileId], undefined, options)
 
 const createOp: Op.Operation = { name: "files.create", method: "POST", path: ["/files"], body: "multipart", schema: "OpenAIFile" }
@@ -47,7 +47,7 @@ const createOp: Op.Operation = { name: "files.create", method: "POST", path: ["/
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OpenAIFile>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OpenAIFile>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const createWithResponse = (params: Types.CreateFileParams, options?: Req
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateFileParams, options?: RequestOptions): Effect.Effect<Types.OpenAIFile, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateFileParams, options?: RequestOptions): Effect.Effect<Types.OpenAIFile, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "files.del", method: "DELETE", path: ["/files/",""], schema: "DeleteFileResponse" }
@@ -69,7 +69,7 @@ const delOp: Op.Operation = { name: "files.del", method: "DELETE", path: ["/file
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteFileResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteFileResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [fileId], undefined, options)
 
 /**
@@ -79,7 +79,7 @@ export const delWithResponse = (fileId: string, options?: RequestOptions): Effec
  * @since 0.1.0
  * @category operations
  */
-export const del = (fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFileResponse, OpenAIError, OpenAIClient> =>
+export const del = (fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFileResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(fileId, options))
 
 const listOp: Op.Operation = { name: "files.list", method: "GET", path: ["/files"], query: ["purpose","limit","order","after"], paging: "after", schema: "ListFilesResponse" }
@@ -91,7 +91,7 @@ const listOp: Op.Operation = { name: "files.list", method: "GET", path: ["/files
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFilesResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -101,7 +101,7 @@ export const list = (params?: Types.ListFilesParams, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListFilesParams, options?: RequestOptions): Stream.Stream<Types.ListFilesResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListFilesParams, options?: RequestOptions): Stream.Stream<Types.ListFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "files.retrieve", method: "GET", path: ["/files/",""], schema: "OpenAIFile" }
@@ -113,7 +113,7 @@ const retrieveOp: Op.Operation = { name: "files.retrieve", method: "GET", path: 
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OpenAIFile>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OpenAIFile>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [fileId], undefined, options)
 
 /**
@@ -123,5 +123,5 @@ export const retrieveWithResponse = (fileId: string, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (fileId: string, options?: RequestOptions): Effect.Effect<Types.OpenAIFile, OpenAIError, OpenAIClient> =>
+export const retrieve = (fileId: string, options?: RequestOptions): Effect.Effect<Types.OpenAIFile, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(fileId, options))

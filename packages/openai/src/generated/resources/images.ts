@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
 
@@ -24,7 +24,7 @@ const createVariationOp: Op.Operation = { name: "images.createVariation", method
  * @since 0.1.0
  * @category operations
  */
-export const createVariationWithResponse = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError, OpenAIClient> =>
+export const createVariationWithResponse = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createVariationOp, [], params, options)
 
 /**
@@ -34,7 +34,7 @@ export const createVariationWithResponse = (params: Types.CreateImageVariationPa
  * @since 0.1.0
  * @category operations
  */
-export const createVariation = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient> =>
+export const createVariation = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createVariationWithResponse(params, options))
 
 const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/images/edits"], body: "multipart", terminal: ["image_edit.completed"], schema: "ImagesResponse", eventSchema: "ImageEditStreamEvent" }
@@ -46,7 +46,7 @@ const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/ima
  * @since 0.1.0
  * @category operations
  */
-export const editWithResponse = (params: Types.CreateImageEditParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError, OpenAIClient> =>
+export const editWithResponse = (params: Types.CreateImageEditParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(editOp, [], params, options)
 
 /**
@@ -56,7 +56,7 @@ export const editWithResponse = (params: Types.CreateImageEditParams, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const edit = (params: Types.CreateImageEditParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient> =>
+export const edit = (params: Types.CreateImageEditParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(editWithResponse(params, options))
 
 /**
@@ -66,7 +66,7 @@ export const edit = (params: Types.CreateImageEditParams, options?: RequestOptio
  * @since 0.1.0
  * @category operations
  */
-export const editStream = (params: Omit<Types.CreateImageEditParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateImageEditStreamEvent, OpenAIError, OpenAIClient> =>
+export const editStream = (params: Omit<Types.CreateImageEditParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateImageEditStreamEvent, OpenAIError.RequestError | OpenAIError.UploadFailure | OpenAIError.StreamFailure, OpenAIClient> =>
   Op.events(editOp, [], params, options)
 
 const generateOp: Op.Operation = { name: "images.generate", method: "POST", path: ["/images/generations"], body: "json", terminal: ["image_generation.completed"], schema: "ImagesResponse", eventSchema: "ImageGenStreamEvent" }
@@ -78,7 +78,7 @@ const generateOp: Op.Operation = { name: "images.generate", method: "POST", path
  * @since 0.1.0
  * @category operations
  */
-export const generateWithResponse = (params: Types.CreateImageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError, OpenAIClient> =>
+export const generateWithResponse = (params: Types.CreateImageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(generateOp, [], params, options)
 
 /**
@@ -88,7 +88,7 @@ export const generateWithResponse = (params: Types.CreateImageParams, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const generate = (params: Types.CreateImageParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError, OpenAIClient> =>
+export const generate = (params: Types.CreateImageParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(generateWithResponse(params, options))
 
 /**
@@ -98,5 +98,5 @@ export const generate = (params: Types.CreateImageParams, options?: RequestOptio
  * @since 0.1.0
  * @category operations
  */
-export const generateStream = (params: Omit<Types.CreateImageParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateImageStreamEvent, OpenAIError, OpenAIClient> =>
+export const generateStream = (params: Omit<Types.CreateImageParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateImageStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
   Op.events(generateOp, [], params, options)

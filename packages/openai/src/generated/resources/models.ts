@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -25,7 +25,7 @@ const delOp: Op.Operation = { name: "models.del", method: "DELETE", path: ["/mod
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (model: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteModelResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (model: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteModelResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [model], undefined, options)
 
 /**
@@ -35,7 +35,7 @@ export const delWithResponse = (model: string, options?: RequestOptions): Effect
  * @since 0.1.0
  * @category operations
  */
-export const del = (model: string, options?: RequestOptions): Effect.Effect<Types.DeleteModelResponse, OpenAIError, OpenAIClient> =>
+export const del = (model: string, options?: RequestOptions): Effect.Effect<Types.DeleteModelResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(model, options))
 
 const listOp: Op.Operation = { name: "models.list", method: "GET", path: ["/models"], paging: "none", schema: "ListModelsResponse" }
@@ -47,7 +47,7 @@ const listOp: Op.Operation = { name: "models.list", method: "GET", path: ["/mode
  * @since 0.1.0
  * @category operations
  */
-export const list = (options?: RequestOptions): Effect.Effect<Page<Types.ListModelsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (options?: RequestOptions): Effect.Effect<Page<Types.ListModelsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const list = (options?: RequestOptions): Effect.Effect<Page<Types.ListMod
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (options?: RequestOptions): Stream.Stream<Types.ListModelsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (options?: RequestOptions): Stream.Stream<Types.ListModelsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], undefined, options)
 
 const retrieveOp: Op.Operation = { name: "models.retrieve", method: "GET", path: ["/models/",""], schema: "Model" }
@@ -69,7 +69,7 @@ const retrieveOp: Op.Operation = { name: "models.retrieve", method: "GET", path:
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (model: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Model>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (model: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Model>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [model], undefined, options)
 
 /**
@@ -79,5 +79,5 @@ export const retrieveWithResponse = (model: string, options?: RequestOptions): E
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (model: string, options?: RequestOptions): Effect.Effect<Types.Model, OpenAIError, OpenAIClient> =>
+export const retrieve = (model: string, options?: RequestOptions): Effect.Effect<Types.Model, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(model, options))

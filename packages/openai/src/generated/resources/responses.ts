@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
 
@@ -30,7 +30,7 @@ const cancelOp: Op.Operation = { name: "responses.cancel", method: "POST", path:
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (responseId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (responseId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [responseId], undefined, options)
 
 /**
@@ -40,7 +40,7 @@ export const cancelWithResponse = (responseId: string, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (responseId: string, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError, OpenAIClient> =>
+export const cancel = (responseId: string, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(responseId, options))
 
 const compactOp: Op.Operation = { name: "responses.compact", method: "POST", path: ["/responses/compact"], body: "json", schema: "CompactResource" }
@@ -52,7 +52,7 @@ const compactOp: Op.Operation = { name: "responses.compact", method: "POST", pat
  * @since 0.1.0
  * @category operations
  */
-export const compactWithResponse = (params: Types.CompactconversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CompactResource>, OpenAIError, OpenAIClient> =>
+export const compactWithResponse = (params: Types.CompactconversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CompactResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(compactOp, [], params, options)
 
 /**
@@ -62,7 +62,7 @@ export const compactWithResponse = (params: Types.CompactconversationParams, opt
  * @since 0.1.0
  * @category operations
  */
-export const compact = (params: Types.CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.CompactResource, OpenAIError, OpenAIClient> =>
+export const compact = (params: Types.CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.CompactResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(compactWithResponse(params, options))
 
 const createOp: Op.Operation = { name: "responses.create", method: "POST", path: ["/responses"], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "Response", eventSchema: "ResponseStreamEvent" }
@@ -74,7 +74,7 @@ const createOp: Op.Operation = { name: "responses.create", method: "POST", path:
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params?: Types.CreateResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params?: Types.CreateResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -84,7 +84,7 @@ export const createWithResponse = (params?: Types.CreateResponseParams, options?
  * @since 0.1.0
  * @category operations
  */
-export const create = (params?: Types.CreateResponseParams, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError, OpenAIClient> =>
+export const create = (params?: Types.CreateResponseParams, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 /**
@@ -94,7 +94,7 @@ export const create = (params?: Types.CreateResponseParams, options?: RequestOpt
  * @since 0.1.0
  * @category operations
  */
-export const createStream = (params?: Omit<Types.CreateResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateResponseStreamEvent, OpenAIError, OpenAIClient> =>
+export const createStream = (params?: Omit<Types.CreateResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
   Op.events(createOp, [], params, options)
 
 const delOp: Op.Operation = { name: "responses.del", method: "DELETE", path: ["/responses/",""] }
@@ -106,7 +106,7 @@ const delOp: Op.Operation = { name: "responses.del", method: "DELETE", path: ["/
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (responseId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (responseId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [responseId], undefined, options)
 
 /**
@@ -116,7 +116,7 @@ export const delWithResponse = (responseId: string, options?: RequestOptions): E
  * @since 0.1.0
  * @category operations
  */
-export const del = (responseId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const del = (responseId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(responseId, options))
 
 const retrieveOp: Op.Operation = { name: "responses.retrieve", method: "GET", path: ["/responses/",""], query: ["include","stream","starting_after","include_obfuscation"], hook: "responseOutputText", schema: "Response" }
@@ -128,7 +128,7 @@ const retrieveOp: Op.Operation = { name: "responses.retrieve", method: "GET", pa
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (responseId: string, params?: Types.GetResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (responseId: string, params?: Types.GetResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [responseId], params, options)
 
 /**
@@ -138,5 +138,5 @@ export const retrieveWithResponse = (responseId: string, params?: Types.GetRespo
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (responseId: string, params?: Types.GetResponseParams, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError, OpenAIClient> =>
+export const retrieve = (responseId: string, params?: Types.GetResponseParams, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(responseId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -31,7 +31,7 @@ const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -41,7 +41,7 @@ export const createWithResponse = (params: Types.CreateSkillParams, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/skills/",""], schema: "DeletedSkillResource" }
@@ -53,7 +53,7 @@ const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/ski
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (skillId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedSkillResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (skillId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedSkillResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [skillId], undefined, options)
 
 /**
@@ -63,7 +63,7 @@ export const delWithResponse = (skillId: string, options?: RequestOptions): Effe
  * @since 0.1.0
  * @category operations
  */
-export const del = (skillId: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillResource, OpenAIError, OpenAIClient> =>
+export const del = (skillId: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, options))
 
 const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skills"], query: ["limit","order","after"], paging: "after", schema: "SkillListResource" }
@@ -75,7 +75,7 @@ const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skil
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListSkillsParams, options?: RequestOptions): Effect.Effect<Page<Types.SkillListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListSkillsParams, options?: RequestOptions): Effect.Effect<Page<Types.SkillListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -85,7 +85,7 @@ export const list = (params?: Types.ListSkillsParams, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListSkillsParams, options?: RequestOptions): Stream.Stream<Types.SkillListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListSkillsParams, options?: RequestOptions): Stream.Stream<Types.SkillListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path: ["/skills/",""], schema: "SkillResource" }
@@ -97,7 +97,7 @@ const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path:
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (skillId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (skillId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [skillId], undefined, options)
 
 /**
@@ -107,7 +107,7 @@ export const retrieveWithResponse = (skillId: string, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (skillId: string, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (skillId: string, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(skillId, options))
 
 const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["/skills/",""], body: "json", schema: "SkillResource" }
@@ -119,7 +119,7 @@ const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (skillId: string, params: Types.UpdateSkillDefaultVersionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (skillId: string, params: Types.UpdateSkillDefaultVersionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [skillId], params, options)
 
 /**
@@ -129,5 +129,5 @@ export const updateWithResponse = (skillId: string, params: Types.UpdateSkillDef
  * @since 0.1.0
  * @category operations
  */
-export const update = (skillId: string, params: Types.UpdateSkillDefaultVersionParams, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError, OpenAIClient> =>
+export const update = (skillId: string, params: Types.UpdateSkillDefaultVersionParams, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(skillId, params, options))

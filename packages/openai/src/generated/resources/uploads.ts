@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
 
@@ -29,7 +29,7 @@ const cancelOp: Op.Operation = { name: "uploads.cancel", method: "POST", path: [
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (uploadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (uploadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [uploadId], undefined, options)
 
 /**
@@ -39,7 +39,7 @@ export const cancelWithResponse = (uploadId: string, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (uploadId: string, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError, OpenAIClient> =>
+export const cancel = (uploadId: string, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(uploadId, options))
 
 const completeOp: Op.Operation = { name: "uploads.complete", method: "POST", path: ["/uploads/","/complete"], body: "json", schema: "Upload" }
@@ -51,7 +51,7 @@ const completeOp: Op.Operation = { name: "uploads.complete", method: "POST", pat
  * @since 0.1.0
  * @category operations
  */
-export const completeWithResponse = (uploadId: string, params: Types.CompleteUploadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError, OpenAIClient> =>
+export const completeWithResponse = (uploadId: string, params: Types.CompleteUploadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(completeOp, [uploadId], params, options)
 
 /**
@@ -61,7 +61,7 @@ export const completeWithResponse = (uploadId: string, params: Types.CompleteUpl
  * @since 0.1.0
  * @category operations
  */
-export const complete = (uploadId: string, params: Types.CompleteUploadParams, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError, OpenAIClient> =>
+export const complete = (uploadId: string, params: Types.CompleteUploadParams, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(completeWithResponse(uploadId, params, options))
 
 const createOp: Op.Operation = { name: "uploads.create", method: "POST", path: ["/uploads"], body: "json", schema: "Upload" }
@@ -73,7 +73,7 @@ const createOp: Op.Operation = { name: "uploads.create", method: "POST", path: [
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateUploadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateUploadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -83,5 +83,5 @@ export const createWithResponse = (params: Types.CreateUploadParams, options?: R
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateUploadParams, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateUploadParams, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -31,7 +31,7 @@ const createOp: Op.Operation = { name: "vectorStores.create", method: "POST", pa
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params?: Types.CreateVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params?: Types.CreateVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -41,7 +41,7 @@ export const createWithResponse = (params?: Types.CreateVectorStoreParams, optio
  * @since 0.1.0
  * @category operations
  */
-export const create = (params?: Types.CreateVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient> =>
+export const create = (params?: Types.CreateVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "vectorStores.del", method: "DELETE", path: ["/vector_stores/",""], schema: "DeleteVectorStoreResponse" }
@@ -53,7 +53,7 @@ const delOp: Op.Operation = { name: "vectorStores.del", method: "DELETE", path: 
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteVectorStoreResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteVectorStoreResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [vectorStoreId], undefined, options)
 
 /**
@@ -63,7 +63,7 @@ export const delWithResponse = (vectorStoreId: string, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const del = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreResponse, OpenAIError, OpenAIClient> =>
+export const del = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(vectorStoreId, options))
 
 const listOp: Op.Operation = { name: "vectorStores.list", method: "GET", path: ["/vector_stores"], query: ["limit","order","after","before"], paging: "after", schema: "ListVectorStoresResponse" }
@@ -75,7 +75,7 @@ const listOp: Op.Operation = { name: "vectorStores.list", method: "GET", path: [
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListVectorStoresParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoresResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListVectorStoresParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoresResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -85,7 +85,7 @@ export const list = (params?: Types.ListVectorStoresParams, options?: RequestOpt
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoresResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoresResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "vectorStores.retrieve", method: "GET", path: ["/vector_stores/",""], schema: "VectorStoreObject" }
@@ -97,7 +97,7 @@ const retrieveOp: Op.Operation = { name: "vectorStores.retrieve", method: "GET",
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [vectorStoreId], undefined, options)
 
 /**
@@ -107,7 +107,7 @@ export const retrieveWithResponse = (vectorStoreId: string, options?: RequestOpt
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(vectorStoreId, options))
 
 const searchOp: Op.Operation = { name: "vectorStores.search", method: "POST", path: ["/vector_stores/","/search"], body: "json", schema: "VectorStoreSearchResultsPage" }
@@ -119,7 +119,7 @@ const searchOp: Op.Operation = { name: "vectorStores.search", method: "POST", pa
  * @since 0.1.0
  * @category operations
  */
-export const searchWithResponse = (vectorStoreId: string, params: Types.SearchVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreSearchResultsPage>, OpenAIError, OpenAIClient> =>
+export const searchWithResponse = (vectorStoreId: string, params: Types.SearchVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreSearchResultsPage>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(searchOp, [vectorStoreId], params, options)
 
 /**
@@ -129,7 +129,7 @@ export const searchWithResponse = (vectorStoreId: string, params: Types.SearchVe
  * @since 0.1.0
  * @category operations
  */
-export const search = (vectorStoreId: string, params: Types.SearchVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreSearchResultsPage, OpenAIError, OpenAIClient> =>
+export const search = (vectorStoreId: string, params: Types.SearchVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreSearchResultsPage, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(searchWithResponse(vectorStoreId, params, options))
 
 const updateOp: Op.Operation = { name: "vectorStores.update", method: "POST", path: ["/vector_stores/",""], body: "json", schema: "VectorStoreObject" }
@@ -141,7 +141,7 @@ const updateOp: Op.Operation = { name: "vectorStores.update", method: "POST", pa
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (vectorStoreId: string, params?: Types.ModifyVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (vectorStoreId: string, params?: Types.ModifyVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [vectorStoreId], params, options)
 
 /**
@@ -151,5 +151,5 @@ export const updateWithResponse = (vectorStoreId: string, params?: Types.ModifyV
  * @since 0.1.0
  * @category operations
  */
-export const update = (vectorStoreId: string, params?: Types.ModifyVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError, OpenAIClient> =>
+export const update = (vectorStoreId: string, params?: Types.ModifyVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(vectorStoreId, params, options))

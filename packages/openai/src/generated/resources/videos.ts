@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
-import type { OpenAIError } from "../../OpenAIError.js"
+import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
@@ -29,7 +29,7 @@ const createOp: Op.Operation = { name: "videos.create", method: "POST", path: ["
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateVideoParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateVideoParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -40,7 +40,7 @@ export const createWithResponse = (params: Types.CreateVideoParams, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateVideoParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateVideoParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "videos.del", method: "DELETE", path: ["/videos/",""], schema: "DeletedVideoResource" }
@@ -53,7 +53,7 @@ const delOp: Op.Operation = { name: "videos.del", method: "DELETE", path: ["/vid
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (videoId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedVideoResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (videoId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedVideoResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [videoId], undefined, options)
 
 /**
@@ -64,7 +64,7 @@ export const delWithResponse = (videoId: string, options?: RequestOptions): Effe
  * @since 0.1.0
  * @category operations
  */
-export const del = (videoId: string, options?: RequestOptions): Effect.Effect<Types.DeletedVideoResource, OpenAIError, OpenAIClient> =>
+export const del = (videoId: string, options?: RequestOptions): Effect.Effect<Types.DeletedVideoResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(videoId, options))
 
 const downloadContentOp: Op.Operation = { name: "videos.downloadContent", method: "GET", path: ["/videos/","/content"], query: ["variant"], fixedHeaders: {"accept":"video/mp4, image/webp, application/json"} }
@@ -77,7 +77,7 @@ const downloadContentOp: Op.Operation = { name: "videos.downloadContent", method
  * @since 0.1.0
  * @category operations
  */
-export const downloadContentWithResponse = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError>>, OpenAIError, OpenAIClient> =>
+export const downloadContentWithResponse = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
   Op.bytesWithResponse(downloadContentOp, [videoId], params, options)
 
 /**
@@ -88,7 +88,7 @@ export const downloadContentWithResponse = (videoId: string, params?: Types.Retr
  * @since 0.1.0
  * @category operations
  */
-export const downloadContent = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient> =>
+export const downloadContent = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
   Op.bytes(downloadContentOp, [videoId], params, options)
 
 const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/videos/edits"], body: "multipart", schema: "VideoResource" }
@@ -101,7 +101,7 @@ const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/vid
  * @since 0.1.0
  * @category operations
  */
-export const editWithResponse = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError, OpenAIClient> =>
+export const editWithResponse = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(editOp, [], params, options)
 
 /**
@@ -112,7 +112,7 @@ export const editWithResponse = (params: Types.CreateVideoEditParams, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const edit = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
+export const edit = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(editWithResponse(params, options))
 
 const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["/videos/extensions"], body: "multipart", schema: "VideoResource" }
@@ -125,7 +125,7 @@ const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["
  * @since 0.1.0
  * @category operations
  */
-export const extendWithResponse = (params: Types.CreateVideoExtendParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError, OpenAIClient> =>
+export const extendWithResponse = (params: Types.CreateVideoExtendParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(extendOp, [], params, options)
 
 /**
@@ -136,7 +136,7 @@ export const extendWithResponse = (params: Types.CreateVideoExtendParams, option
  * @since 0.1.0
  * @category operations
  */
-export const extend = (params: Types.CreateVideoExtendParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
+export const extend = (params: Types.CreateVideoExtendParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(extendWithResponse(params, options))
 
 const listOp: Op.Operation = { name: "videos.list", method: "GET", path: ["/videos"], query: ["limit","order","after"], paging: "after", schema: "VideoListResource" }
@@ -149,7 +149,7 @@ const listOp: Op.Operation = { name: "videos.list", method: "GET", path: ["/vide
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListVideosParams, options?: RequestOptions): Effect.Effect<Page<Types.VideoListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListVideosParams, options?: RequestOptions): Effect.Effect<Page<Types.VideoListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -160,7 +160,7 @@ export const list = (params?: Types.ListVideosParams, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListVideosParams, options?: RequestOptions): Stream.Stream<Types.VideoListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListVideosParams, options?: RequestOptions): Stream.Stream<Types.VideoListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/videos/","/remix"], body: "multipart", schema: "VideoResource" }
@@ -173,7 +173,7 @@ const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/v
  * @since 0.1.0
  * @category operations
  */
-export const remixWithResponse = (videoId: string, params: Types.CreateVideoRemixParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError, OpenAIClient> =>
+export const remixWithResponse = (videoId: string, params: Types.CreateVideoRemixParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(remixOp, [videoId], params, options)
 
 /**
@@ -184,7 +184,7 @@ export const remixWithResponse = (videoId: string, params: Types.CreateVideoRemi
  * @since 0.1.0
  * @category operations
  */
-export const remix = (videoId: string, params: Types.CreateVideoRemixParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
+export const remix = (videoId: string, params: Types.CreateVideoRemixParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(remixWithResponse(videoId, params, options))
 
 const retrieveOp: Op.Operation = { name: "videos.retrieve", method: "GET", path: ["/videos/",""], schema: "VideoResource" }
@@ -197,7 +197,7 @@ const retrieveOp: Op.Operation = { name: "videos.retrieve", method: "GET", path:
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (videoId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (videoId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [videoId], undefined, options)
 
 /**
@@ -208,5 +208,5 @@ export const retrieveWithResponse = (videoId: string, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (videoId: string, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (videoId: string, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(videoId, options))

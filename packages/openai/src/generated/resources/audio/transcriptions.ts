@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -24,7 +24,7 @@ const createOp: Op.Operation = { name: "audio.transcriptions.create", method: "P
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateTranscriptionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateTranscriptionResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateTranscriptionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateTranscriptionResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -34,7 +34,7 @@ export const createWithResponse = (params: Types.CreateTranscriptionParams, opti
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateTranscriptionParams, options?: RequestOptions): Effect.Effect<Types.CreateTranscriptionResponse, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateTranscriptionParams, options?: RequestOptions): Effect.Effect<Types.CreateTranscriptionResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 /**
@@ -44,5 +44,5 @@ export const create = (params: Types.CreateTranscriptionParams, options?: Reques
  * @since 0.1.0
  * @category operations
  */
-export const createStream = (params: Omit<Types.CreateTranscriptionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateTranscriptionStreamEvent, OpenAIError, OpenAIClient> =>
+export const createStream = (params: Omit<Types.CreateTranscriptionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateTranscriptionStreamEvent, OpenAIError.RequestError | OpenAIError.UploadFailure | OpenAIError.StreamFailure, OpenAIClient> =>
   Op.events(createOp, [], params, options)

@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -23,7 +23,7 @@ const createOp: Op.Operation = { name: "audio.translations.create", method: "POS
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateTranslationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateTranslationResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateTranslationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateTranslationResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -33,5 +33,5 @@ export const createWithResponse = (params: Types.CreateTranslationParams, option
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateTranslationParams, options?: RequestOptions): Effect.Effect<Types.CreateTranslationResponse, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateTranslationParams, options?: RequestOptions): Effect.Effect<Types.CreateTranslationResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "audio.voiceConsents.create", method: "PO
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateVoiceConsentParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateVoiceConsentParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (params: Types.CreateVoiceConsentParams, optio
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateVoiceConsentParams, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateVoiceConsentParams, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "audio.voiceConsents.del", method: "DELETE", path: ["/audio/voice_consents/",""], schema: "VoiceConsentDeletedResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "audio.voiceConsents.del", method: "DELETE",
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (consentId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (consentId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [consentId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (consentId: string, options?: RequestOptions): Ef
  * @since 0.1.0
  * @category operations
  */
-export const del = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(consentId, options))
 
 const listOp: Op.Operation = { name: "audio.voiceConsents.list", method: "GET", path: ["/audio/voice_consents"], query: ["after","limit"], paging: "after", schema: "VoiceConsentListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "audio.voiceConsents.list", method: "GET", 
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListVoiceConsentsParams, options?: RequestOptions): Effect.Effect<Page<Types.VoiceConsentListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListVoiceConsentsParams, options?: RequestOptions): Effect.Effect<Page<Types.VoiceConsentListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (params?: Types.ListVoiceConsentsParams, options?: RequestOp
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListVoiceConsentsParams, options?: RequestOptions): Stream.Stream<Types.VoiceConsentListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListVoiceConsentsParams, options?: RequestOptions): Stream.Stream<Types.VoiceConsentListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "audio.voiceConsents.retrieve", method: "GET", path: ["/audio/voice_consents/",""], schema: "VoiceConsentResource" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "audio.voiceConsents.retrieve", method:
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (consentId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (consentId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [consentId], undefined, options)
 
 /**
@@ -101,7 +101,7 @@ export const retrieveWithResponse = (consentId: string, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(consentId, options))
 
 const updateOp: Op.Operation = { name: "audio.voiceConsents.update", method: "POST", path: ["/audio/voice_consents/",""], body: "json", schema: "VoiceConsentResource" }
@@ -113,7 +113,7 @@ const updateOp: Op.Operation = { name: "audio.voiceConsents.update", method: "PO
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (consentId: string, params: Types.UpdateVoiceConsentParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (consentId: string, params: Types.UpdateVoiceConsentParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [consentId], params, options)
 
 /**
@@ -123,5 +123,5 @@ export const updateWithResponse = (consentId: string, params: Types.UpdateVoiceC
  * @since 0.1.0
  * @category operations
  */
-export const update = (consentId: string, params: Types.UpdateVoiceConsentParams, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError, OpenAIClient> =>
+export const update = (consentId: string, params: Types.UpdateVoiceConsentParams, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(consentId, params, options))

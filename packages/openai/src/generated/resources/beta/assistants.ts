@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -26,7 +26,7 @@ const createOp: Op.Operation = { name: "beta.assistants.create", method: "POST",
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateAssistantParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateAssistantParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -37,7 +37,7 @@ export const createWithResponse = (params: Types.CreateAssistantParams, options?
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateAssistantParams, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateAssistantParams, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "beta.assistants.del", method: "DELETE", path: ["/assistants/",""], schema: "DeleteAssistantResponse" }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "beta.assistants.del", method: "DELETE", pat
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (assistantId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteAssistantResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (assistantId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteAssistantResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [assistantId], undefined, options)
 
 /**
@@ -61,7 +61,7 @@ export const delWithResponse = (assistantId: string, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const del = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.DeleteAssistantResponse, OpenAIError, OpenAIClient> =>
+export const del = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.DeleteAssistantResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(assistantId, options))
 
 const listOp: Op.Operation = { name: "beta.assistants.list", method: "GET", path: ["/assistants"], query: ["limit","order","after","before"], paging: "after", schema: "ListAssistantsResponse" }
@@ -74,7 +74,7 @@ const listOp: Op.Operation = { name: "beta.assistants.list", method: "GET", path
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListAssistantsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListAssistantsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListAssistantsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListAssistantsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -85,7 +85,7 @@ export const list = (params?: Types.ListAssistantsParams, options?: RequestOptio
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListAssistantsParams, options?: RequestOptions): Stream.Stream<Types.ListAssistantsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListAssistantsParams, options?: RequestOptions): Stream.Stream<Types.ListAssistantsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "beta.assistants.retrieve", method: "GET", path: ["/assistants/",""], schema: "AssistantObject" }
@@ -98,7 +98,7 @@ const retrieveOp: Op.Operation = { name: "beta.assistants.retrieve", method: "GE
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (assistantId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (assistantId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [assistantId], undefined, options)
 
 /**
@@ -109,7 +109,7 @@ export const retrieveWithResponse = (assistantId: string, options?: RequestOptio
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(assistantId, options))
 
 const updateOp: Op.Operation = { name: "beta.assistants.update", method: "POST", path: ["/assistants/",""], body: "json", schema: "AssistantObject" }
@@ -122,7 +122,7 @@ const updateOp: Op.Operation = { name: "beta.assistants.update", method: "POST",
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (assistantId: string, params?: Types.ModifyAssistantParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (assistantId: string, params?: Types.ModifyAssistantParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [assistantId], params, options)
 
 /**
@@ -133,5 +133,5 @@ export const updateWithResponse = (assistantId: string, params?: Types.ModifyAss
  * @since 0.1.0
  * @category operations
  */
-export const update = (assistantId: string, params?: Types.ModifyAssistantParams, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError, OpenAIClient> =>
+export const update = (assistantId: string, params?: Types.ModifyAssistantParams, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(assistantId, params, options))

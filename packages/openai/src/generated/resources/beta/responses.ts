@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -30,7 +30,7 @@ const cancelOp: Op.Operation = { name: "beta.responses.cancel", method: "POST", 
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (responseId: string, params?: Types.Beta_cancelResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (responseId: string, params?: Types.Beta_cancelResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [responseId], params, options)
 
 /**
@@ -40,7 +40,7 @@ export const cancelWithResponse = (responseId: string, params?: Types.Beta_cance
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (responseId: string, params?: Types.Beta_cancelResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError, OpenAIClient> =>
+export const cancel = (responseId: string, params?: Types.Beta_cancelResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(responseId, params, options))
 
 const compactOp: Op.Operation = { name: "beta.responses.compact", method: "POST", path: ["/responses/compact"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: "BetaCompactResource" }
@@ -52,7 +52,7 @@ const compactOp: Op.Operation = { name: "beta.responses.compact", method: "POST"
  * @since 0.1.0
  * @category operations
  */
-export const compactWithResponse = (params: Types.Beta_CompactconversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaCompactResource>, OpenAIError, OpenAIClient> =>
+export const compactWithResponse = (params: Types.Beta_CompactconversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaCompactResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(compactOp, [], params, options)
 
 /**
@@ -62,7 +62,7 @@ export const compactWithResponse = (params: Types.Beta_CompactconversationParams
  * @since 0.1.0
  * @category operations
  */
-export const compact = (params: Types.Beta_CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.BetaCompactResource, OpenAIError, OpenAIClient> =>
+export const compact = (params: Types.Beta_CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.BetaCompactResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(compactWithResponse(params, options))
 
 const createOp: Op.Operation = { name: "beta.responses.create", method: "POST", path: ["/responses"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "BetaResponse", eventSchema: "BetaResponseStreamEvent" }
@@ -74,7 +74,7 @@ const createOp: Op.Operation = { name: "beta.responses.create", method: "POST", 
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params?: Types.Beta_createResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params?: Types.Beta_createResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -84,7 +84,7 @@ export const createWithResponse = (params?: Types.Beta_createResponseParams, opt
  * @since 0.1.0
  * @category operations
  */
-export const create = (params?: Types.Beta_createResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError, OpenAIClient> =>
+export const create = (params?: Types.Beta_createResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 /**
@@ -94,7 +94,7 @@ export const create = (params?: Types.Beta_createResponseParams, options?: Reque
  * @since 0.1.0
  * @category operations
  */
-export const createStream = (params?: Omit<Types.Beta_createResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.Beta_createResponseStreamEvent, OpenAIError, OpenAIClient> =>
+export const createStream = (params?: Omit<Types.Beta_createResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.Beta_createResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
   Op.events(createOp, [], params, options)
 
 const delOp: Op.Operation = { name: "beta.responses.del", method: "DELETE", path: ["/responses/",""], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]] }
@@ -106,7 +106,7 @@ const delOp: Op.Operation = { name: "beta.responses.del", method: "DELETE", path
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (responseId: string, params?: Types.Beta_deleteResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (responseId: string, params?: Types.Beta_deleteResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [responseId], params, options)
 
 /**
@@ -116,7 +116,7 @@ export const delWithResponse = (responseId: string, params?: Types.Beta_deleteRe
  * @since 0.1.0
  * @category operations
  */
-export const del = (responseId: string, params?: Types.Beta_deleteResponseParams, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const del = (responseId: string, params?: Types.Beta_deleteResponseParams, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(responseId, params, options))
 
 const retrieveOp: Op.Operation = { name: "beta.responses.retrieve", method: "GET", path: ["/responses/",""], fixedQuery: {"beta":"true"}, query: ["include","stream","starting_after","include_obfuscation"], headers: [["betas","openai-beta"]], hook: "responseOutputText", schema: "BetaResponse" }
@@ -128,7 +128,7 @@ const retrieveOp: Op.Operation = { name: "beta.responses.retrieve", method: "GET
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (responseId: string, params?: Types.Beta_getResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (responseId: string, params?: Types.Beta_getResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [responseId], params, options)
 
 /**
@@ -138,5 +138,5 @@ export const retrieveWithResponse = (responseId: string, params?: Types.Beta_get
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (responseId: string, params?: Types.Beta_getResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError, OpenAIClient> =>
+export const retrieve = (responseId: string, params?: Types.Beta_getResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(responseId, params, options))

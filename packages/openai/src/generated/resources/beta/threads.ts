@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -29,7 +29,7 @@ const createOp: Op.Operation = { name: "beta.threads.create", method: "POST", pa
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params?: Types.CreateThreadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params?: Types.CreateThreadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -39,7 +39,7 @@ export const createWithResponse = (params?: Types.CreateThreadParams, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const create = (params?: Types.CreateThreadParams, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError, OpenAIClient> =>
+export const create = (params?: Types.CreateThreadParams, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const createAndRunOp: Op.Operation = { name: "beta.threads.createAndRun", method: "POST", path: ["/threads/runs"], body: "json", schema: "RunObject" }
@@ -51,7 +51,7 @@ const createAndRunOp: Op.Operation = { name: "beta.threads.createAndRun", method
  * @since 0.1.0
  * @category operations
  */
-export const createAndRunWithResponse = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError, OpenAIClient> =>
+export const createAndRunWithResponse = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createAndRunOp, [], params, options)
 
 /**
@@ -61,7 +61,7 @@ export const createAndRunWithResponse = (params: Types.CreateThreadAndRunParams,
  * @since 0.1.0
  * @category operations
  */
-export const createAndRun = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
+export const createAndRun = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createAndRunWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "beta.threads.del", method: "DELETE", path: ["/threads/",""], schema: "DeleteThreadResponse" }
@@ -73,7 +73,7 @@ const delOp: Op.Operation = { name: "beta.threads.del", method: "DELETE", path: 
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteThreadResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteThreadResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [threadId], undefined, options)
 
 /**
@@ -83,7 +83,7 @@ export const delWithResponse = (threadId: string, options?: RequestOptions): Eff
  * @since 0.1.0
  * @category operations
  */
-export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeleteThreadResponse, OpenAIError, OpenAIClient> =>
+export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeleteThreadResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, options))
 
 const retrieveOp: Op.Operation = { name: "beta.threads.retrieve", method: "GET", path: ["/threads/",""], schema: "ThreadObject" }
@@ -95,7 +95,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.retrieve", method: "GET",
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [threadId], undefined, options)
 
 /**
@@ -105,7 +105,7 @@ export const retrieveWithResponse = (threadId: string, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (threadId: string, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (threadId: string, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, options))
 
 const updateOp: Op.Operation = { name: "beta.threads.update", method: "POST", path: ["/threads/",""], body: "json", schema: "ThreadObject" }
@@ -117,7 +117,7 @@ const updateOp: Op.Operation = { name: "beta.threads.update", method: "POST", pa
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (threadId: string, params?: Types.ModifyThreadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (threadId: string, params?: Types.ModifyThreadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [threadId], params, options)
 
 /**
@@ -127,5 +127,5 @@ export const updateWithResponse = (threadId: string, params?: Types.ModifyThread
  * @since 0.1.0
  * @category operations
  */
-export const update = (threadId: string, params?: Types.ModifyThreadParams, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError, OpenAIClient> =>
+export const update = (threadId: string, params?: Types.ModifyThreadParams, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(threadId, params, options))

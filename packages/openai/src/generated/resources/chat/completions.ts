@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "chat.completions.create", method: "POST"
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateChatCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateChatCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (params: Types.CreateChatCompletionParams, opt
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateChatCompletionParams, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateChatCompletionParams, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 /**
@@ -48,7 +48,7 @@ export const create = (params: Types.CreateChatCompletionParams, options?: Reque
  * @since 0.1.0
  * @category operations
  */
-export const createStream = (params: Omit<Types.CreateChatCompletionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateChatCompletionStreamResponse, OpenAIError, OpenAIClient> =>
+export const createStream = (params: Omit<Types.CreateChatCompletionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateChatCompletionStreamResponse, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
   Op.events(createOp, [], params, options)
 
 const delOp: Op.Operation = { name: "chat.completions.del", method: "DELETE", path: ["/chat/completions/",""], schema: "ChatCompletionDeleted" }
@@ -60,7 +60,7 @@ const delOp: Op.Operation = { name: "chat.completions.del", method: "DELETE", pa
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (completionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatCompletionDeleted>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (completionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatCompletionDeleted>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [completionId], undefined, options)
 
 /**
@@ -70,7 +70,7 @@ export const delWithResponse = (completionId: string, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const del = (completionId: string, options?: RequestOptions): Effect.Effect<Types.ChatCompletionDeleted, OpenAIError, OpenAIClient> =>
+export const del = (completionId: string, options?: RequestOptions): Effect.Effect<Types.ChatCompletionDeleted, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(completionId, options))
 
 const listOp: Op.Operation = { name: "chat.completions.list", method: "GET", path: ["/chat/completions"], query: ["model","metadata","after","limit","order"], paging: "after", schema: "ChatCompletionList" }
@@ -82,7 +82,7 @@ const listOp: Op.Operation = { name: "chat.completions.list", method: "GET", pat
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListChatCompletionsParams, options?: RequestOptions): Effect.Effect<Page<Types.ChatCompletionList["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListChatCompletionsParams, options?: RequestOptions): Effect.Effect<Page<Types.ChatCompletionList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -92,7 +92,7 @@ export const list = (params?: Types.ListChatCompletionsParams, options?: Request
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListChatCompletionsParams, options?: RequestOptions): Stream.Stream<Types.ChatCompletionList["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListChatCompletionsParams, options?: RequestOptions): Stream.Stream<Types.ChatCompletionList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "chat.completions.retrieve", method: "GET", path: ["/chat/completions/",""], schema: "CreateChatCompletionResponse" }
@@ -104,7 +104,7 @@ const retrieveOp: Op.Operation = { name: "chat.completions.retrieve", method: "G
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (completionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (completionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [completionId], undefined, options)
 
 /**
@@ -114,7 +114,7 @@ export const retrieveWithResponse = (completionId: string, options?: RequestOpti
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (completionId: string, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError, OpenAIClient> =>
+export const retrieve = (completionId: string, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(completionId, options))
 
 const updateOp: Op.Operation = { name: "chat.completions.update", method: "POST", path: ["/chat/completions/",""], body: "json", schema: "CreateChatCompletionResponse" }
@@ -126,7 +126,7 @@ const updateOp: Op.Operation = { name: "chat.completions.update", method: "POST"
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (completionId: string, params: Types.UpdateChatCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (completionId: string, params: Types.UpdateChatCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [completionId], params, options)
 
 /**
@@ -136,5 +136,5 @@ export const updateWithResponse = (completionId: string, params: Types.UpdateCha
  * @since 0.1.0
  * @category operations
  */
-export const update = (completionId: string, params: Types.UpdateChatCompletionParams, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError, OpenAIClient> =>
+export const update = (completionId: string, params: Types.UpdateChatCompletionParams, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(completionId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "containers.files.create", method: "POST"
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (containerId: string, params?: Types.CreateContainerFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerFileResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (containerId: string, params?: Types.CreateContainerFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerFileResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [containerId], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (containerId: string, params?: Types.CreateCon
  * @since 0.1.0
  * @category operations
  */
-export const create = (containerId: string, params?: Types.CreateContainerFileParams, options?: RequestOptions): Effect.Effect<Types.ContainerFileResource, OpenAIError, OpenAIClient> =>
+export const create = (containerId: string, params?: Types.CreateContainerFileParams, options?: RequestOptions): Effect.Effect<Types.ContainerFileResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(containerId, params, options))
 
 const delOp: Op.Operation = { name: "containers.files.del", method: "DELETE", path: ["/containers/","/files/",""] }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "containers.files.del", method: "DELETE", pa
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [containerId, fileId], undefined, options)
 
 /**
@@ -60,7 +60,7 @@ export const delWithResponse = (containerId: string, fileId: string, options?: R
  * @since 0.1.0
  * @category operations
  */
-export const del = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const del = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(containerId, fileId, options))
 
 const listOp: Op.Operation = { name: "containers.files.list", method: "GET", path: ["/containers/","/files"], query: ["limit","order","after"], paging: "after", schema: "ContainerFileListResource" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "containers.files.list", method: "GET", pat
  * @since 0.1.0
  * @category operations
  */
-export const list = (containerId: string, params?: Types.ListContainerFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ContainerFileListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (containerId: string, params?: Types.ListContainerFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ContainerFileListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [containerId], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (containerId: string, params?: Types.ListContainerFilesParam
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (containerId: string, params?: Types.ListContainerFilesParams, options?: RequestOptions): Stream.Stream<Types.ContainerFileListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (containerId: string, params?: Types.ListContainerFilesParams, options?: RequestOptions): Stream.Stream<Types.ContainerFileListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [containerId], params, options)
 
 const retrieveOp: Op.Operation = { name: "containers.files.retrieve", method: "GET", path: ["/containers/","/files/",""], schema: "ContainerFileResource" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "containers.files.retrieve", method: "G
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerFileResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerFileResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [containerId, fileId], undefined, options)
 
 /**
@@ -104,5 +104,5 @@ export const retrieveWithResponse = (containerId: string, fileId: string, option
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.ContainerFileResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.ContainerFileResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(containerId, fileId, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "conversations.items.create", method: "PO
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (conversationId: string, params: Types.CreateConversationItemsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationItemList>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (conversationId: string, params: Types.CreateConversationItemsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationItemList>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [conversationId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (conversationId: string, params: Types.CreateC
  * @since 0.1.0
  * @category operations
  */
-export const create = (conversationId: string, params: Types.CreateConversationItemsParams, options?: RequestOptions): Effect.Effect<Types.ConversationItemList, OpenAIError, OpenAIClient> =>
+export const create = (conversationId: string, params: Types.CreateConversationItemsParams, options?: RequestOptions): Effect.Effect<Types.ConversationItemList, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(conversationId, params, options))
 
 const delOp: Op.Operation = { name: "conversations.items.del", method: "DELETE", path: ["/conversations/","/items/",""], schema: "ConversationResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "conversations.items.del", method: "DELETE",
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (conversationId: string, itemId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (conversationId: string, itemId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [conversationId, itemId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (conversationId: string, itemId: string, options?
  * @since 0.1.0
  * @category operations
  */
-export const del = (conversationId: string, itemId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError, OpenAIClient> =>
+export const del = (conversationId: string, itemId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(conversationId, itemId, options))
 
 const listOp: Op.Operation = { name: "conversations.items.list", method: "GET", path: ["/conversations/","/items"], query: ["limit","order","after","include"], paging: "after", schema: "ConversationItemList" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "conversations.items.list", method: "GET", 
  * @since 0.1.0
  * @category operations
  */
-export const list = (conversationId: string, params?: Types.ListConversationItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.ConversationItemList["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (conversationId: string, params?: Types.ListConversationItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.ConversationItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [conversationId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (conversationId: string, params?: Types.ListConversationItem
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (conversationId: string, params?: Types.ListConversationItemsParams, options?: RequestOptions): Stream.Stream<Types.ConversationItemList["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (conversationId: string, params?: Types.ListConversationItemsParams, options?: RequestOptions): Stream.Stream<Types.ConversationItemList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [conversationId], params, options)
 
 const retrieveOp: Op.Operation = { name: "conversations.items.retrieve", method: "GET", path: ["/conversations/","/items/",""], query: ["include"], schema: "ConversationItem" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "conversations.items.retrieve", method:
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (conversationId: string, itemId: string, params?: Types.GetConversationItemParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationItem>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (conversationId: string, itemId: string, params?: Types.GetConversationItemParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationItem>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [conversationId, itemId], params, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (conversationId: string, itemId: string, par
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (conversationId: string, itemId: string, params?: Types.GetConversationItemParams, options?: RequestOptions): Effect.Effect<Types.ConversationItem, OpenAIError, OpenAIClient> =>
+export const retrieve = (conversationId: string, itemId: string, params?: Types.GetConversationItemParams, options?: RequestOptions): Effect.Effect<Types.ConversationItem, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(conversationId, itemId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -28,7 +28,7 @@ const cancelOp: Op.Operation = { name: "evals.runs.cancel", method: "POST", path
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [evalId, runId], undefined, options)
 
 /**
@@ -38,7 +38,7 @@ export const cancelWithResponse = (evalId: string, runId: string, options?: Requ
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient> =>
+export const cancel = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(evalId, runId, options))
 
 const createOp: Op.Operation = { name: "evals.runs.create", method: "POST", path: ["/evals/","/runs"], body: "json", schema: "EvalRun" }
@@ -50,7 +50,7 @@ const createOp: Op.Operation = { name: "evals.runs.create", method: "POST", path
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (evalId: string, params: Types.CreateEvalRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (evalId: string, params: Types.CreateEvalRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [evalId], params, options)
 
 /**
@@ -60,7 +60,7 @@ export const createWithResponse = (evalId: string, params: Types.CreateEvalRunPa
  * @since 0.1.0
  * @category operations
  */
-export const create = (evalId: string, params: Types.CreateEvalRunParams, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient> =>
+export const create = (evalId: string, params: Types.CreateEvalRunParams, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(evalId, params, options))
 
 const delOp: Op.Operation = { name: "evals.runs.del", method: "DELETE", path: ["/evals/","/runs/",""], schema: "DeleteEvalRunResponse" }
@@ -72,7 +72,7 @@ const delOp: Op.Operation = { name: "evals.runs.del", method: "DELETE", path: ["
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteEvalRunResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteEvalRunResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [evalId, runId], undefined, options)
 
 /**
@@ -82,7 +82,7 @@ export const delWithResponse = (evalId: string, runId: string, options?: Request
  * @since 0.1.0
  * @category operations
  */
-export const del = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalRunResponse, OpenAIError, OpenAIClient> =>
+export const del = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalRunResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(evalId, runId, options))
 
 const listOp: Op.Operation = { name: "evals.runs.list", method: "GET", path: ["/evals/","/runs"], query: ["after","limit","order","status"], paging: "after", schema: "EvalRunList" }
@@ -94,7 +94,7 @@ const listOp: Op.Operation = { name: "evals.runs.list", method: "GET", path: ["/
  * @since 0.1.0
  * @category operations
  */
-export const list = (evalId: string, params?: Types.GetEvalRunsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalRunList["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (evalId: string, params?: Types.GetEvalRunsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalRunList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [evalId], params, options)
 
 /**
@@ -104,7 +104,7 @@ export const list = (evalId: string, params?: Types.GetEvalRunsParams, options?:
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (evalId: string, params?: Types.GetEvalRunsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunList["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (evalId: string, params?: Types.GetEvalRunsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [evalId], params, options)
 
 const retrieveOp: Op.Operation = { name: "evals.runs.retrieve", method: "GET", path: ["/evals/","/runs/",""], schema: "EvalRun" }
@@ -116,7 +116,7 @@ const retrieveOp: Op.Operation = { name: "evals.runs.retrieve", method: "GET", p
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [evalId, runId], undefined, options)
 
 /**
@@ -126,5 +126,5 @@ export const retrieveWithResponse = (evalId: string, runId: string, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError, OpenAIClient> =>
+export const retrieve = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(evalId, runId, options))

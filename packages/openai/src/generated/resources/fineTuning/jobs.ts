@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -28,7 +28,7 @@ const cancelOp: Op.Operation = { name: "fineTuning.jobs.cancel", method: "POST",
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [fineTuningJobId], undefined, options)
 
 /**
@@ -38,7 +38,7 @@ export const cancelWithResponse = (fineTuningJobId: string, options?: RequestOpt
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
+export const cancel = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(fineTuningJobId, options))
 
 const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST", path: ["/fine_tuning/jobs"], body: "json", schema: "FineTuningJob" }
@@ -50,7 +50,7 @@ const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST",
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -60,7 +60,7 @@ export const createWithResponse = (params: Types.CreateFineTuningJobParams, opti
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path: ["/fine_tuning/jobs"], query: ["after","limit","metadata"], paging: "after", schema: "ListPaginatedFineTuningJobsResponse" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListPaginatedFineTuningJobsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListPaginatedFineTuningJobsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (params?: Types.ListPaginatedFineTuningJobsParams, options?:
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Stream.Stream<Types.ListPaginatedFineTuningJobsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Stream.Stream<Types.ListPaginatedFineTuningJobsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method: "GET", path: ["/fine_tuning/jobs/","/events"], query: ["after","limit"], paging: "after", schema: "ListFineTuningJobEventsResponse" }
@@ -94,7 +94,7 @@ const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method:
  * @since 0.1.0
  * @category operations
  */
-export const listEvents = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningJobEventsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const listEvents = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningJobEventsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listEventsOp, [fineTuningJobId], params, options)
 
 /**
@@ -104,7 +104,7 @@ export const listEvents = (fineTuningJobId: string, params?: Types.ListFineTunin
  * @since 0.1.0
  * @category operations
  */
-export const listEventsStream = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobEventsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listEventsStream = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobEventsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listEventsOp, [fineTuningJobId], params, options)
 
 const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", path: ["/fine_tuning/jobs/","/pause"], schema: "FineTuningJob" }
@@ -116,7 +116,7 @@ const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", p
  * @since 0.1.0
  * @category operations
  */
-export const pauseWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError, OpenAIClient> =>
+export const pauseWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(pauseOp, [fineTuningJobId], undefined, options)
 
 /**
@@ -126,7 +126,7 @@ export const pauseWithResponse = (fineTuningJobId: string, options?: RequestOpti
  * @since 0.1.0
  * @category operations
  */
-export const pause = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
+export const pause = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(pauseWithResponse(fineTuningJobId, options))
 
 const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST", path: ["/fine_tuning/jobs/","/resume"], schema: "FineTuningJob" }
@@ -138,7 +138,7 @@ const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST",
  * @since 0.1.0
  * @category operations
  */
-export const resumeWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError, OpenAIClient> =>
+export const resumeWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(resumeOp, [fineTuningJobId], undefined, options)
 
 /**
@@ -148,7 +148,7 @@ export const resumeWithResponse = (fineTuningJobId: string, options?: RequestOpt
  * @since 0.1.0
  * @category operations
  */
-export const resume = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
+export const resume = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(resumeWithResponse(fineTuningJobId, options))
 
 const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GET", path: ["/fine_tuning/jobs/",""], schema: "FineTuningJob" }
@@ -160,7 +160,7 @@ const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GE
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [fineTuningJobId], undefined, options)
 
 /**
@@ -170,5 +170,5 @@ export const retrieveWithResponse = (fineTuningJobId: string, options?: RequestO
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError, OpenAIClient> =>
+export const retrieve = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(fineTuningJobId, options))

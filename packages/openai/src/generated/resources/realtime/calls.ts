@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -24,7 +24,7 @@ const acceptOp: Op.Operation = { name: "realtime.calls.accept", method: "POST", 
  * @since 0.1.0
  * @category operations
  */
-export const acceptWithResponse = (callId: string, params: Types.AcceptRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const acceptWithResponse = (callId: string, params: Types.AcceptRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(acceptOp, [callId], params, options)
 
 /**
@@ -34,10 +34,10 @@ export const acceptWithResponse = (callId: string, params: Types.AcceptRealtimeC
  * @since 0.1.0
  * @category operations
  */
-export const accept = (callId: string, params: Types.AcceptRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const accept = (callId: string, params: Types.AcceptRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(acceptWithResponse(callId, params, options))
 
-const createOp: Op.Operation = { name: "realtime.calls.create", method: "POST", path: ["/realtime/calls"], body: "multipart", fixedHeaders: {"accept":"application/sdp"} }
+const createOp: Op.Operation = { name: "realtime.calls.create", method: "POST", path: ["/realtime/calls"], body: "multipart", partTypes: {"sdp":"application/sdp","session":"application/json"}, fixedHeaders: {"accept":"application/sdp"} }
 
 /**
  * Create call: `POST /realtime/calls`, with the response metadata. The body streams as it arrives.
@@ -46,7 +46,7 @@ const createOp: Op.Operation = { name: "realtime.calls.create", method: "POST", 
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError>>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.bytesWithResponse(createOp, [], params, options)
 
 /**
@@ -56,7 +56,7 @@ export const createWithResponse = (params: Types.CreateRealtimeCallParams, optio
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateRealtimeCallParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateRealtimeCallParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.bytes(createOp, [], params, options)
 
 const hangupOp: Op.Operation = { name: "realtime.calls.hangup", method: "POST", path: ["/realtime/calls/","/hangup"] }
@@ -68,7 +68,7 @@ const hangupOp: Op.Operation = { name: "realtime.calls.hangup", method: "POST", 
  * @since 0.1.0
  * @category operations
  */
-export const hangupWithResponse = (callId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const hangupWithResponse = (callId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(hangupOp, [callId], undefined, options)
 
 /**
@@ -78,7 +78,7 @@ export const hangupWithResponse = (callId: string, options?: RequestOptions): Ef
  * @since 0.1.0
  * @category operations
  */
-export const hangup = (callId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const hangup = (callId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(hangupWithResponse(callId, options))
 
 const referOp: Op.Operation = { name: "realtime.calls.refer", method: "POST", path: ["/realtime/calls/","/refer"], body: "json" }
@@ -90,7 +90,7 @@ const referOp: Op.Operation = { name: "realtime.calls.refer", method: "POST", pa
  * @since 0.1.0
  * @category operations
  */
-export const referWithResponse = (callId: string, params: Types.ReferRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const referWithResponse = (callId: string, params: Types.ReferRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(referOp, [callId], params, options)
 
 /**
@@ -100,7 +100,7 @@ export const referWithResponse = (callId: string, params: Types.ReferRealtimeCal
  * @since 0.1.0
  * @category operations
  */
-export const refer = (callId: string, params: Types.ReferRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const refer = (callId: string, params: Types.ReferRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(referWithResponse(callId, params, options))
 
 const rejectOp: Op.Operation = { name: "realtime.calls.reject", method: "POST", path: ["/realtime/calls/","/reject"], body: "json" }
@@ -112,7 +112,7 @@ const rejectOp: Op.Operation = { name: "realtime.calls.reject", method: "POST", 
  * @since 0.1.0
  * @category operations
  */
-export const rejectWithResponse = (callId: string, params?: Types.RejectRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError, OpenAIClient> =>
+export const rejectWithResponse = (callId: string, params?: Types.RejectRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(rejectOp, [callId], params, options)
 
 /**
@@ -122,5 +122,5 @@ export const rejectWithResponse = (callId: string, params?: Types.RejectRealtime
  * @since 0.1.0
  * @category operations
  */
-export const reject = (callId: string, params?: Types.RejectRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError, OpenAIClient> =>
+export const reject = (callId: string, params?: Types.RejectRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(rejectWithResponse(callId, params, options))

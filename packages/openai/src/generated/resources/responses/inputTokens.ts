@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -23,7 +23,7 @@ const countOp: Op.Operation = { name: "responses.inputTokens.count", method: "PO
  * @since 0.1.0
  * @category operations
  */
-export const countWithResponse = (params?: Types.GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.TokenCountsResource>, OpenAIError, OpenAIClient> =>
+export const countWithResponse = (params?: Types.GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.TokenCountsResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(countOp, [], params, options)
 
 /**
@@ -33,5 +33,5 @@ export const countWithResponse = (params?: Types.GetinputtokencountsParams, opti
  * @since 0.1.0
  * @category operations
  */
-export const count = (params?: Types.GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<Types.TokenCountsResource, OpenAIError, OpenAIClient> =>
+export const count = (params?: Types.GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<Types.TokenCountsResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(countWithResponse(params, options))

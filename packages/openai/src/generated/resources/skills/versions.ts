@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "skills.versions.create", method: "POST",
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillVersionResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillVersionResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [skillId], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (skillId: string, params: Types.CreateSkillVer
  * @since 0.1.0
  * @category operations
  */
-export const create = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<Types.SkillVersionResource, OpenAIError, OpenAIClient> =>
+export const create = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<Types.SkillVersionResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(skillId, params, options))
 
 const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", path: ["/skills/","/versions/",""], schema: "DeletedSkillVersionResource" }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", pat
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedSkillVersionResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedSkillVersionResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [skillId, version], undefined, options)
 
 /**
@@ -60,7 +60,7 @@ export const delWithResponse = (skillId: string, version: string, options?: Requ
  * @since 0.1.0
  * @category operations
  */
-export const del = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillVersionResource, OpenAIError, OpenAIClient> =>
+export const del = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillVersionResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, version, options))
 
 const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path: ["/skills/","/versions"], query: ["limit","order","after"], paging: "after", schema: "SkillVersionListResource" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path
  * @since 0.1.0
  * @category operations
  */
-export const list = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Effect.Effect<Page<Types.SkillVersionListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Effect.Effect<Page<Types.SkillVersionListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [skillId], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (skillId: string, params?: Types.ListSkillVersionsParams, op
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Stream.Stream<Types.SkillVersionListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Stream.Stream<Types.SkillVersionListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [skillId], params, options)
 
 const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GET", path: ["/skills/","/versions/",""], schema: "SkillVersionResource" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GE
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillVersionResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillVersionResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [skillId, version], undefined, options)
 
 /**
@@ -104,5 +104,5 @@ export const retrieveWithResponse = (skillId: string, version: string, options?:
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<Types.SkillVersionResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<Types.SkillVersionResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(skillId, version, options))

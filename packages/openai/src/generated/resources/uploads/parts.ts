@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -23,7 +23,7 @@ const createOp: Op.Operation = { name: "uploads.parts.create", method: "POST", p
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (uploadId: string, params: Types.AddUploadPartParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UploadPart>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (uploadId: string, params: Types.AddUploadPartParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UploadPart>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [uploadId], params, options)
 
 /**
@@ -33,5 +33,5 @@ export const createWithResponse = (uploadId: string, params: Types.AddUploadPart
  * @since 0.1.0
  * @category operations
  */
-export const create = (uploadId: string, params: Types.AddUploadPartParams, options?: RequestOptions): Effect.Effect<Types.UploadPart, OpenAIError, OpenAIClient> =>
+export const create = (uploadId: string, params: Types.AddUploadPartParams, options?: RequestOptions): Effect.Effect<Types.UploadPart, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(uploadId, params, options))

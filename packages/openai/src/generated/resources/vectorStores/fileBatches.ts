@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -25,7 +25,7 @@ const cancelOp: Op.Operation = { name: "vectorStores.fileBatches.cancel", method
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [vectorStoreId, batchId], undefined, options)
 
 /**
@@ -35,7 +35,7 @@ export const cancelWithResponse = (vectorStoreId: string, batchId: string, optio
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient> =>
+export const cancel = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(vectorStoreId, batchId, options))
 
 const createOp: Op.Operation = { name: "vectorStores.fileBatches.create", method: "POST", path: ["/vector_stores/","/file_batches"], body: "json", schema: "VectorStoreFileBatchObject" }
@@ -47,7 +47,7 @@ const createOp: Op.Operation = { name: "vectorStores.fileBatches.create", method
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (vectorStoreId: string, params?: Types.CreateVectorStoreFileBatchParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (vectorStoreId: string, params?: Types.CreateVectorStoreFileBatchParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [vectorStoreId], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const createWithResponse = (vectorStoreId: string, params?: Types.CreateV
  * @since 0.1.0
  * @category operations
  */
-export const create = (vectorStoreId: string, params?: Types.CreateVectorStoreFileBatchParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient> =>
+export const create = (vectorStoreId: string, params?: Types.CreateVectorStoreFileBatchParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(vectorStoreId, params, options))
 
 const listFilesOp: Op.Operation = { name: "vectorStores.fileBatches.listFiles", method: "GET", path: ["/vector_stores/","/file_batches/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
@@ -69,7 +69,7 @@ const listFilesOp: Op.Operation = { name: "vectorStores.fileBatches.listFiles", 
  * @since 0.1.0
  * @category operations
  */
-export const listFiles = (vectorStoreId: string, batchId: string, params?: Types.ListFilesInVectorStoreBatchParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const listFiles = (vectorStoreId: string, batchId: string, params?: Types.ListFilesInVectorStoreBatchParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listFilesOp, [vectorStoreId, batchId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const listFiles = (vectorStoreId: string, batchId: string, params?: Types
  * @since 0.1.0
  * @category operations
  */
-export const listFilesStream = (vectorStoreId: string, batchId: string, params?: Types.ListFilesInVectorStoreBatchParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listFilesStream = (vectorStoreId: string, batchId: string, params?: Types.ListFilesInVectorStoreBatchParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listFilesOp, [vectorStoreId, batchId], params, options)
 
 const retrieveOp: Op.Operation = { name: "vectorStores.fileBatches.retrieve", method: "GET", path: ["/vector_stores/","/file_batches/",""], schema: "VectorStoreFileBatchObject" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "vectorStores.fileBatches.retrieve", me
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [vectorStoreId, batchId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (vectorStoreId: string, batchId: string, opt
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(vectorStoreId, batchId, options))

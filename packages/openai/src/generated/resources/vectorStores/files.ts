@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
@@ -25,7 +25,7 @@ const contentOp: Op.Operation = { name: "vectorStores.files.content", method: "G
  * @since 0.1.0
  * @category operations
  */
-export const content = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Page<Types.VectorStoreFileContentResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const content = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Page<Types.VectorStoreFileContentResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(contentOp, [vectorStoreId, fileId], undefined, options)
 
 /**
@@ -35,7 +35,7 @@ export const content = (vectorStoreId: string, fileId: string, options?: Request
  * @since 0.1.0
  * @category operations
  */
-export const contentStream = (vectorStoreId: string, fileId: string, options?: RequestOptions): Stream.Stream<Types.VectorStoreFileContentResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const contentStream = (vectorStoreId: string, fileId: string, options?: RequestOptions): Stream.Stream<Types.VectorStoreFileContentResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(contentOp, [vectorStoreId, fileId], undefined, options)
 
 const createOp: Op.Operation = { name: "vectorStores.files.create", method: "POST", path: ["/vector_stores/","/files"], body: "json", schema: "VectorStoreFileObject" }
@@ -47,7 +47,7 @@ const createOp: Op.Operation = { name: "vectorStores.files.create", method: "POS
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (vectorStoreId: string, params: Types.CreateVectorStoreFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (vectorStoreId: string, params: Types.CreateVectorStoreFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [vectorStoreId], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const createWithResponse = (vectorStoreId: string, params: Types.CreateVe
  * @since 0.1.0
  * @category operations
  */
-export const create = (vectorStoreId: string, params: Types.CreateVectorStoreFileParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient> =>
+export const create = (vectorStoreId: string, params: Types.CreateVectorStoreFileParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(vectorStoreId, params, options))
 
 const delOp: Op.Operation = { name: "vectorStores.files.del", method: "DELETE", path: ["/vector_stores/","/files/",""], schema: "DeleteVectorStoreFileResponse" }
@@ -69,7 +69,7 @@ const delOp: Op.Operation = { name: "vectorStores.files.del", method: "DELETE", 
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteVectorStoreFileResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteVectorStoreFileResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [vectorStoreId, fileId], undefined, options)
 
 /**
@@ -79,7 +79,7 @@ export const delWithResponse = (vectorStoreId: string, fileId: string, options?:
  * @since 0.1.0
  * @category operations
  */
-export const del = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreFileResponse, OpenAIError, OpenAIClient> =>
+export const del = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreFileResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(vectorStoreId, fileId, options))
 
 const listOp: Op.Operation = { name: "vectorStores.files.list", method: "GET", path: ["/vector_stores/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
@@ -91,7 +91,7 @@ const listOp: Op.Operation = { name: "vectorStores.files.list", method: "GET", p
  * @since 0.1.0
  * @category operations
  */
-export const list = (vectorStoreId: string, params?: Types.ListVectorStoreFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (vectorStoreId: string, params?: Types.ListVectorStoreFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [vectorStoreId], params, options)
 
 /**
@@ -101,7 +101,7 @@ export const list = (vectorStoreId: string, params?: Types.ListVectorStoreFilesP
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (vectorStoreId: string, params?: Types.ListVectorStoreFilesParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (vectorStoreId: string, params?: Types.ListVectorStoreFilesParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [vectorStoreId], params, options)
 
 const retrieveOp: Op.Operation = { name: "vectorStores.files.retrieve", method: "GET", path: ["/vector_stores/","/files/",""], schema: "VectorStoreFileObject" }
@@ -113,7 +113,7 @@ const retrieveOp: Op.Operation = { name: "vectorStores.files.retrieve", method: 
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [vectorStoreId, fileId], undefined, options)
 
 /**
@@ -123,7 +123,7 @@ export const retrieveWithResponse = (vectorStoreId: string, fileId: string, opti
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(vectorStoreId, fileId, options))
 
 const updateOp: Op.Operation = { name: "vectorStores.files.update", method: "POST", path: ["/vector_stores/","/files/",""], body: "json", schema: "VectorStoreFileObject" }
@@ -135,7 +135,7 @@ const updateOp: Op.Operation = { name: "vectorStores.files.update", method: "POS
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (vectorStoreId: string, fileId: string, params: Types.UpdateVectorStoreFileAttributesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (vectorStoreId: string, fileId: string, params: Types.UpdateVectorStoreFileAttributesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [vectorStoreId, fileId], params, options)
 
 /**
@@ -145,5 +145,5 @@ export const updateWithResponse = (vectorStoreId: string, fileId: string, params
  * @since 0.1.0
  * @category operations
  */
-export const update = (vectorStoreId: string, fileId: string, params: Types.UpdateVectorStoreFileAttributesParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError, OpenAIClient> =>
+export const update = (vectorStoreId: string, fileId: string, params: Types.UpdateVectorStoreFileAttributesParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(vectorStoreId, fileId, params, options))

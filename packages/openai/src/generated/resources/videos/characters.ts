@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../OpenAIError.js"
+import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
 
@@ -24,7 +24,7 @@ const createOp: Op.Operation = { name: "videos.characters.create", method: "POST
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoCharacterResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoCharacterResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (params: Types.CreateVideoCharacterParams, opt
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<Types.VideoCharacterResource, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<Types.VideoCharacterResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "GET", path: ["/videos/characters/",""], schema: "VideoCharacterResource" }
@@ -48,7 +48,7 @@ const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (characterId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoCharacterResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (characterId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoCharacterResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [characterId], undefined, options)
 
 /**
@@ -59,5 +59,5 @@ export const retrieveWithResponse = (characterId: string, options?: RequestOptio
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (characterId: string, options?: RequestOptions): Effect.Effect<Types.VideoCharacterResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (characterId: string, options?: RequestOptions): Effect.Effect<Types.VideoCharacterResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(characterId, options))

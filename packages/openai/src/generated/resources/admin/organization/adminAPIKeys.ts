@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.adminAPIKeys.create",
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKeyCreateResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKeyCreateResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (params: Types.AdminApiKeysCreateParams, optio
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<Types.AdminApiKeyCreateResponse, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<Types.AdminApiKeyCreateResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", method: "DELETE", path: ["/organization/admin_api_keys/",""], admin: true, schema: "AdminApiKeysDeleteResponse" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", metho
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (keyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKeysDeleteResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (keyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKeysDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [keyId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (keyId: string, options?: RequestOptions): Effect
  * @since 0.1.0
  * @category operations
  */
-export const del = (keyId: string, options?: RequestOptions): Effect.Effect<Types.AdminApiKeysDeleteResponse, OpenAIError, OpenAIClient> =>
+export const del = (keyId: string, options?: RequestOptions): Effect.Effect<Types.AdminApiKeysDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(keyId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", method: "GET", path: ["/organization/admin_api_keys"], query: ["after","order","limit"], admin: true, paging: "after", schema: "ApiKeyList" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", met
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Effect.Effect<Page<Types.ApiKeyList["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Effect.Effect<Page<Types.ApiKeyList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOpt
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Stream.Stream<Types.ApiKeyList["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Stream.Stream<Types.ApiKeyList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrieve", method: "GET", path: ["/organization/admin_api_keys/",""], admin: true, schema: "AdminApiKey" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrie
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (keyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKey>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (keyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKey>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [keyId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (keyId: string, options?: RequestOptions): E
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (keyId: string, options?: RequestOptions): Effect.Effect<Types.AdminApiKey, OpenAIError, OpenAIClient> =>
+export const retrieve = (keyId: string, options?: RequestOptions): Effect.Effect<Types.AdminApiKey, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(keyId, options))

@@ -11,12 +11,12 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
 
-const listOp: Op.Operation = { name: "admin.organization.auditLogs.list", method: "GET", path: ["/organization/audit_logs"], query: ["effective_at","project_ids[]","event_types[]","actor_ids[]","actor_emails[]","resource_ids[]","tenant_only","limit","after","before"], admin: true, paging: "after", schema: "ListAuditLogsResponse" }
+const listOp: Op.Operation = { name: "admin.organization.auditLogs.list", method: "GET", path: ["/organization/audit_logs"], query: ["effective_at","project_ids","event_types","actor_ids","actor_emails","resource_ids","tenant_only","limit","after","before"], admin: true, paging: "after", schema: "ListAuditLogsResponse" }
 
 /**
  * List audit logs: `GET /organization/audit_logs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -25,7 +25,7 @@ const listOp: Op.Operation = { name: "admin.organization.auditLogs.list", method
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListAuditLogsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListAuditLogsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListAuditLogsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListAuditLogsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -35,5 +35,5 @@ export const list = (params?: Types.ListAuditLogsParams, options?: RequestOption
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListAuditLogsParams, options?: RequestOptions): Stream.Stream<Types.ListAuditLogsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListAuditLogsParams, options?: RequestOptions): Stream.Stream<Types.ListAuditLogsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)

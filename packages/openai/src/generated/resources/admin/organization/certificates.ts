@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const activateOp: Op.Operation = { name: "admin.organization.certificates.activa
  * @since 0.1.0
  * @category operations
  */
-export const activateWithResponse = (params: Types.ActivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationCertificateActivationResponse>, OpenAIError, OpenAIClient> =>
+export const activateWithResponse = (params: Types.ActivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationCertificateActivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(activateOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const activateWithResponse = (params: Types.ActivateOrganizationCertifica
  * @since 0.1.0
  * @category operations
  */
-export const activate = (params: Types.ActivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateActivationResponse, OpenAIError, OpenAIClient> =>
+export const activate = (params: Types.ActivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateActivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(activateWithResponse(params, options))
 
 const createOp: Op.Operation = { name: "admin.organization.certificates.create", method: "POST", path: ["/organization/certificates"], body: "json", admin: true, schema: "Certificate" }
@@ -47,7 +47,7 @@ const createOp: Op.Operation = { name: "admin.organization.certificates.create",
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.UploadCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.UploadCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const createWithResponse = (params: Types.UploadCertificateParams, option
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.UploadCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.UploadCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const deactivateOp: Op.Operation = { name: "admin.organization.certificates.deactivate", method: "POST", path: ["/organization/certificates/deactivate"], body: "json", admin: true, schema: "OrganizationCertificateDeactivationResponse" }
@@ -69,7 +69,7 @@ const deactivateOp: Op.Operation = { name: "admin.organization.certificates.deac
  * @since 0.1.0
  * @category operations
  */
-export const deactivateWithResponse = (params: Types.DeactivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationCertificateDeactivationResponse>, OpenAIError, OpenAIClient> =>
+export const deactivateWithResponse = (params: Types.DeactivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationCertificateDeactivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(deactivateOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const deactivateWithResponse = (params: Types.DeactivateOrganizationCerti
  * @since 0.1.0
  * @category operations
  */
-export const deactivate = (params: Types.DeactivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateDeactivationResponse, OpenAIError, OpenAIClient> =>
+export const deactivate = (params: Types.DeactivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateDeactivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(deactivateWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.certificates.del", method: "DELETE", path: ["/organization/certificates/",""], admin: true, schema: "DeleteCertificateResponse" }
@@ -91,7 +91,7 @@ const delOp: Op.Operation = { name: "admin.organization.certificates.del", metho
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (certificateId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteCertificateResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (certificateId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteCertificateResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [certificateId], undefined, options)
 
 /**
@@ -101,7 +101,7 @@ export const delWithResponse = (certificateId: string, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const del = (certificateId: string, options?: RequestOptions): Effect.Effect<Types.DeleteCertificateResponse, OpenAIError, OpenAIClient> =>
+export const del = (certificateId: string, options?: RequestOptions): Effect.Effect<Types.DeleteCertificateResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(certificateId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.certificates.list", method: "GET", path: ["/organization/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ListCertificatesResponse" }
@@ -113,7 +113,7 @@ const listOp: Op.Operation = { name: "admin.organization.certificates.list", met
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListCertificatesResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListCertificatesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -123,7 +123,7 @@ export const list = (params?: Types.ListOrganizationCertificatesParams, options?
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListOrganizationCertificatesParams, options?: RequestOptions): Stream.Stream<Types.ListCertificatesResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListOrganizationCertificatesParams, options?: RequestOptions): Stream.Stream<Types.ListCertificatesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.certificates.retrieve", method: "GET", path: ["/organization/certificates/",""], query: ["include"], admin: true, schema: "Certificate" }
@@ -135,7 +135,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.certificates.retrie
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (certificateId: string, params?: Types.GetCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (certificateId: string, params?: Types.GetCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [certificateId], params, options)
 
 /**
@@ -145,7 +145,7 @@ export const retrieveWithResponse = (certificateId: string, params?: Types.GetCe
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (certificateId: string, params?: Types.GetCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError, OpenAIClient> =>
+export const retrieve = (certificateId: string, params?: Types.GetCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(certificateId, params, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.certificates.update", method: "POST", path: ["/organization/certificates/",""], body: "json", admin: true, schema: "Certificate" }
@@ -157,7 +157,7 @@ const updateOp: Op.Operation = { name: "admin.organization.certificates.update",
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (certificateId: string, params?: Types.ModifyCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (certificateId: string, params?: Types.ModifyCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [certificateId], params, options)
 
 /**
@@ -167,5 +167,5 @@ export const updateWithResponse = (certificateId: string, params?: Types.ModifyC
  * @since 0.1.0
  * @category operations
  */
-export const update = (certificateId: string, params?: Types.ModifyCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError, OpenAIClient> =>
+export const update = (certificateId: string, params?: Types.ModifyCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(certificateId, params, options))

@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
 
@@ -23,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.dataRetention.retri
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationDataRetention>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [], undefined, options)
 
 /**
@@ -33,7 +33,7 @@ export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<Wi
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationDataRetention, OpenAIError, OpenAIClient> =>
+export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationDataRetention, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(options))
 
 const updateOp: Op.Operation = { name: "admin.organization.dataRetention.update", method: "POST", path: ["/organization/data_retention"], body: "json", admin: true, schema: "OrganizationDataRetention" }
@@ -45,7 +45,7 @@ const updateOp: Op.Operation = { name: "admin.organization.dataRetention.update"
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (params: Types.UpdateOrganizationDataRetentionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationDataRetention>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (params: Types.UpdateOrganizationDataRetentionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [], params, options)
 
 /**
@@ -55,5 +55,5 @@ export const updateWithResponse = (params: Types.UpdateOrganizationDataRetention
  * @since 0.1.0
  * @category operations
  */
-export const update = (params: Types.UpdateOrganizationDataRetentionParams, options?: RequestOptions): Effect.Effect<Types.OrganizationDataRetention, OpenAIError, OpenAIClient> =>
+export const update = (params: Types.UpdateOrganizationDataRetentionParams, options?: RequestOptions): Effect.Effect<Types.OrganizationDataRetention, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(params, options))

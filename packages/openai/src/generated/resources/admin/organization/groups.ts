@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -31,7 +31,7 @@ const createOp: Op.Operation = { name: "admin.organization.groups.create", metho
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -41,7 +41,7 @@ export const createWithResponse = (params: Types.CreateGroupParams, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateGroupParams, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateGroupParams, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.groups.del", method: "DELETE", path: ["/organization/groups/",""], admin: true, schema: "GroupDeletedResource" }
@@ -53,7 +53,7 @@ const delOp: Op.Operation = { name: "admin.organization.groups.del", method: "DE
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [groupId], undefined, options)
 
 /**
@@ -63,7 +63,7 @@ export const delWithResponse = (groupId: string, options?: RequestOptions): Effe
  * @since 0.1.0
  * @category operations
  */
-export const del = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.groups.list", method: "GET", path: ["/organization/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: "GroupListResource" }
@@ -75,7 +75,7 @@ const listOp: Op.Operation = { name: "admin.organization.groups.list", method: "
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListGroupsParams, options?: RequestOptions): Effect.Effect<Page<Types.GroupListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListGroupsParams, options?: RequestOptions): Effect.Effect<Page<Types.GroupListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -85,7 +85,7 @@ export const list = (params?: Types.ListGroupsParams, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListGroupsParams, options?: RequestOptions): Stream.Stream<Types.GroupListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListGroupsParams, options?: RequestOptions): Stream.Stream<Types.GroupListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.groups.retrieve", method: "GET", path: ["/organization/groups/",""], admin: true, schema: "GroupResponse" }
@@ -97,7 +97,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.groups.retrieve", m
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResponse>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [groupId], undefined, options)
 
 /**
@@ -107,7 +107,7 @@ export const retrieveWithResponse = (groupId: string, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError, OpenAIClient> =>
+export const retrieve = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(groupId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.groups.update", method: "POST", path: ["/organization/groups/",""], body: "json", admin: true, schema: "GroupResourceWithSuccess" }
@@ -119,7 +119,7 @@ const updateOp: Op.Operation = { name: "admin.organization.groups.update", metho
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (groupId: string, params: Types.UpdateGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResourceWithSuccess>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (groupId: string, params: Types.UpdateGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResourceWithSuccess>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [groupId], params, options)
 
 /**
@@ -129,5 +129,5 @@ export const updateWithResponse = (groupId: string, params: Types.UpdateGroupPar
  * @since 0.1.0
  * @category operations
  */
-export const update = (groupId: string, params: Types.UpdateGroupParams, options?: RequestOptions): Effect.Effect<Types.GroupResourceWithSuccess, OpenAIError, OpenAIClient> =>
+export const update = (groupId: string, params: Types.UpdateGroupParams, options?: RequestOptions): Effect.Effect<Types.GroupResourceWithSuccess, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(groupId, params, options))

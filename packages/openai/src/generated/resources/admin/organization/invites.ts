@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.invites.create", meth
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.InviteUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Invite>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.InviteUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Invite>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (params: Types.InviteUserParams, options?: Req
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.InviteUserParams, options?: RequestOptions): Effect.Effect<Types.Invite, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.InviteUserParams, options?: RequestOptions): Effect.Effect<Types.Invite, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.invites.del", method: "DELETE", path: ["/organization/invites/",""], admin: true, schema: "InviteDeleteResponse" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.invites.del", method: "D
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (inviteId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.InviteDeleteResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (inviteId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.InviteDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [inviteId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (inviteId: string, options?: RequestOptions): Eff
  * @since 0.1.0
  * @category operations
  */
-export const del = (inviteId: string, options?: RequestOptions): Effect.Effect<Types.InviteDeleteResponse, OpenAIError, OpenAIClient> =>
+export const del = (inviteId: string, options?: RequestOptions): Effect.Effect<Types.InviteDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(inviteId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.invites.list", method: "GET", path: ["/organization/invites"], query: ["limit","after"], admin: true, paging: "after", schema: "InviteListResponse" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.invites.list", method: 
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListInvitesParams, options?: RequestOptions): Effect.Effect<Page<Types.InviteListResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListInvitesParams, options?: RequestOptions): Effect.Effect<Page<Types.InviteListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (params?: Types.ListInvitesParams, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListInvitesParams, options?: RequestOptions): Stream.Stream<Types.InviteListResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListInvitesParams, options?: RequestOptions): Stream.Stream<Types.InviteListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.invites.retrieve", method: "GET", path: ["/organization/invites/",""], admin: true, schema: "Invite" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.invites.retrieve", 
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (inviteId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Invite>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (inviteId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Invite>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [inviteId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (inviteId: string, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (inviteId: string, options?: RequestOptions): Effect.Effect<Types.Invite, OpenAIError, OpenAIClient> =>
+export const retrieve = (inviteId: string, options?: RequestOptions): Effect.Effect<Types.Invite, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(inviteId, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -61,7 +61,7 @@ const archiveOp: Op.Operation = { name: "admin.organization.projects.archive", m
  * @since 0.1.0
  * @category operations
  */
-export const archiveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError, OpenAIClient> =>
+export const archiveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(archiveOp, [projectId], undefined, options)
 
 /**
@@ -71,7 +71,7 @@ export const archiveWithResponse = (projectId: string, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const archive = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
+export const archive = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(archiveWithResponse(projectId, options))
 
 const createOp: Op.Operation = { name: "admin.organization.projects.create", method: "POST", path: ["/organization/projects"], body: "json", admin: true, schema: "Project" }
@@ -83,7 +83,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.create", met
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -93,7 +93,7 @@ export const createWithResponse = (params: Types.CreateProjectParams, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.list", method: "GET", path: ["/organization/projects"], query: ["limit","after","include_archived"], admin: true, paging: "after", schema: "ProjectListResponse" }
@@ -105,7 +105,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.list", method:
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListProjectsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectListResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListProjectsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -115,7 +115,7 @@ export const list = (params?: Types.ListProjectsParams, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListProjectsParams, options?: RequestOptions): Stream.Stream<Types.ProjectListResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListProjectsParams, options?: RequestOptions): Stream.Stream<Types.ProjectListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve", method: "GET", path: ["/organization/projects/",""], admin: true, schema: "Project" }
@@ -127,7 +127,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve",
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId], undefined, options)
 
 /**
@@ -137,7 +137,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.update", method: "POST", path: ["/organization/projects/",""], body: "json", admin: true, schema: "Project" }
@@ -149,7 +149,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.update", met
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, params?: Types.ModifyProjectParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, params?: Types.ModifyProjectParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId], params, options)
 
 /**
@@ -159,5 +159,5 @@ export const updateWithResponse = (projectId: string, params?: Types.ModifyProje
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, params?: Types.ModifyProjectParams, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, params?: Types.ModifyProjectParams, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, params, options))

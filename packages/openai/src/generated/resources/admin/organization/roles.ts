@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.roles.create", method
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (params: Types.CreateRoleParams, options?: Req
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.roles.del", method: "DELETE", path: ["/organization/roles/",""], admin: true, schema: "RoleDeletedResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.roles.del", method: "DEL
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RoleDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RoleDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [roleId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (roleId: string, options?: RequestOptions): Effec
  * @since 0.1.0
  * @category operations
  */
-export const del = (roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(roleId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.roles.list", method: "GET", path: ["/organization/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.roles.list", method: "G
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListRolesParams, options?: RequestOptions): Effect.Effect<Page<Types.PublicRoleListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListRolesParams, options?: RequestOptions): Effect.Effect<Page<Types.PublicRoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (params?: Types.ListRolesParams, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.roles.retrieve", method: "GET", path: ["/organization/roles/",""], admin: true, schema: "Role" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.roles.retrieve", me
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [roleId], undefined, options)
 
 /**
@@ -101,7 +101,7 @@ export const retrieveWithResponse = (roleId: string, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
+export const retrieve = (roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(roleId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.roles.update", method: "POST", path: ["/organization/roles/",""], body: "json", admin: true, schema: "Role" }
@@ -113,7 +113,7 @@ const updateOp: Op.Operation = { name: "admin.organization.roles.update", method
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (roleId: string, params?: Types.UpdateRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (roleId: string, params?: Types.UpdateRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [roleId], params, options)
 
 /**
@@ -123,5 +123,5 @@ export const updateWithResponse = (roleId: string, params?: Types.UpdateRolePara
  * @since 0.1.0
  * @category operations
  */
-export const update = (roleId: string, params?: Types.UpdateRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
+export const update = (roleId: string, params?: Types.UpdateRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(roleId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.spendAlerts.create", 
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (params: Types.CreateOrganizationSpendAlertPar
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.spendAlerts.del", method: "DELETE", path: ["/organization/spend_alerts/",""], admin: true, schema: "OrganizationSpendAlertDeletedResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.spendAlerts.del", method
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlertDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlertDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [alertId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (alertId: string, options?: RequestOptions): Effe
  * @since 0.1.0
  * @category operations
  */
-export const del = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlertDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlertDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(alertId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.spendAlerts.list", method: "GET", path: ["/organization/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: "OrganizationSpendAlertListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.spendAlerts.list", meth
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListOrganizationSpendAlertsParams, options?: RequestOptions): Effect.Effect<Page<Types.OrganizationSpendAlertListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListOrganizationSpendAlertsParams, options?: RequestOptions): Effect.Effect<Page<Types.OrganizationSpendAlertListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (params?: Types.ListOrganizationSpendAlertsParams, options?:
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListOrganizationSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.OrganizationSpendAlertListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListOrganizationSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.OrganizationSpendAlertListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.spendAlerts.retrieve", method: "GET", path: ["/organization/spend_alerts/",""], admin: true, schema: "OrganizationSpendAlert" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.spendAlerts.retriev
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [alertId], undefined, options)
 
 /**
@@ -101,7 +101,7 @@ export const retrieveWithResponse = (alertId: string, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError, OpenAIClient> =>
+export const retrieve = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(alertId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.spendAlerts.update", method: "POST", path: ["/organization/spend_alerts/",""], body: "json", admin: true, schema: "OrganizationSpendAlert" }
@@ -113,7 +113,7 @@ const updateOp: Op.Operation = { name: "admin.organization.spendAlerts.update", 
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (alertId: string, params: Types.UpdateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (alertId: string, params: Types.UpdateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [alertId], params, options)
 
 /**
@@ -123,5 +123,5 @@ export const updateWithResponse = (alertId: string, params: Types.UpdateOrganiza
  * @since 0.1.0
  * @category operations
  */
-export const update = (alertId: string, params: Types.UpdateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError, OpenAIClient> =>
+export const update = (alertId: string, params: Types.UpdateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(alertId, params, options))

@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
 
@@ -23,7 +23,7 @@ const delOp: Op.Operation = { name: "admin.organization.spendLimit.del", method:
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [], undefined, options)
 
 /**
@@ -33,7 +33,7 @@ export const delWithResponse = (options?: RequestOptions): Effect.Effect<WithRes
  * @since 0.1.0
  * @category operations
  */
-export const del = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(options))
 
 const retrieveOp: Op.Operation = { name: "admin.organization.spendLimit.retrieve", method: "GET", path: ["/organization/spend_limit"], admin: true, schema: "OrganizationSpendLimitResource" }
@@ -45,7 +45,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.spendLimit.retrieve
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [], undefined, options)
 
 /**
@@ -55,7 +55,7 @@ export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<Wi
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(options))
 
 const updateOp: Op.Operation = { name: "admin.organization.spendLimit.update", method: "POST", path: ["/organization/spend_limit"], body: "json", admin: true, schema: "OrganizationSpendLimitResource" }
@@ -67,7 +67,7 @@ const updateOp: Op.Operation = { name: "admin.organization.spendLimit.update", m
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (params: Types.UpdateorganizationspendlimitParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitResource>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (params: Types.UpdateorganizationspendlimitParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [], params, options)
 
 /**
@@ -77,5 +77,5 @@ export const updateWithResponse = (params: Types.UpdateorganizationspendlimitPar
  * @since 0.1.0
  * @category operations
  */
-export const update = (params: Types.UpdateorganizationspendlimitParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitResource, OpenAIError, OpenAIClient> =>
+export const update = (params: Types.UpdateorganizationspendlimitParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(params, options))

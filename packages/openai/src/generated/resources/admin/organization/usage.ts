@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const audioSpeechesOp: Op.Operation = { name: "admin.organization.usage.audioSpe
  * @since 0.1.0
  * @category operations
  */
-export const audioSpeeches = (params: Types.UsageAudioSpeechesParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const audioSpeeches = (params: Types.UsageAudioSpeechesParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(audioSpeechesOp, [], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const audioSpeeches = (params: Types.UsageAudioSpeechesParams, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const audioSpeechesStream = (params: Types.UsageAudioSpeechesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const audioSpeechesStream = (params: Types.UsageAudioSpeechesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(audioSpeechesOp, [], params, options)
 
 const audioTranscriptionsOp: Op.Operation = { name: "admin.organization.usage.audioTranscriptions", method: "GET", path: ["/organization/usage/audio_transcriptions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -47,7 +47,7 @@ const audioTranscriptionsOp: Op.Operation = { name: "admin.organization.usage.au
  * @since 0.1.0
  * @category operations
  */
-export const audioTranscriptions = (params: Types.UsageAudioTranscriptionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const audioTranscriptions = (params: Types.UsageAudioTranscriptionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(audioTranscriptionsOp, [], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const audioTranscriptions = (params: Types.UsageAudioTranscriptionsParams
  * @since 0.1.0
  * @category operations
  */
-export const audioTranscriptionsStream = (params: Types.UsageAudioTranscriptionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const audioTranscriptionsStream = (params: Types.UsageAudioTranscriptionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(audioTranscriptionsOp, [], params, options)
 
 const codeInterpreterSessionsOp: Op.Operation = { name: "admin.organization.usage.codeInterpreterSessions", method: "GET", path: ["/organization/usage/code_interpreter_sessions"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -69,7 +69,7 @@ const codeInterpreterSessionsOp: Op.Operation = { name: "admin.organization.usag
  * @since 0.1.0
  * @category operations
  */
-export const codeInterpreterSessions = (params: Types.UsageCodeInterpreterSessionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const codeInterpreterSessions = (params: Types.UsageCodeInterpreterSessionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(codeInterpreterSessionsOp, [], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const codeInterpreterSessions = (params: Types.UsageCodeInterpreterSessio
  * @since 0.1.0
  * @category operations
  */
-export const codeInterpreterSessionsStream = (params: Types.UsageCodeInterpreterSessionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const codeInterpreterSessionsStream = (params: Types.UsageCodeInterpreterSessionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(codeInterpreterSessionsOp, [], params, options)
 
 const completionsOp: Op.Operation = { name: "admin.organization.usage.completions", method: "GET", path: ["/organization/usage/completions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","batch","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -91,7 +91,7 @@ const completionsOp: Op.Operation = { name: "admin.organization.usage.completion
  * @since 0.1.0
  * @category operations
  */
-export const completions = (params: Types.UsageCompletionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const completions = (params: Types.UsageCompletionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(completionsOp, [], params, options)
 
 /**
@@ -101,7 +101,7 @@ export const completions = (params: Types.UsageCompletionsParams, options?: Requ
  * @since 0.1.0
  * @category operations
  */
-export const completionsStream = (params: Types.UsageCompletionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const completionsStream = (params: Types.UsageCompletionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(completionsOp, [], params, options)
 
 const costsOp: Op.Operation = { name: "admin.organization.usage.costs", method: "GET", path: ["/organization/costs"], query: ["start_time","end_time","bucket_width","project_ids","api_key_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -113,7 +113,7 @@ const costsOp: Op.Operation = { name: "admin.organization.usage.costs", method: 
  * @since 0.1.0
  * @category operations
  */
-export const costs = (params: Types.UsageCostsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const costs = (params: Types.UsageCostsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(costsOp, [], params, options)
 
 /**
@@ -123,7 +123,7 @@ export const costs = (params: Types.UsageCostsParams, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const costsStream = (params: Types.UsageCostsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const costsStream = (params: Types.UsageCostsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(costsOp, [], params, options)
 
 const embeddingsOp: Op.Operation = { name: "admin.organization.usage.embeddings", method: "GET", path: ["/organization/usage/embeddings"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -135,7 +135,7 @@ const embeddingsOp: Op.Operation = { name: "admin.organization.usage.embeddings"
  * @since 0.1.0
  * @category operations
  */
-export const embeddings = (params: Types.UsageEmbeddingsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const embeddings = (params: Types.UsageEmbeddingsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(embeddingsOp, [], params, options)
 
 /**
@@ -145,7 +145,7 @@ export const embeddings = (params: Types.UsageEmbeddingsParams, options?: Reques
  * @since 0.1.0
  * @category operations
  */
-export const embeddingsStream = (params: Types.UsageEmbeddingsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const embeddingsStream = (params: Types.UsageEmbeddingsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(embeddingsOp, [], params, options)
 
 const fileSearchCallsOp: Op.Operation = { name: "admin.organization.usage.fileSearchCalls", method: "GET", path: ["/organization/usage/file_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","vector_store_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -157,7 +157,7 @@ const fileSearchCallsOp: Op.Operation = { name: "admin.organization.usage.fileSe
  * @since 0.1.0
  * @category operations
  */
-export const fileSearchCalls = (params: Types.UsageFileSearchCallsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const fileSearchCalls = (params: Types.UsageFileSearchCallsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(fileSearchCallsOp, [], params, options)
 
 /**
@@ -167,7 +167,7 @@ export const fileSearchCalls = (params: Types.UsageFileSearchCallsParams, option
  * @since 0.1.0
  * @category operations
  */
-export const fileSearchCallsStream = (params: Types.UsageFileSearchCallsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const fileSearchCallsStream = (params: Types.UsageFileSearchCallsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(fileSearchCallsOp, [], params, options)
 
 const imagesOp: Op.Operation = { name: "admin.organization.usage.images", method: "GET", path: ["/organization/usage/images"], query: ["start_time","end_time","bucket_width","sources","sizes","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -179,7 +179,7 @@ const imagesOp: Op.Operation = { name: "admin.organization.usage.images", method
  * @since 0.1.0
  * @category operations
  */
-export const images = (params: Types.UsageImagesParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const images = (params: Types.UsageImagesParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(imagesOp, [], params, options)
 
 /**
@@ -189,7 +189,7 @@ export const images = (params: Types.UsageImagesParams, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const imagesStream = (params: Types.UsageImagesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const imagesStream = (params: Types.UsageImagesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(imagesOp, [], params, options)
 
 const moderationsOp: Op.Operation = { name: "admin.organization.usage.moderations", method: "GET", path: ["/organization/usage/moderations"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -201,7 +201,7 @@ const moderationsOp: Op.Operation = { name: "admin.organization.usage.moderation
  * @since 0.1.0
  * @category operations
  */
-export const moderations = (params: Types.UsageModerationsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const moderations = (params: Types.UsageModerationsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(moderationsOp, [], params, options)
 
 /**
@@ -211,7 +211,7 @@ export const moderations = (params: Types.UsageModerationsParams, options?: Requ
  * @since 0.1.0
  * @category operations
  */
-export const moderationsStream = (params: Types.UsageModerationsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const moderationsStream = (params: Types.UsageModerationsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(moderationsOp, [], params, options)
 
 const vectorStoresOp: Op.Operation = { name: "admin.organization.usage.vectorStores", method: "GET", path: ["/organization/usage/vector_stores"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -223,7 +223,7 @@ const vectorStoresOp: Op.Operation = { name: "admin.organization.usage.vectorSto
  * @since 0.1.0
  * @category operations
  */
-export const vectorStores = (params: Types.UsageVectorStoresParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const vectorStores = (params: Types.UsageVectorStoresParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(vectorStoresOp, [], params, options)
 
 /**
@@ -233,7 +233,7 @@ export const vectorStores = (params: Types.UsageVectorStoresParams, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const vectorStoresStream = (params: Types.UsageVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const vectorStoresStream = (params: Types.UsageVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(vectorStoresOp, [], params, options)
 
 const webSearchCallsOp: Op.Operation = { name: "admin.organization.usage.webSearchCalls", method: "GET", path: ["/organization/usage/web_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","context_levels","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
@@ -245,7 +245,7 @@ const webSearchCallsOp: Op.Operation = { name: "admin.organization.usage.webSear
  * @since 0.1.0
  * @category operations
  */
-export const webSearchCalls = (params: Types.UsageWebSearchCallsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const webSearchCalls = (params: Types.UsageWebSearchCallsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(webSearchCallsOp, [], params, options)
 
 /**
@@ -255,5 +255,5 @@ export const webSearchCalls = (params: Types.UsageWebSearchCallsParams, options?
  * @since 0.1.0
  * @category operations
  */
-export const webSearchCallsStream = (params: Types.UsageWebSearchCallsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const webSearchCallsStream = (params: Types.UsageWebSearchCallsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(webSearchCallsOp, [], params, options)

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -28,7 +28,7 @@ const delOp: Op.Operation = { name: "admin.organization.users.del", method: "DEL
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserDeleteResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [userId], undefined, options)
 
 /**
@@ -38,7 +38,7 @@ export const delWithResponse = (userId: string, options?: RequestOptions): Effec
  * @since 0.1.0
  * @category operations
  */
-export const del = (userId: string, options?: RequestOptions): Effect.Effect<Types.UserDeleteResponse, OpenAIError, OpenAIClient> =>
+export const del = (userId: string, options?: RequestOptions): Effect.Effect<Types.UserDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(userId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.users.list", method: "GET", path: ["/organization/users"], query: ["limit","after","emails"], admin: true, paging: "after", schema: "UserListResponse" }
@@ -50,7 +50,7 @@ const listOp: Op.Operation = { name: "admin.organization.users.list", method: "G
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.UserListResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.UserListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -60,7 +60,7 @@ export const list = (params?: Types.ListUsersParams, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.users.retrieve", method: "GET", path: ["/organization/users/",""], admin: true, schema: "User" }
@@ -72,7 +72,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.users.retrieve", me
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.User>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.User>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [userId], undefined, options)
 
 /**
@@ -82,7 +82,7 @@ export const retrieveWithResponse = (userId: string, options?: RequestOptions): 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (userId: string, options?: RequestOptions): Effect.Effect<Types.User, OpenAIError, OpenAIClient> =>
+export const retrieve = (userId: string, options?: RequestOptions): Effect.Effect<Types.User, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(userId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.users.update", method: "POST", path: ["/organization/users/",""], body: "json", admin: true, schema: "User" }
@@ -94,7 +94,7 @@ const updateOp: Op.Operation = { name: "admin.organization.users.update", method
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (userId: string, params?: Types.ModifyUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.User>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (userId: string, params?: Types.ModifyUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.User>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [userId], params, options)
 
 /**
@@ -104,5 +104,5 @@ export const updateWithResponse = (userId: string, params?: Types.ModifyUserPara
  * @since 0.1.0
  * @category operations
  */
-export const update = (userId: string, params?: Types.ModifyUserParams, options?: RequestOptions): Effect.Effect<Types.User, OpenAIError, OpenAIClient> =>
+export const update = (userId: string, params?: Types.ModifyUserParams, options?: RequestOptions): Effect.Effect<Types.User, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(userId, params, options))

@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
 
@@ -23,7 +23,7 @@ const cancelOp: Op.Operation = { name: "beta.chatkit.sessions.cancel", method: "
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (sessionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatSessionResource>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (sessionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatSessionResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [sessionId], undefined, options)
 
 /**
@@ -33,7 +33,7 @@ export const cancelWithResponse = (sessionId: string, options?: RequestOptions):
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (sessionId: string, options?: RequestOptions): Effect.Effect<Types.ChatSessionResource, OpenAIError, OpenAIClient> =>
+export const cancel = (sessionId: string, options?: RequestOptions): Effect.Effect<Types.ChatSessionResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(sessionId, options))
 
 const createOp: Op.Operation = { name: "beta.chatkit.sessions.create", method: "POST", path: ["/chatkit/sessions"], body: "json", schema: "ChatSessionResource" }
@@ -45,7 +45,7 @@ const createOp: Op.Operation = { name: "beta.chatkit.sessions.create", method: "
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (params: Types.CreateChatSessionMethodParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatSessionResource>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (params: Types.CreateChatSessionMethodParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatSessionResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [], params, options)
 
 /**
@@ -55,5 +55,5 @@ export const createWithResponse = (params: Types.CreateChatSessionMethodParams, 
  * @since 0.1.0
  * @category operations
  */
-export const create = (params: Types.CreateChatSessionMethodParams, options?: RequestOptions): Effect.Effect<Types.ChatSessionResource, OpenAIError, OpenAIClient> =>
+export const create = (params: Types.CreateChatSessionMethodParams, options?: RequestOptions): Effect.Effect<Types.ChatSessionResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))

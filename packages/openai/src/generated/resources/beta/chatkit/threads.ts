@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const delOp: Op.Operation = { name: "beta.chatkit.threads.del", method: "DELETE"
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedThreadResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedThreadResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [threadId], undefined, options)
 
 /**
@@ -35,7 +35,7 @@ export const delWithResponse = (threadId: string, options?: RequestOptions): Eff
  * @since 0.1.0
  * @category operations
  */
-export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeletedThreadResource, OpenAIError, OpenAIClient> =>
+export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeletedThreadResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, options))
 
 const listOp: Op.Operation = { name: "beta.chatkit.threads.list", method: "GET", path: ["/chatkit/threads"], query: ["limit","order","after","before","user"], paging: "after", schema: "ThreadListResource" }
@@ -47,7 +47,7 @@ const listOp: Op.Operation = { name: "beta.chatkit.threads.list", method: "GET",
  * @since 0.1.0
  * @category operations
  */
-export const list = (params?: Types.ListThreadsMethodParams, options?: RequestOptions): Effect.Effect<Page<Types.ThreadListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (params?: Types.ListThreadsMethodParams, options?: RequestOptions): Effect.Effect<Page<Types.ThreadListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const list = (params?: Types.ListThreadsMethodParams, options?: RequestOp
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (params?: Types.ListThreadsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (params?: Types.ListThreadsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [], params, options)
 
 const listItemsOp: Op.Operation = { name: "beta.chatkit.threads.listItems", method: "GET", path: ["/chatkit/threads/","/items"], query: ["limit","order","after","before"], paging: "after", schema: "ThreadItemListResource" }
@@ -69,7 +69,7 @@ const listItemsOp: Op.Operation = { name: "beta.chatkit.threads.listItems", meth
  * @since 0.1.0
  * @category operations
  */
-export const listItems = (threadId: string, params?: Types.ListThreadItemsMethodParams, options?: RequestOptions): Effect.Effect<Page<Types.ThreadItemListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const listItems = (threadId: string, params?: Types.ListThreadItemsMethodParams, options?: RequestOptions): Effect.Effect<Page<Types.ThreadItemListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listItemsOp, [threadId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const listItems = (threadId: string, params?: Types.ListThreadItemsMethod
  * @since 0.1.0
  * @category operations
  */
-export const listItemsStream = (threadId: string, params?: Types.ListThreadItemsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadItemListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listItemsStream = (threadId: string, params?: Types.ListThreadItemsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadItemListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listItemsOp, [threadId], params, options)
 
 const retrieveOp: Op.Operation = { name: "beta.chatkit.threads.retrieve", method: "GET", path: ["/chatkit/threads/",""], schema: "ThreadResource" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "beta.chatkit.threads.retrieve", method
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [threadId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (threadId: string, options?: RequestOptions)
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (threadId: string, options?: RequestOptions): Effect.Effect<Types.ThreadResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (threadId: string, options?: RequestOptions): Effect.Effect<Types.ThreadResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, options))

@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
 
@@ -23,7 +23,7 @@ const countOp: Op.Operation = { name: "beta.responses.inputTokens.count", method
  * @since 0.1.0
  * @category operations
  */
-export const countWithResponse = (params?: Types.Beta_GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaTokenCountsResource>, OpenAIError, OpenAIClient> =>
+export const countWithResponse = (params?: Types.Beta_GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaTokenCountsResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(countOp, [], params, options)
 
 /**
@@ -33,5 +33,5 @@ export const countWithResponse = (params?: Types.Beta_GetinputtokencountsParams,
  * @since 0.1.0
  * @category operations
  */
-export const count = (params?: Types.Beta_GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<Types.BetaTokenCountsResource, OpenAIError, OpenAIClient> =>
+export const count = (params?: Types.Beta_GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<Types.BetaTokenCountsResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(countWithResponse(params, options))

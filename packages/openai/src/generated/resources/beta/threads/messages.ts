@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "beta.threads.messages.create", method: "
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (threadId: string, params: Types.CreateMessageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (threadId: string, params: Types.CreateMessageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [threadId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (threadId: string, params: Types.CreateMessage
  * @since 0.1.0
  * @category operations
  */
-export const create = (threadId: string, params: Types.CreateMessageParams, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError, OpenAIClient> =>
+export const create = (threadId: string, params: Types.CreateMessageParams, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(threadId, params, options))
 
 const delOp: Op.Operation = { name: "beta.threads.messages.del", method: "DELETE", path: ["/threads/","/messages/",""], schema: "DeleteMessageResponse" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "beta.threads.messages.del", method: "DELETE
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteMessageResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteMessageResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [threadId, messageId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (threadId: string, messageId: string, options?: R
  * @since 0.1.0
  * @category operations
  */
-export const del = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.DeleteMessageResponse, OpenAIError, OpenAIClient> =>
+export const del = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.DeleteMessageResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, messageId, options))
 
 const listOp: Op.Operation = { name: "beta.threads.messages.list", method: "GET", path: ["/threads/","/messages"], query: ["limit","order","after","before","run_id"], paging: "after", schema: "ListMessagesResponse" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "beta.threads.messages.list", method: "GET"
  * @since 0.1.0
  * @category operations
  */
-export const list = (threadId: string, params?: Types.ListMessagesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListMessagesResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (threadId: string, params?: Types.ListMessagesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListMessagesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [threadId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (threadId: string, params?: Types.ListMessagesParams, option
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (threadId: string, params?: Types.ListMessagesParams, options?: RequestOptions): Stream.Stream<Types.ListMessagesResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (threadId: string, params?: Types.ListMessagesParams, options?: RequestOptions): Stream.Stream<Types.ListMessagesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [threadId], params, options)
 
 const retrieveOp: Op.Operation = { name: "beta.threads.messages.retrieve", method: "GET", path: ["/threads/","/messages/",""], schema: "MessageObject" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.messages.retrieve", metho
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [threadId, messageId], undefined, options)
 
 /**
@@ -101,7 +101,7 @@ export const retrieveWithResponse = (threadId: string, messageId: string, option
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, messageId, options))
 
 const updateOp: Op.Operation = { name: "beta.threads.messages.update", method: "POST", path: ["/threads/","/messages/",""], body: "json", schema: "MessageObject" }
@@ -113,7 +113,7 @@ const updateOp: Op.Operation = { name: "beta.threads.messages.update", method: "
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (threadId: string, messageId: string, params?: Types.ModifyMessageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (threadId: string, messageId: string, params?: Types.ModifyMessageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [threadId, messageId], params, options)
 
 /**
@@ -123,5 +123,5 @@ export const updateWithResponse = (threadId: string, messageId: string, params?:
  * @since 0.1.0
  * @category operations
  */
-export const update = (threadId: string, messageId: string, params?: Types.ModifyMessageParams, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError, OpenAIClient> =>
+export const update = (threadId: string, messageId: string, params?: Types.ModifyMessageParams, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(threadId, messageId, params, options))

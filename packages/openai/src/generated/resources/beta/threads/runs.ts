@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -28,7 +28,7 @@ const cancelOp: Op.Operation = { name: "beta.threads.runs.cancel", method: "POST
  * @since 0.1.0
  * @category operations
  */
-export const cancelWithResponse = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError, OpenAIClient> =>
+export const cancelWithResponse = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(cancelOp, [threadId, runId], undefined, options)
 
 /**
@@ -38,10 +38,10 @@ export const cancelWithResponse = (threadId: string, runId: string, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const cancel = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
+export const cancel = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(threadId, runId, options))
 
-const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], query: ["include[]"], body: "json", schema: "RunObject" }
+const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], query: ["include"], body: "json", schema: "RunObject" }
 
 /**
  * Create run: `POST /threads/{thread_id}/runs`, with the response metadata.
@@ -50,7 +50,7 @@ const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [threadId], params, options)
 
 /**
@@ -60,7 +60,7 @@ export const createWithResponse = (threadId: string, params: Types.CreateRunPara
  * @since 0.1.0
  * @category operations
  */
-export const create = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
+export const create = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(threadId, params, options))
 
 const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], query: ["limit","order","after","before"], paging: "after", schema: "ListRunsResponse" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", pa
  * @since 0.1.0
  * @category operations
  */
-export const list = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListRunsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListRunsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [threadId], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (threadId: string, params?: Types.ListRunsParams, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Stream.Stream<Types.ListRunsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Stream.Stream<Types.ListRunsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [threadId], params, options)
 
 const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""], schema: "RunObject" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [threadId, runId], undefined, options)
 
 /**
@@ -104,7 +104,7 @@ export const retrieveWithResponse = (threadId: string, runId: string, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, runId, options))
 
 const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], body: "json", schema: "RunObject" }
@@ -116,7 +116,7 @@ const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolO
  * @since 0.1.0
  * @category operations
  */
-export const submitToolOutputsWithResponse = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError, OpenAIClient> =>
+export const submitToolOutputsWithResponse = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(submitToolOutputsOp, [threadId, runId], params, options)
 
 /**
@@ -126,7 +126,7 @@ export const submitToolOutputsWithResponse = (threadId: string, runId: string, p
  * @since 0.1.0
  * @category operations
  */
-export const submitToolOutputs = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
+export const submitToolOutputs = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(submitToolOutputsWithResponse(threadId, runId, params, options))
 
 const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], body: "json", schema: "RunObject" }
@@ -138,7 +138,7 @@ const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (threadId: string, runId: string, params?: Types.ModifyRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (threadId: string, runId: string, params?: Types.ModifyRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [threadId, runId], params, options)
 
 /**
@@ -148,5 +148,5 @@ export const updateWithResponse = (threadId: string, runId: string, params?: Typ
  * @since 0.1.0
  * @category operations
  */
-export const update = (threadId: string, runId: string, params?: Types.ModifyRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError, OpenAIClient> =>
+export const update = (threadId: string, runId: string, params?: Types.ModifyRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(threadId, runId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 
 const retrieveOp: Op.Operation = { name: "containers.files.content.retrieve", method: "GET", path: ["/containers/","/files/","/content"], fixedHeaders: {"accept":"application/octet-stream"} }
@@ -23,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "containers.files.content.retrieve", me
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError>>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
   Op.bytesWithResponse(retrieveOp, [containerId, fileId], undefined, options)
 
 /**
@@ -33,5 +33,5 @@ export const retrieveWithResponse = (containerId: string, fileId: string, option
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (containerId: string, fileId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError, OpenAIClient> =>
+export const retrieve = (containerId: string, fileId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
   Op.bytes(retrieveOp, [containerId, fileId], undefined, options)

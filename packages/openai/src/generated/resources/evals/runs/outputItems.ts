@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const listOp: Op.Operation = { name: "evals.runs.outputItems.list", method: "GET
  * @since 0.1.0
  * @category operations
  */
-export const list = (evalId: string, runId: string, params?: Types.GetEvalRunOutputItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalRunOutputItemList["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (evalId: string, runId: string, params?: Types.GetEvalRunOutputItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalRunOutputItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [evalId, runId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const list = (evalId: string, runId: string, params?: Types.GetEvalRunOut
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (evalId: string, runId: string, params?: Types.GetEvalRunOutputItemsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunOutputItemList["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (evalId: string, runId: string, params?: Types.GetEvalRunOutputItemsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunOutputItemList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [evalId, runId], params, options)
 
 const retrieveOp: Op.Operation = { name: "evals.runs.outputItems.retrieve", method: "GET", path: ["/evals/","/runs/","/output_items/",""], schema: "EvalRunOutputItem" }
@@ -47,7 +47,7 @@ const retrieveOp: Op.Operation = { name: "evals.runs.outputItems.retrieve", meth
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (evalId: string, runId: string, outputItemId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRunOutputItem>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (evalId: string, runId: string, outputItemId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRunOutputItem>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [evalId, runId, outputItemId], undefined, options)
 
 /**
@@ -57,5 +57,5 @@ export const retrieveWithResponse = (evalId: string, runId: string, outputItemId
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (evalId: string, runId: string, outputItemId: string, options?: RequestOptions): Effect.Effect<Types.EvalRunOutputItem, OpenAIError, OpenAIClient> =>
+export const retrieve = (evalId: string, runId: string, outputItemId: string, options?: RequestOptions): Effect.Effect<Types.EvalRunOutputItem, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(evalId, runId, outputItemId, options))

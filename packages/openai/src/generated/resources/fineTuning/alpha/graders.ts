@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
 
@@ -23,7 +23,7 @@ const runOp: Op.Operation = { name: "fineTuning.alpha.graders.run", method: "POS
  * @since 0.1.0
  * @category operations
  */
-export const runWithResponse = (params: Types.RunGraderParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunGraderResponse>, OpenAIError, OpenAIClient> =>
+export const runWithResponse = (params: Types.RunGraderParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunGraderResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(runOp, [], params, options)
 
 /**
@@ -33,7 +33,7 @@ export const runWithResponse = (params: Types.RunGraderParams, options?: Request
  * @since 0.1.0
  * @category operations
  */
-export const run = (params: Types.RunGraderParams, options?: RequestOptions): Effect.Effect<Types.RunGraderResponse, OpenAIError, OpenAIClient> =>
+export const run = (params: Types.RunGraderParams, options?: RequestOptions): Effect.Effect<Types.RunGraderResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(runWithResponse(params, options))
 
 const validateOp: Op.Operation = { name: "fineTuning.alpha.graders.validate", method: "POST", path: ["/fine_tuning/alpha/graders/validate"], body: "json", schema: "ValidateGraderResponse" }
@@ -45,7 +45,7 @@ const validateOp: Op.Operation = { name: "fineTuning.alpha.graders.validate", me
  * @since 0.1.0
  * @category operations
  */
-export const validateWithResponse = (params: Types.ValidateGraderParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ValidateGraderResponse>, OpenAIError, OpenAIClient> =>
+export const validateWithResponse = (params: Types.ValidateGraderParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ValidateGraderResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(validateOp, [], params, options)
 
 /**
@@ -55,5 +55,5 @@ export const validateWithResponse = (params: Types.ValidateGraderParams, options
  * @since 0.1.0
  * @category operations
  */
-export const validate = (params: Types.ValidateGraderParams, options?: RequestOptions): Effect.Effect<Types.ValidateGraderResponse, OpenAIError, OpenAIClient> =>
+export const validate = (params: Types.ValidateGraderParams, options?: RequestOptions): Effect.Effect<Types.ValidateGraderResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(validateWithResponse(params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.creat
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (fineTunedModelCheckpoint: string, params: Types.CreateFineTuningCheckpointPermissionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ListFineTuningCheckpointPermissionResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (fineTunedModelCheckpoint: string, params: Types.CreateFineTuningCheckpointPermissionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ListFineTuningCheckpointPermissionResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [fineTunedModelCheckpoint], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (fineTunedModelCheckpoint: string, params: Typ
  * @since 0.1.0
  * @category operations
  */
-export const create = (fineTunedModelCheckpoint: string, params: Types.CreateFineTuningCheckpointPermissionParams, options?: RequestOptions): Effect.Effect<Types.ListFineTuningCheckpointPermissionResponse, OpenAIError, OpenAIClient> =>
+export const create = (fineTunedModelCheckpoint: string, params: Types.CreateFineTuningCheckpointPermissionParams, options?: RequestOptions): Effect.Effect<Types.ListFineTuningCheckpointPermissionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(fineTunedModelCheckpoint, params, options))
 
 const delOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.del", method: "DELETE", path: ["/fine_tuning/checkpoints/","/permissions/",""], schema: "DeleteFineTuningCheckpointPermissionResponse" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.del", me
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (fineTunedModelCheckpoint: string, permissionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteFineTuningCheckpointPermissionResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (fineTunedModelCheckpoint: string, permissionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteFineTuningCheckpointPermissionResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [fineTunedModelCheckpoint, permissionId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (fineTunedModelCheckpoint: string, permissionId: 
  * @since 0.1.0
  * @category operations
  */
-export const del = (fineTunedModelCheckpoint: string, permissionId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFineTuningCheckpointPermissionResponse, OpenAIError, OpenAIClient> =>
+export const del = (fineTunedModelCheckpoint: string, permissionId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFineTuningCheckpointPermissionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(fineTunedModelCheckpoint, permissionId, options))
 
 const listOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.list", method: "GET", path: ["/fine_tuning/checkpoints/","/permissions"], query: ["project_id","after","limit","order"], paging: "after", schema: "ListFineTuningCheckpointPermissionResponse" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.list", 
  * @since 0.1.0
  * @category operations
  */
-export const list = (fineTunedModelCheckpoint: string, params?: Types.ListFineTuningCheckpointPermissionsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningCheckpointPermissionResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (fineTunedModelCheckpoint: string, params?: Types.ListFineTuningCheckpointPermissionsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningCheckpointPermissionResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [fineTunedModelCheckpoint], params, options)
 
 /**
@@ -79,5 +79,5 @@ export const list = (fineTunedModelCheckpoint: string, params?: Types.ListFineTu
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (fineTunedModelCheckpoint: string, params?: Types.ListFineTuningCheckpointPermissionsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningCheckpointPermissionResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (fineTunedModelCheckpoint: string, params?: Types.ListFineTuningCheckpointPermissionsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningCheckpointPermissionResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [fineTunedModelCheckpoint], params, options)

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
@@ -25,7 +25,7 @@ const listOp: Op.Operation = { name: "fineTuning.jobs.checkpoints.list", method:
  * @since 0.1.0
  * @category operations
  */
-export const list = (fineTuningJobId: string, params?: Types.ListFineTuningJobCheckpointsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningJobCheckpointsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (fineTuningJobId: string, params?: Types.ListFineTuningJobCheckpointsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningJobCheckpointsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [fineTuningJobId], params, options)
 
 /**
@@ -35,5 +35,5 @@ export const list = (fineTuningJobId: string, params?: Types.ListFineTuningJobCh
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (fineTuningJobId: string, params?: Types.ListFineTuningJobCheckpointsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobCheckpointsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (fineTuningJobId: string, params?: Types.ListFineTuningJobCheckpointsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobCheckpointsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [fineTuningJobId], params, options)

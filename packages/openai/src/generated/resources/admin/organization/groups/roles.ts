@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.groups.roles.create",
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (groupId: string, params: Types.AssignGroupRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupRoleAssignment>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (groupId: string, params: Types.AssignGroupRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [groupId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (groupId: string, params: Types.AssignGroupRol
  * @since 0.1.0
  * @category operations
  */
-export const create = (groupId: string, params: Types.AssignGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError, OpenAIClient> =>
+export const create = (groupId: string, params: Types.AssignGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(groupId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.groups.roles.del", method: "DELETE", path: ["/organization/groups/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.groups.roles.del", metho
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [groupId, roleId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (groupId: string, roleId: string, options?: Reque
  * @since 0.1.0
  * @category operations
  */
-export const del = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
+export const del = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, roleId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.groups.roles.list", method: "GET", path: ["/organization/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.groups.roles.list", met
  * @since 0.1.0
  * @category operations
  */
-export const list = (groupId: string, params?: Types.ListGroupRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (groupId: string, params?: Types.ListGroupRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [groupId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (groupId: string, params?: Types.ListGroupRoleAssignmentsPar
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (groupId: string, params?: Types.ListGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (groupId: string, params?: Types.ListGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [groupId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.groups.roles.retrieve", method: "GET", path: ["/organization/groups/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.groups.roles.retrie
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [groupId, roleId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (groupId: string, roleId: string, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError, OpenAIClient> =>
+export const retrieve = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(groupId, roleId, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.groups.users.create",
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (groupId: string, params: Types.AddGroupUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupUserAssignment>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (groupId: string, params: Types.AddGroupUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupUserAssignment>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [groupId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (groupId: string, params: Types.AddGroupUserPa
  * @since 0.1.0
  * @category operations
  */
-export const create = (groupId: string, params: Types.AddGroupUserParams, options?: RequestOptions): Effect.Effect<Types.GroupUserAssignment, OpenAIError, OpenAIClient> =>
+export const create = (groupId: string, params: Types.AddGroupUserParams, options?: RequestOptions): Effect.Effect<Types.GroupUserAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(groupId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.groups.users.del", method: "DELETE", path: ["/organization/groups/","/users/",""], admin: true, schema: "GroupUserDeletedResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.groups.users.del", metho
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupUserDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupUserDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [groupId, userId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (groupId: string, userId: string, options?: Reque
  * @since 0.1.0
  * @category operations
  */
-export const del = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.GroupUserDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.GroupUserDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, userId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.groups.users.list", method: "GET", path: ["/organization/groups/","/users"], query: ["limit","after","order"], admin: true, paging: "after", schema: "UserListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.groups.users.list", met
  * @since 0.1.0
  * @category operations
  */
-export const list = (groupId: string, params?: Types.ListGroupUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.UserListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (groupId: string, params?: Types.ListGroupUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.UserListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [groupId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (groupId: string, params?: Types.ListGroupUsersParams, optio
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (groupId: string, params?: Types.ListGroupUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (groupId: string, params?: Types.ListGroupUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [groupId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.groups.users.retrieve", method: "GET", path: ["/organization/groups/","/users/",""], admin: true, schema: "GroupMemberUser" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.groups.users.retrie
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupMemberUser>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupMemberUser>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [groupId, userId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (groupId: string, userId: string, options?: 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.GroupMemberUser, OpenAIError, OpenAIClient> =>
+export const retrieve = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.GroupMemberUser, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(groupId, userId, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.apiKeys.del", m
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectApiKeyDeleteResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectApiKeyDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, apiKeyId], undefined, options)
 
 /**
@@ -35,7 +35,7 @@ export const delWithResponse = (projectId: string, apiKeyId: string, options?: R
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<Types.ProjectApiKeyDeleteResponse, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<Types.ProjectApiKeyDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, apiKeyId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.apiKeys.list", method: "GET", path: ["/organization/projects/","/api_keys"], query: ["limit","after","owner_project_access"], admin: true, paging: "after", schema: "ProjectApiKeyListResponse" }
@@ -47,7 +47,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.apiKeys.list",
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectApiKeysParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectApiKeyListResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectApiKeysParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectApiKeyListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const list = (projectId: string, params?: Types.ListProjectApiKeysParams,
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectApiKeysParams, options?: RequestOptions): Stream.Stream<Types.ProjectApiKeyListResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectApiKeysParams, options?: RequestOptions): Stream.Stream<Types.ProjectApiKeyListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.apiKeys.retrieve", method: "GET", path: ["/organization/projects/","/api_keys/",""], admin: true, schema: "ProjectApiKey" }
@@ -69,7 +69,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.apiKeys.re
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectApiKey>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectApiKey>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, apiKeyId], undefined, options)
 
 /**
@@ -79,5 +79,5 @@ export const retrieveWithResponse = (projectId: string, apiKeyId: string, option
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<Types.ProjectApiKey, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<Types.ProjectApiKey, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, apiKeyId, options))

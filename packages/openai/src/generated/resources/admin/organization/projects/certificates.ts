@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const activateOp: Op.Operation = { name: "admin.organization.projects.certificat
  * @since 0.1.0
  * @category operations
  */
-export const activateWithResponse = (projectId: string, params: Types.ActivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationProjectCertificateActivationResponse>, OpenAIError, OpenAIClient> =>
+export const activateWithResponse = (projectId: string, params: Types.ActivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationProjectCertificateActivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(activateOp, [projectId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const activateWithResponse = (projectId: string, params: Types.ActivatePr
  * @since 0.1.0
  * @category operations
  */
-export const activate = (projectId: string, params: Types.ActivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateActivationResponse, OpenAIError, OpenAIClient> =>
+export const activate = (projectId: string, params: Types.ActivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateActivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(activateWithResponse(projectId, params, options))
 
 const deactivateOp: Op.Operation = { name: "admin.organization.projects.certificates.deactivate", method: "POST", path: ["/organization/projects/","/certificates/deactivate"], body: "json", admin: true, schema: "OrganizationProjectCertificateDeactivationResponse" }
@@ -47,7 +47,7 @@ const deactivateOp: Op.Operation = { name: "admin.organization.projects.certific
  * @since 0.1.0
  * @category operations
  */
-export const deactivateWithResponse = (projectId: string, params: Types.DeactivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationProjectCertificateDeactivationResponse>, OpenAIError, OpenAIClient> =>
+export const deactivateWithResponse = (projectId: string, params: Types.DeactivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationProjectCertificateDeactivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(deactivateOp, [projectId], params, options)
 
 /**
@@ -57,7 +57,7 @@ export const deactivateWithResponse = (projectId: string, params: Types.Deactiva
  * @since 0.1.0
  * @category operations
  */
-export const deactivate = (projectId: string, params: Types.DeactivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateDeactivationResponse, OpenAIError, OpenAIClient> =>
+export const deactivate = (projectId: string, params: Types.DeactivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateDeactivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(deactivateWithResponse(projectId, params, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.certificates.list", method: "GET", path: ["/organization/projects/","/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ListProjectCertificatesResponse" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.certificates.l
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListProjectCertificatesResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListProjectCertificatesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -79,5 +79,5 @@ export const list = (projectId: string, params?: Types.ListProjectCertificatesPa
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectCertificatesParams, options?: RequestOptions): Stream.Stream<Types.ListProjectCertificatesResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectCertificatesParams, options?: RequestOptions): Stream.Stream<Types.ListProjectCertificatesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)

@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
 
@@ -23,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.dataRetent
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectDataRetention>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId], undefined, options)
 
 /**
@@ -33,7 +33,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectDataRetention, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectDataRetention, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.dataRetention.update", method: "POST", path: ["/organization/projects/","/data_retention"], body: "json", admin: true, schema: "ProjectDataRetention" }
@@ -45,7 +45,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.dataRetentio
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, params: Types.UpdateProjectDataRetentionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectDataRetention>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, params: Types.UpdateProjectDataRetentionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId], params, options)
 
 /**
@@ -55,5 +55,5 @@ export const updateWithResponse = (projectId: string, params: Types.UpdateProjec
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, params: Types.UpdateProjectDataRetentionParams, options?: RequestOptions): Effect.Effect<Types.ProjectDataRetention, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, params: Types.UpdateProjectDataRetentionParams, options?: RequestOptions): Effect.Effect<Types.ProjectDataRetention, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, params, options))

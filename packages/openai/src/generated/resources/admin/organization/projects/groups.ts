@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.groups.creat
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, params: Types.AddProjectGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroup>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, params: Types.AddProjectGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroup>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (projectId: string, params: Types.AddProjectGr
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, params: Types.AddProjectGroupParams, options?: RequestOptions): Effect.Effect<Types.ProjectGroup, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, params: Types.AddProjectGroupParams, options?: RequestOptions): Effect.Effect<Types.ProjectGroup, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.projects.groups.del", method: "DELETE", path: ["/organization/projects/","/groups/",""], admin: true, schema: "ProjectGroupDeletedResource" }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.groups.del", me
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroupDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroupDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, groupId], undefined, options)
 
 /**
@@ -60,7 +60,7 @@ export const delWithResponse = (projectId: string, groupId: string, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, groupId: string, options?: RequestOptions): Effect.Effect<Types.ProjectGroupDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, groupId: string, options?: RequestOptions): Effect.Effect<Types.ProjectGroupDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, groupId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.groups.list", method: "GET", path: ["/organization/projects/","/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ProjectGroupListResource" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.groups.list", 
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectGroupsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectGroupListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectGroupsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectGroupListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (projectId: string, params?: Types.ListProjectGroupsParams, 
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectGroupsParams, options?: RequestOptions): Stream.Stream<Types.ProjectGroupListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectGroupsParams, options?: RequestOptions): Stream.Stream<Types.ProjectGroupListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.retrieve", method: "GET", path: ["/organization/projects/","/groups/",""], query: ["group_type"], admin: true, schema: "ProjectGroup" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.ret
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, groupId: string, params?: Types.RetrieveProjectGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroup>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, groupId: string, params?: Types.RetrieveProjectGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroup>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, groupId], params, options)
 
 /**
@@ -104,5 +104,5 @@ export const retrieveWithResponse = (projectId: string, groupId: string, params?
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, groupId: string, params?: Types.RetrieveProjectGroupParams, options?: RequestOptions): Effect.Effect<Types.ProjectGroup, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, groupId: string, params?: Types.RetrieveProjectGroupParams, options?: RequestOptions): Effect.Effect<Types.ProjectGroup, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, groupId, params, options))

@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
 
@@ -23,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.hostedTool
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectHostedToolPermissions>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectHostedToolPermissions>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId], undefined, options)
 
 /**
@@ -33,7 +33,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectHostedToolPermissions, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectHostedToolPermissions, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.hostedToolPermissions.update", method: "POST", path: ["/organization/projects/","/hosted_tool_permissions"], body: "json", admin: true, schema: "ProjectHostedToolPermissions" }
@@ -45,7 +45,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.hostedToolPe
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, params?: Types.UpdateProjectHostedToolPermissionsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectHostedToolPermissions>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, params?: Types.UpdateProjectHostedToolPermissionsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectHostedToolPermissions>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId], params, options)
 
 /**
@@ -55,5 +55,5 @@ export const updateWithResponse = (projectId: string, params?: Types.UpdateProje
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, params?: Types.UpdateProjectHostedToolPermissionsParams, options?: RequestOptions): Effect.Effect<Types.ProjectHostedToolPermissions, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, params?: Types.UpdateProjectHostedToolPermissionsParams, options?: RequestOptions): Effect.Effect<Types.ProjectHostedToolPermissions, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.rateLimits.lis
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectRateLimitListResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectRateLimitListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const list = (projectId: string, params?: Types.ListProjectRateLimitsPara
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectRateLimitsParams, options?: RequestOptions): Stream.Stream<Types.ProjectRateLimitListResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectRateLimitsParams, options?: RequestOptions): Stream.Stream<Types.ProjectRateLimitListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.rateLimits.update", method: "POST", path: ["/organization/projects/","/rate_limits/",""], body: "json", admin: true, schema: "ProjectRateLimit" }
@@ -47,7 +47,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.rateLimits.u
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, rateLimitId: string, params?: Types.UpdateProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectRateLimit>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, rateLimitId: string, params?: Types.UpdateProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectRateLimit>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId, rateLimitId], params, options)
 
 /**
@@ -57,5 +57,5 @@ export const updateWithResponse = (projectId: string, rateLimitId: string, param
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, rateLimitId: string, params?: Types.UpdateProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<Types.ProjectRateLimit, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, rateLimitId: string, params?: Types.UpdateProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<Types.ProjectRateLimit, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, rateLimitId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.roles.create
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, params: Types.CreateProjectRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, params: Types.CreateProjectRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, params: Types.CreateProjectRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, params: Types.CreateProjectRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.projects.roles.del", method: "DELETE", path: ["/projects/","/roles/",""], admin: true, schema: "RoleDeletedResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.roles.del", met
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RoleDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RoleDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, roleId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (projectId: string, roleId: string, options?: Req
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, roleId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.roles.list", method: "GET", path: ["/projects/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.roles.list", m
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectRolesParams, options?: RequestOptions): Effect.Effect<Page<Types.PublicRoleListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectRolesParams, options?: RequestOptions): Effect.Effect<Page<Types.PublicRoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (projectId: string, params?: Types.ListProjectRolesParams, o
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.roles.retrieve", method: "GET", path: ["/projects/","/roles/",""], admin: true, schema: "Role" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.roles.retr
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, roleId], undefined, options)
 
 /**
@@ -101,7 +101,7 @@ export const retrieveWithResponse = (projectId: string, roleId: string, options?
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, roleId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.roles.update", method: "POST", path: ["/projects/","/roles/",""], body: "json", admin: true, schema: "Role" }
@@ -113,7 +113,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.roles.update
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, roleId: string, params?: Types.UpdateProjectRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, roleId: string, params?: Types.UpdateProjectRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId, roleId], params, options)
 
 /**
@@ -123,5 +123,5 @@ export const updateWithResponse = (projectId: string, roleId: string, params?: T
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, roleId: string, params?: Types.UpdateProjectRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, roleId: string, params?: Types.UpdateProjectRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, roleId, params, options))

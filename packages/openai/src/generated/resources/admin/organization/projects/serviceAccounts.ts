@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccou
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, params: Types.CreateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccountCreateResponse>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, params: Types.CreateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccountCreateResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, params: Types.CreateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountCreateResponse, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, params: Types.CreateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountCreateResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.del", method: "DELETE", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: "ProjectServiceAccountDeleteResponse" }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccountDeleteResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccountDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, serviceAccountId], undefined, options)
 
 /**
@@ -60,7 +60,7 @@ export const delWithResponse = (projectId: string, serviceAccountId: string, opt
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountDeleteResponse, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, serviceAccountId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.list", method: "GET", path: ["/organization/projects/","/service_accounts"], query: ["limit","after"], admin: true, paging: "after", schema: "ProjectServiceAccountListResponse" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.serviceAccount
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectServiceAccountsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectServiceAccountListResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectServiceAccountsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectServiceAccountListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (projectId: string, params?: Types.ListProjectServiceAccount
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectServiceAccountsParams, options?: RequestOptions): Stream.Stream<Types.ProjectServiceAccountListResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectServiceAccountsParams, options?: RequestOptions): Stream.Stream<Types.ProjectServiceAccountListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.retrieve", method: "GET", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: "ProjectServiceAccount" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.serviceAcc
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccount>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccount>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, serviceAccountId], undefined, options)
 
 /**
@@ -104,7 +104,7 @@ export const retrieveWithResponse = (projectId: string, serviceAccountId: string
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccount, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccount, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, serviceAccountId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.update", method: "POST", path: ["/organization/projects/","/service_accounts/",""], body: "json", admin: true, schema: "ProjectServiceAccount" }
@@ -116,7 +116,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.serviceAccou
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, serviceAccountId: string, params?: Types.UpdateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccount>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, serviceAccountId: string, params?: Types.UpdateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccount>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId, serviceAccountId], params, options)
 
 /**
@@ -126,5 +126,5 @@ export const updateWithResponse = (projectId: string, serviceAccountId: string, 
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, serviceAccountId: string, params?: Types.UpdateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccount, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, serviceAccountId: string, params?: Types.UpdateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccount, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, serviceAccountId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, params: Types.CreateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, params: Types.CreateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, params: Types.CreateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, params: Types.CreateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.del", method: "DELETE", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: "ProjectSpendAlertDeletedResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.del
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlertDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlertDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, alertId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (projectId: string, alertId: string, options?: Re
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlertDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlertDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, alertId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.list", method: "GET", path: ["/organization/projects/","/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: "ProjectSpendAlertListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.li
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectSpendAlertsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectSpendAlertListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectSpendAlertsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectSpendAlertListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (projectId: string, params?: Types.ListProjectSpendAlertsPar
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.ProjectSpendAlertListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.ProjectSpendAlertListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.retrieve", method: "GET", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: "ProjectSpendAlert" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendAlert
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, alertId], undefined, options)
 
 /**
@@ -101,7 +101,7 @@ export const retrieveWithResponse = (projectId: string, alertId: string, options
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, alertId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.update", method: "POST", path: ["/organization/projects/","/spend_alerts/",""], body: "json", admin: true, schema: "ProjectSpendAlert" }
@@ -113,7 +113,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, alertId: string, params: Types.UpdateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, alertId: string, params: Types.UpdateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId, alertId], params, options)
 
 /**
@@ -123,5 +123,5 @@ export const updateWithResponse = (projectId: string, alertId: string, params: T
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, alertId: string, params: Types.UpdateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, alertId: string, params: Types.UpdateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, alertId, params, options))

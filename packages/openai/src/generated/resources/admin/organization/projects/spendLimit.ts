@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
 
@@ -23,7 +23,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.spendLimit.del"
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitDeletedResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId], undefined, options)
 
 /**
@@ -33,7 +33,7 @@ export const delWithResponse = (projectId: string, options?: RequestOptions): Ef
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitDeletedResource, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, options))
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendLimit.retrieve", method: "GET", path: ["/organization/projects/","/spend_limit"], admin: true, schema: "ProjectSpendLimitResource" }
@@ -45,7 +45,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendLimit
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitResource>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId], undefined, options)
 
 /**
@@ -55,7 +55,7 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitResource, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.spendLimit.update", method: "POST", path: ["/organization/projects/","/spend_limit"], body: "json", admin: true, schema: "ProjectSpendLimitResource" }
@@ -67,7 +67,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.spendLimit.u
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, params: Types.UpdateprojectspendlimitParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitResource>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, params: Types.UpdateprojectspendlimitParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId], params, options)
 
 /**
@@ -77,5 +77,5 @@ export const updateWithResponse = (projectId: string, params: Types.Updateprojec
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, params: Types.UpdateprojectspendlimitParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitResource, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, params: Types.UpdateprojectspendlimitParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -28,7 +28,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.users.create
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, params: Types.CreateProjectUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, params: Types.CreateProjectUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId], params, options)
 
 /**
@@ -38,7 +38,7 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, params: Types.CreateProjectUserParams, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, params: Types.CreateProjectUserParams, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.projects.users.del", method: "DELETE", path: ["/organization/projects/","/users/",""], admin: true, schema: "ProjectUserDeleteResponse" }
@@ -50,7 +50,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.users.del", met
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUserDeleteResponse>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUserDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, userId], undefined, options)
 
 /**
@@ -60,7 +60,7 @@ export const delWithResponse = (projectId: string, userId: string, options?: Req
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUserDeleteResponse, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUserDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, userId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.users.list", method: "GET", path: ["/organization/projects/","/users"], query: ["limit","after"], admin: true, paging: "after", schema: "ProjectUserListResponse" }
@@ -72,7 +72,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.users.list", m
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, params?: Types.ListProjectUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectUserListResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, params?: Types.ListProjectUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectUserListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId], params, options)
 
 /**
@@ -82,7 +82,7 @@ export const list = (projectId: string, params?: Types.ListProjectUsersParams, o
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, params?: Types.ListProjectUsersParams, options?: RequestOptions): Stream.Stream<Types.ProjectUserListResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, params?: Types.ListProjectUsersParams, options?: RequestOptions): Stream.Stream<Types.ProjectUserListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.retrieve", method: "GET", path: ["/organization/projects/","/users/",""], admin: true, schema: "ProjectUser" }
@@ -94,7 +94,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.retr
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, userId], undefined, options)
 
 /**
@@ -104,7 +104,7 @@ export const retrieveWithResponse = (projectId: string, userId: string, options?
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, userId, options))
 
 const updateOp: Op.Operation = { name: "admin.organization.projects.users.update", method: "POST", path: ["/organization/projects/","/users/",""], body: "json", admin: true, schema: "ProjectUser" }
@@ -116,7 +116,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.users.update
  * @since 0.1.0
  * @category operations
  */
-export const updateWithResponse = (projectId: string, userId: string, params?: Types.ModifyProjectUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError, OpenAIClient> =>
+export const updateWithResponse = (projectId: string, userId: string, params?: Types.ModifyProjectUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(updateOp, [projectId, userId], params, options)
 
 /**
@@ -126,5 +126,5 @@ export const updateWithResponse = (projectId: string, userId: string, params?: T
  * @since 0.1.0
  * @category operations
  */
-export const update = (projectId: string, userId: string, params?: Types.ModifyProjectUserParams, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError, OpenAIClient> =>
+export const update = (projectId: string, userId: string, params?: Types.ModifyProjectUserParams, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(updateWithResponse(projectId, userId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.users.roles.create", 
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (userId: string, params: Types.AssignUserRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserRoleAssignment>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (userId: string, params: Types.AssignUserRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [userId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (userId: string, params: Types.AssignUserRoleP
  * @since 0.1.0
  * @category operations
  */
-export const create = (userId: string, params: Types.AssignUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError, OpenAIClient> =>
+export const create = (userId: string, params: Types.AssignUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(userId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.users.roles.del", method: "DELETE", path: ["/organization/users/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.users.roles.del", method
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [userId, roleId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (userId: string, roleId: string, options?: Reques
  * @since 0.1.0
  * @category operations
  */
-export const del = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
+export const del = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(userId, roleId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.users.roles.list", method: "GET", path: ["/organization/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.users.roles.list", meth
  * @since 0.1.0
  * @category operations
  */
-export const list = (userId: string, params?: Types.ListUserRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (userId: string, params?: Types.ListUserRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [userId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (userId: string, params?: Types.ListUserRoleAssignmentsParam
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (userId: string, params?: Types.ListUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (userId: string, params?: Types.ListUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [userId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.users.roles.retrieve", method: "GET", path: ["/organization/users/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.users.roles.retriev
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [userId, roleId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (userId: string, roleId: string, options?: R
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError, OpenAIClient> =>
+export const retrieve = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(userId, roleId, options))

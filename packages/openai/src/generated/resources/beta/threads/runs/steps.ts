@@ -11,12 +11,12 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
 
-const listOp: Op.Operation = { name: "beta.threads.runs.steps.list", method: "GET", path: ["/threads/","/runs/","/steps"], query: ["limit","order","after","before","include[]"], paging: "after", schema: "ListRunStepsResponse" }
+const listOp: Op.Operation = { name: "beta.threads.runs.steps.list", method: "GET", path: ["/threads/","/runs/","/steps"], query: ["limit","order","after","before","include"], paging: "after", schema: "ListRunStepsResponse" }
 
 /**
  * List run steps: `GET /threads/{thread_id}/runs/{run_id}/steps`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -25,7 +25,7 @@ const listOp: Op.Operation = { name: "beta.threads.runs.steps.list", method: "GE
  * @since 0.1.0
  * @category operations
  */
-export const list = (threadId: string, runId: string, params?: Types.ListRunStepsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListRunStepsResponse["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (threadId: string, runId: string, params?: Types.ListRunStepsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListRunStepsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [threadId, runId], params, options)
 
 /**
@@ -35,10 +35,10 @@ export const list = (threadId: string, runId: string, params?: Types.ListRunStep
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (threadId: string, runId: string, params?: Types.ListRunStepsParams, options?: RequestOptions): Stream.Stream<Types.ListRunStepsResponse["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (threadId: string, runId: string, params?: Types.ListRunStepsParams, options?: RequestOptions): Stream.Stream<Types.ListRunStepsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [threadId, runId], params, options)
 
-const retrieveOp: Op.Operation = { name: "beta.threads.runs.steps.retrieve", method: "GET", path: ["/threads/","/runs/","/steps/",""], query: ["include[]"], schema: "RunStepObject" }
+const retrieveOp: Op.Operation = { name: "beta.threads.runs.steps.retrieve", method: "GET", path: ["/threads/","/runs/","/steps/",""], query: ["include"], schema: "RunStepObject" }
 
 /**
  * Retrieve run step: `GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`, with the response metadata.
@@ -47,7 +47,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.runs.steps.retrieve", met
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (threadId: string, runId: string, stepId: string, params?: Types.GetRunStepParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunStepObject>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (threadId: string, runId: string, stepId: string, params?: Types.GetRunStepParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunStepObject>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [threadId, runId, stepId], params, options)
 
 /**
@@ -57,5 +57,5 @@ export const retrieveWithResponse = (threadId: string, runId: string, stepId: st
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (threadId: string, runId: string, stepId: string, params?: Types.GetRunStepParams, options?: RequestOptions): Effect.Effect<Types.RunStepObject, OpenAIError, OpenAIClient> =>
+export const retrieve = (threadId: string, runId: string, stepId: string, params?: Types.GetRunStepParams, options?: RequestOptions): Effect.Effect<Types.RunStepObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, runId, stepId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../../Pagination.js"
 import type * as Types from "../../../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.groups.roles
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, groupId: string, params: Types.AssignProjectGroupRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupRoleAssignment>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, groupId: string, params: Types.AssignProjectGroupRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId, groupId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (projectId: string, groupId: string, params: T
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, groupId: string, params: Types.AssignProjectGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, groupId: string, params: Types.AssignProjectGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, groupId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.projects.groups.roles.del", method: "DELETE", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.groups.roles.de
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, groupId, roleId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (projectId: string, groupId: string, roleId: stri
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, groupId, roleId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.groups.roles.list", method: "GET", path: ["/projects/","/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.groups.roles.l
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, groupId: string, params?: Types.ListProjectGroupRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, groupId: string, params?: Types.ListProjectGroupRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId, groupId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (projectId: string, groupId: string, params?: Types.ListProj
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, groupId: string, params?: Types.ListProjectGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, groupId: string, params?: Types.ListProjectGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId, groupId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.roles.retrieve", method: "GET", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.rol
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, groupId, roleId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (projectId: string, groupId: string, roleId:
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, groupId, roleId, options))

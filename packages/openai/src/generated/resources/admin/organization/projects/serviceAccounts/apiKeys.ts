@@ -10,7 +10,7 @@
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../../Types.js"
 
@@ -23,7 +23,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccou
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, serviceAccountId: string, params?: Types.CreateanAPIkeyforaserviceaccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ServiceAccountApiKeyBody>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, serviceAccountId: string, params?: Types.CreateanAPIkeyforaserviceaccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ServiceAccountApiKeyBody>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId, serviceAccountId], params, options)
 
 /**
@@ -33,5 +33,5 @@ export const createWithResponse = (projectId: string, serviceAccountId: string, 
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, serviceAccountId: string, params?: Types.CreateanAPIkeyforaserviceaccountParams, options?: RequestOptions): Effect.Effect<Types.ServiceAccountApiKeyBody, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, serviceAccountId: string, params?: Types.CreateanAPIkeyforaserviceaccountParams, options?: RequestOptions): Effect.Effect<Types.ServiceAccountApiKeyBody, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, serviceAccountId, params, options))

@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../../internal/operation.js"
 import type { OpenAIClient } from "../../../../../../OpenAIClient.js"
-import type { OpenAIError } from "../../../../../../OpenAIError.js"
+import type * as OpenAIError from "../../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../../Pagination.js"
 import type * as Types from "../../../../../Types.js"
@@ -25,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.users.roles.
  * @since 0.1.0
  * @category operations
  */
-export const createWithResponse = (projectId: string, userId: string, params: Types.AssignProjectUserRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserRoleAssignment>, OpenAIError, OpenAIClient> =>
+export const createWithResponse = (projectId: string, userId: string, params: Types.AssignProjectUserRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(createOp, [projectId, userId], params, options)
 
 /**
@@ -35,7 +35,7 @@ export const createWithResponse = (projectId: string, userId: string, params: Ty
  * @since 0.1.0
  * @category operations
  */
-export const create = (projectId: string, userId: string, params: Types.AssignProjectUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError, OpenAIClient> =>
+export const create = (projectId: string, userId: string, params: Types.AssignProjectUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, userId, params, options))
 
 const delOp: Op.Operation = { name: "admin.organization.projects.users.roles.del", method: "DELETE", path: ["/projects/","/users/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
@@ -47,7 +47,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.users.roles.del
  * @since 0.1.0
  * @category operations
  */
-export const delWithResponse = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError, OpenAIClient> =>
+export const delWithResponse = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(delOp, [projectId, userId, roleId], undefined, options)
 
 /**
@@ -57,7 +57,7 @@ export const delWithResponse = (projectId: string, userId: string, roleId: strin
  * @since 0.1.0
  * @category operations
  */
-export const del = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError, OpenAIClient> =>
+export const del = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, userId, roleId, options))
 
 const listOp: Op.Operation = { name: "admin.organization.projects.users.roles.list", method: "GET", path: ["/projects/","/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
@@ -69,7 +69,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.users.roles.li
  * @since 0.1.0
  * @category operations
  */
-export const list = (projectId: string, userId: string, params?: Types.ListProjectUserRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError, OpenAIClient> =>
+export const list = (projectId: string, userId: string, params?: Types.ListProjectUserRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
   Op.page(listOp, [projectId, userId], params, options)
 
 /**
@@ -79,7 +79,7 @@ export const list = (projectId: string, userId: string, params?: Types.ListProje
  * @since 0.1.0
  * @category operations
  */
-export const listStream = (projectId: string, userId: string, params?: Types.ListProjectUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError, OpenAIClient> =>
+export const listStream = (projectId: string, userId: string, params?: Types.ListProjectUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
   Op.items(listOp, [projectId, userId], params, options)
 
 const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.roles.retrieve", method: "GET", path: ["/projects/","/users/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
@@ -91,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.role
  * @since 0.1.0
  * @category operations
  */
-export const retrieveWithResponse = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError, OpenAIClient> =>
+export const retrieveWithResponse = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
   Op.json(retrieveOp, [projectId, userId, roleId], undefined, options)
 
 /**
@@ -101,5 +101,5 @@ export const retrieveWithResponse = (projectId: string, userId: string, roleId: 
  * @since 0.1.0
  * @category operations
  */
-export const retrieve = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError, OpenAIClient> =>
+export const retrieve = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.AssignedRoleDetails, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, userId, roleId, options))

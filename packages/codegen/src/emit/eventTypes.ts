@@ -1,0 +1,32 @@
+/**
+ * `src/generated/EventTypes.ts`: every stream event type the spec declares, so that a program can tell an event
+ * this version does not know (`OpenAIStream.isUnknownEvent`) from one it does.
+ */
+import { deref, type Model, ownsEventType } from "../model.js"
+import { header } from "./shared.js"
+
+type Json = any
+
+/** The `type` values of a union of event schemas (its members' `type` enum or const). */
+const typesOf = (spec: Json, schema: Json, out: Set<string>, seen: Set<Json>): void => {
+  const s = deref(spec, schema, "schemas")
+  if (s === undefined || seen.has(s)) return
+  seen.add(s)
+  for (const variant of s.oneOf ?? s.anyOf ?? []) typesOf(spec, variant, out, seen)
+  const type = deref(spec, s.properties?.type, "schemas")
+  if (type === undefined) return
+  if (typeof type.const === "string") out.add(type.const)
+  for (const value of type.enum ?? []) if (typeof value === "string") out.add(value)
+}
+
+export const emitEventTypes = ({ spec, ops }: Model): string => {
+  const types = new Set<string>()
+  for (const op of ops) if (op.eventSchema && ownsEventType(op)) typesOf(spec, op.eventSchema, types, new Set())
+  const list = [...types].sort().map((t) => `  ${JSON.stringify(t)}`).join(",\n")
+  return `${header("The stream event types the OpenAI API declares.")}
+/** Every \`type\` of the stream events the spec declares. */
+export const knownEventTypes: ReadonlySet<string> = new Set([
+${list}
+])
+`
+}
