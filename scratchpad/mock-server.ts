@@ -1,6 +1,6 @@
 /**
  * A small local stand-in for the OpenAI API, for the demo and `pnpm scratch`: chat completions and responses
- * (JSON and SSE), models, a paginated files list, embeddings, and OpenAI-style errors. Answers are canned, picked
+ * (JSON and SSE), models, a paginated files list, file uploads, embeddings, and OpenAI-style errors. Answers are canned, picked
  * by the prompt; streamed ones arrive a word at a time. It listens on loopback only.
  */
 import * as Http from "node:http"
@@ -232,6 +232,24 @@ const handle = (req: Http.IncomingMessage, res: Http.ServerResponse, body: strin
       first_id: data[0]?.id ?? null,
       last_id: data[data.length - 1]?.id ?? null,
       has_more: start + data.length < files.length
+    })
+  }
+  if (req.method === "POST" && path === "/files") {
+    const type = String(req.headers["content-type"] ?? "")
+    if (!type.startsWith("multipart/form-data")) return fail(res, 400, "expected a multipart/form-data body")
+    const filename = /filename="([^"]*)"/.exec(body)?.[1]
+    const purpose = /name="purpose"\r\n\r\n([^\r]*)/.exec(body)?.[1]
+    if (filename === undefined) return fail(res, 400, "you must provide a file", "file")
+    if (purpose === undefined) return fail(res, 400, "you must provide a purpose", "purpose")
+    const content = /filename="[^"]*"\r\n(?:[^\r]*\r\n)*\r\n([\s\S]*?)\r\n--/.exec(body)?.[1] ?? ""
+    return send(res, 200, {
+      id: nextId("file"),
+      object: "file",
+      bytes: Buffer.byteLength(content),
+      created_at: now(),
+      filename,
+      purpose,
+      status: "processed"
     })
   }
   if (req.method === "POST" && path === "/embeddings") {

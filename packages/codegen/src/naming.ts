@@ -293,3 +293,33 @@ export const naming: Readonly<Record<string, readonly [resource: string, method:
   "beta_listInputItems": ["beta.responses.inputItems", "list"],
   "beta_Getinputtokencounts": ["beta.responses.inputTokens", "count"]
 }
+
+/**
+ * Where the official SDK's names differ from the table above, for the Promise facade (`@effect-openai/promise`),
+ * which follows the official SDK exactly: operationId -> official resource path and method name. Every other
+ * operation keeps its entry above, with `del` spelled `delete`.
+ */
+export const officialNames: Readonly<Record<string, readonly [resource: string, method: string]>> = {
+  "list-project-rate-limits": ["admin.organization.projects.rateLimits", "listRateLimits"],
+  "update-project-rate-limits": ["admin.organization.projects.rateLimits", "updateRateLimit"],
+  "create-realtime-session": ["beta.realtime.sessions", "create"],
+  "create-realtime-transcription-session": ["beta.realtime.transcriptionSessions", "create"],
+  "CreateVideoCharacter": ["videos", "createCharacter"],
+  "GetVideoCharacter": ["videos", "getCharacter"]
+}
+
+/**
+ * Operations the official SDK also offers under a second method name: the same endpoint, answered as one response
+ * rather than a page (kept there as a deprecated method).
+ */
+export const officialAliases: Readonly<Record<string, readonly [resource: string, method: string]>> = {
+  "listFineTuningCheckpointPermissions": ["fineTuning.checkpoints.permissions", "retrieve"]
+}
+
+/** The official SDK's resource path and method name of an operation. */
+export const officialName = (id: string): readonly [resource: string, method: string] => {
+  const own = officialNames[id]
+  if (own !== undefined) return own
+  const [resource, method] = naming[id]!
+  return [resource, method === "del" ? "delete" : method]
+}

@@ -89,6 +89,15 @@ export const layerWithoutHttpClient = (
   )
 
 /**
+ * The transport `layer` uses when none is given: on Node, `UndiciTransport.layer`; elsewhere the platform's
+ * `FetchHttpClient.layer`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const defaultTransport: Layer.Layer<HttpClient.HttpClient> = defaultHttpClient
+
+/**
  * The client with credentials, settings and a transport (the platform's default unless `httpClient` says
  * otherwise: undici on Node, fetch elsewhere).
  *

@@ -25,7 +25,7 @@ import { makePrepare } from "./internal/prepare.js"
 import { makeRequests } from "./internal/request.js"
 import { makeSend } from "./internal/send.js"
 import type { SseEvent } from "./internal/sse.js"
-import { makeStreams, unwrap } from "./internal/stream.js"
+import { type Decoding, makeStreams, type Opened, unwrap } from "./internal/stream.js"
 import { hasNativeTimeouts } from "./internal/transport.js"
 
 /**
@@ -48,6 +48,11 @@ export interface Service {
     spec: RequestSpec,
     terminal: StreamTerminal
   ) => Stream.Stream<A, OpenAIError.OpenAIError>
+  /**
+   * Opens a stream for a consumer outside Effect, which polls it (the Promise facade): retried until its first
+   * item like `stream`, then read without a fiber per event.
+   */
+  readonly open: <A = unknown>(spec: RequestSpec, decoding: Decoding) => Effect.Effect<Opened<A>, OpenAIError.OpenAIError>
 }
 
 /**
@@ -187,3 +192,16 @@ export type {
    */
   SseEvent
 } from "./internal/sse.js"
+
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  Decoding,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  Opened
+} from "./internal/stream.js"

@@ -19,7 +19,7 @@ import { knownEventTypes } from "./generated/EventTypes.js"
 import type * as Types from "./generated/Types.js"
 import { JsonEvents, RawEvents } from "./internal/events.js"
 import type { SseEvent } from "./internal/sse.js"
-import { decodeBytes } from "./internal/stream.js"
+import { decodeBytes, type Decoding, type Opened, openBody } from "./internal/stream.js"
 
 /**
  * A body to decode: a web `Response` (its body is read), a web `ReadableStream`, or a `Stream` of bytes (whose
@@ -125,3 +125,17 @@ export const sse = <E = never, R = never>(
 export const isUnknownEvent = <Event extends { readonly type: string }>(
   event: Event
 ): event is Extract<Event, Types.UnknownStreamEvent> => !knownEventTypes.has(event.type)
+
+/**
+ * A body you already have, opened for polling outside Effect (as `OpenAIClient`'s `open` gives streams): the
+ * decoder's rules apply, no time limits. `decoding` says what the items are.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const open: <A = unknown>(
+  body: ReadableStream<Uint8Array>,
+  decoding: Decoding,
+  status?: number,
+  headers?: Readonly<Record<string, string>>
+) => Opened<A> = openBody

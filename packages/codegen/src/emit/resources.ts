@@ -41,6 +41,7 @@ const emitResource = (node: Node, names: Map<string, TypeNames>): string => {
     if (needs.effect) imports.push(`import type * as Effect from "effect/Effect"`)
     if (needs.stream) imports.push(`import type * as Stream from "effect/Stream"`)
     imports.push(`import * as Op from "${up}../internal/operation.js"`)
+    imports.push(`import * as Ops from "${up}Operations.js"`)
     imports.push(`import type { OpenAIClient } from "${up}../OpenAIClient.js"`)
     imports.push(`import type * as OpenAIError from "${up}../OpenAIError.js"`)
     imports.push(
@@ -65,9 +66,21 @@ const doc = (lines: ReadonlyArray<string>, tags: ReadonlyArray<string>): string 
 const splitPath = (path: string): Array<string> => path.split(/\{[^}]+\}/)
 
 /** The operation's descriptor, then its functions. */
-const emitOperation = (op: Op, types: TypeNames, needs: Needs): string => {
-  const constName = `${op.method}Op`
-  return [`const ${constName}: Op.Operation = { ${descriptor(op, types).join(", ")} }\n`, ...functions(op, types, constName, needs)].join("\n")
+const emitOperation = (op: Op, types: TypeNames, needs: Needs): string =>
+  functions(op, types, `Ops.${operationConst(op)}`, needs).join("\n")
+
+/** The name of an operation's descriptor in `Operations.ts`: its resource path and method, camel-cased. */
+export const operationConst = (op: Op): string =>
+  [...op.resource, op.method].map((s, i) => (i === 0 ? s : namespaceName(s))).join("")
+
+/** `src/generated/Operations.ts`: every operation's descriptor, shared by the generated functions and adapters. */
+export const emitOperations = ({ ops, names }: Model): string => {
+  const out = [header("Every operation of the OpenAI API as a descriptor: what the runtime needs to build its requests.")]
+  out.push(`import type { Operation } from "../internal/operation.js"\n`)
+  for (const op of ops) {
+    out.push(`/** \`${endpoint(op)}\` @since 0.1.0 */\nexport const ${operationConst(op)}: Operation = { ${descriptor(op, names.get(op.id)!).join(", ")} }\n`)
+  }
+  return out.join("\n")
 }
 
 const descriptor = (op: Op, types: TypeNames): Array<string> => {
@@ -76,6 +89,7 @@ const descriptor = (op: Op, types: TypeNames): Array<string> => {
     `method: ${JSON.stringify(op.httpMethod)}`,
     `path: ${JSON.stringify(splitPath(op.path))}`
   ]
+  if (op.pathParams.length > 0) fields.push(`pathNames: ${JSON.stringify(op.pathParams)}`)
   if (Object.keys(op.fixedQuery).length > 0) fields.push(`fixedQuery: ${JSON.stringify(op.fixedQuery)}`)
   if (op.query.length > 0) fields.push(`query: ${JSON.stringify(op.query.map((p) => p.name))}`)
   if (op.headers.length > 0) {
@@ -93,7 +107,7 @@ const descriptor = (op: Op, types: TypeNames): Array<string> => {
     if (streamFlags[op.id]) fields.push(`streamFlag: ${JSON.stringify(streamFlags[op.id])}`)
   }
   if (hooks[op.id]) fields.push(`hook: ${JSON.stringify(hooks[op.id])}`)
-  if (op.response.kind === "binary") fields.push(`fixedHeaders: ${JSON.stringify({ accept: op.response.accept })}`)
+  if (op.response.kind === "binary") fields.push(`binary: true`, `fixedHeaders: ${JSON.stringify({ accept: op.response.accept })}`)
   if (op.response.kind === "json" && types.response !== "void") fields.push(`schema: ${JSON.stringify(types.response)}`)
   if (op.eventSchema?.$ref) fields.push(`eventSchema: ${JSON.stringify(refName(op.eventSchema.$ref))}`)
   return fields

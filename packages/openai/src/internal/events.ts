@@ -86,7 +86,13 @@ export class JsonEvents extends SseBase<unknown> {
   private count = 0
   private lastType: string | undefined = undefined
 
-  constructor(readonly terminal: StreamTerminal, origin: Origin, maxEventSize: number) {
+  constructor(
+    readonly terminal: StreamTerminal,
+    origin: Origin,
+    maxEventSize: number,
+    /** Events whose SSE name starts with `thread.` come as `{ event, data }` (how Assistants streams are read). */
+    private readonly named = false
+  ) {
     super(origin, maxEventSize)
     this.terminalSeen = terminal === "eof"
   }
@@ -121,7 +127,7 @@ export class JsonEvents extends SseBase<unknown> {
     if (typeof this.terminal !== "string" && valueType !== undefined && this.terminal.has(valueType)) {
       this.terminalSeen = true
     }
-    this.out.push(value)
+    this.out.push(this.named && type !== undefined && type.startsWith("thread.") ? { event: type, data: value } : value)
   }
 
   private streamError(raw: string): OpenAIError.StreamError {

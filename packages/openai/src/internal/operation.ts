@@ -21,6 +21,8 @@ export interface Operation {
   readonly method: OpenAIRequest.Method
   /** The path split around its parameters: `["/files/", "/content"]`. */
   readonly path: ReadonlyArray<string>
+  /** The spec's names of the path parameters, in order (`["vector_store_id", "file_id"]`). */
+  readonly pathNames?: ReadonlyArray<string>
   /** Query parameters fixed by the spec's path (`?beta=true`). */
   readonly fixedQuery?: Readonly<Record<string, string>>
   /** Names of params that go to the query string. */
@@ -38,6 +40,8 @@ export interface Operation {
   /** Multipart fields sent as parts of their own content type (a JSON part, an `application/sdp` part). */
   readonly partTypes?: Readonly<Record<string, string>>
   readonly hook?: HookName
+  /** The response is a body of bytes (audio, file contents), not JSON. */
+  readonly binary?: boolean
   /** Headers the operation always sends (e.g. `accept` for binary responses). */
   readonly fixedHeaders?: Readonly<Record<string, string>>
   /** The name of the response's schema in the schema registry, used when `decodeResponses` is on. */
@@ -109,7 +113,8 @@ type Params = object | undefined
 
 const terminals = new WeakMap<ReadonlyArray<string>, ReadonlySet<string>>()
 
-const terminalOf = (op: Operation): OpenAIRequest.StreamTerminal => {
+/** How the operation's stream ends, as the client takes it. */
+export const terminalOf = (op: Operation): OpenAIRequest.StreamTerminal => {
   const t = op.terminal
   if (t === undefined) return "eof"
   if (t === "done") return "done"

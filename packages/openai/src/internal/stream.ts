@@ -10,21 +10,23 @@ import * as Channel from "effect/Channel"
 import type * as Chunk from "effect/Chunk"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Runtime from "effect/Runtime"
+import * as Exit from "effect/Exit"
+import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { OpenAIConfig, type Settings } from "../OpenAIConfig.js"
 import type * as OpenAIError from "../OpenAIError.js"
-import type { RequestSpec, StreamTerminal } from "../OpenAIRequest.js"
+import type { RequestSpec, ResponseMeta, StreamTerminal } from "../OpenAIRequest.js"
 import { type ByteSource, byteSource, EffectSource, WebSource } from "./body.js"
 import * as InternalErrors from "./errors.js"
 import { Bytes, type Decoder, JsonEvents, type Origin, RawEvents } from "./events.js"
 import type { Prepared } from "./prepare.js"
-import { awaitFirst, type Deadlines, type Pump, type PumpChannel, start, toChannel } from "./pump.js"
+import { awaitFirst, type Deadlines, Pump, type PumpChannel, start, toChannel } from "./pump.js"
 import { Meta } from "./response.js"
 import { withRetries } from "./retry.js"
 import type { Engine, Sent } from "./send.js"
 import type { SseEvent } from "./sse.js"
-import { annotateResponse, logGaveUp, logRank, tracedChannel } from "./telemetry.js"
+import { annotateResponse, logGaveUp, logRank, makeSpan, tracedChannel } from "./telemetry.js"
 import { bound, headerLimit, streamLimits, timeoutError } from "./timeouts.js"
 
 /** `Stream.unwrap` without its per-element step. */
@@ -116,21 +118,26 @@ export const makeStreams = (engine: Engine) => {
     logLevel: number,
     settings: Settings,
     decoderOf: (origin: Origin, maxEventSize: number) => Decoder<A>,
-    track: (pump: Pump<A>) => void
+    track: (pump: Pump<A>, meta: ResponseMeta) => void
   ): Effect.Effect<Pump<A>, OpenAIError.OpenAIError> =>
     Effect.clockWith((clock) => {
       const limits = streamLimits(prepared, settings)
       const started = clock.unsafeCurrentTimeMillis()
       const send = bound(engine.native, prepared, headerLimit(limits), (t) => engine.send(prepared, logLevel, t))
-      return Effect.flatMap(send, (sent) =>
-        Effect.zipRight(
-          annotateResponse(new Meta(sent.response.status, sent.headers), undefined),
+      return Effect.flatMap(send, (sent) => {
+        const meta = new Meta(sent.response.status, sent.headers)
+        return Effect.zipRight(
+          annotateResponse(meta, undefined),
           Effect.flatMap(sourceOf(sent), (source) => {
             const decoder = decoderOf(originOf(sent), settings.maxEventSize)
             const deadlines = deadlinesOf(prepared, started, limits.first, limits.idle)
-            return Effect.flatMap(Effect.tap(start(source, decoder, deadlines, bodyError(prepared)), track), awaitFirst)
+            return Effect.flatMap(
+              Effect.tap(start(source, decoder, deadlines, bodyError(prepared)), (pump) => track(pump, meta)),
+              awaitFirst
+            )
           })
-        ))
+        )
+      })
     })
 
   const events = <A>(
@@ -154,10 +161,130 @@ export const makeStreams = (engine: Engine) => {
         }))
       ))))
 
+  /**
+   * A stream opened for a consumer outside Effect (the Promise facade): retried until its first item, then
+   * handed over as an `Opened` the consumer polls. The span, when a tracer records one, ends when it closes.
+   */
+  const openPolled = <A>(
+    spec: RequestSpec,
+    decoderOf: (origin: Origin, maxEventSize: number) => Decoder<A>
+  ): Effect.Effect<Opened<A>, OpenAIError.OpenAIError> =>
+    Effect.flatMap(engine.prepare(spec), (prepared) =>
+      Effect.flatMap(OpenAIConfig, (settings) =>
+        Effect.flatMap(makeSpan(prepared, spec), (span) =>
+          Effect.flatMap(Effect.zip(Effect.runtime<never>(), Effect.clock), ([runtime, clock]) => {
+            const logLevel = logRank[settings.logLevel]
+            const endSpan = (exit: Exit.Exit<unknown, unknown>) => span?.end(clock.unsafeCurrentTimeNanos(), exit)
+            let current: Pump<A> | undefined
+            let meta: ResponseMeta | undefined
+            const attempt = open(prepared, logLevel, settings, decoderOf, (pump, m) => {
+              current = pump
+              meta = m
+            })
+            const retried = withRetries(prepared, logLevel, settings, attempt)
+            const opened = span === undefined ? retried : Effect.provideService(retried, Tracer.ParentSpan, span)
+            return Effect.map(
+              Effect.onExit(opened, (exit) =>
+                Exit.isSuccess(exit) ? Effect.void : Effect.sync(() => {
+                  current?.close()
+                  endSpan(exit)
+                })),
+              (pump) =>
+                new Opened(pump, meta!, (failure) => {
+                  endSpan(failure === undefined ? Exit.void : Exit.fail(failure))
+                  if (failure !== undefined && logLevel >= logRank.warn) {
+                    Runtime.runFork(runtime)(logGaveUp(prepared, logLevel, failure))
+                  }
+                })
+            )
+          }))))
+
   return {
     stream: <A>(spec: RequestSpec, terminal: StreamTerminal): Stream.Stream<A, OpenAIError.OpenAIError> =>
       events(spec, (origin, max) => new JsonEvents(terminal, origin, max) as unknown as Decoder<A>),
     sse: (spec: RequestSpec): Stream.Stream<SseEvent, OpenAIError.OpenAIError> =>
-      events(spec, (origin, max) => new RawEvents(origin, max))
+      events(spec, (origin, max) => new RawEvents(origin, max)),
+    open: <A>(spec: RequestSpec, decoding: Decoding): Effect.Effect<Opened<A>, OpenAIError.OpenAIError> =>
+      openPolled(spec, (origin, max) => decoderFor(decoding, origin, max) as Decoder<A>)
+  }
+}
+
+/**
+ * A body the caller already has, opened for polling: the decoder's rules apply, no time limits, no retries. A
+ * failure of the body is `APIConnectionError`.
+ */
+export const openBody = <A>(
+  body: ReadableStream<Uint8Array>,
+  decoding: Decoding,
+  status = 200,
+  headers: Readonly<Record<string, string>> = {}
+): Opened<A> => {
+  const meta = new Meta(status, headers)
+  const origin: Origin = { status, requestId: meta.requestId, redact: (text) => text }
+  const pump = new Pump<A>(
+    new WebSource(body),
+    decoderFor(decoding, origin, 64 * 1024 * 1024) as Decoder<A>,
+    Effect.runSync(Effect.clock),
+    (cause) => InternalErrors.fromCause(cause, "GET", "(a body being decoded)")
+  )
+  return new Opened(pump, meta, () => {})
+}
+
+/**
+ * What an opened stream's items are: JSON events (ended as `terminal` says; with `named`, events whose SSE name
+ * starts with `thread.` come as `{ event, data }`, as Assistants streams are read), raw events, or bytes.
+ */
+export type Decoding =
+  | { readonly _tag: "Json"; readonly terminal: StreamTerminal; readonly named?: boolean | undefined }
+  | { readonly _tag: "Sse" }
+  | { readonly _tag: "Bytes" }
+
+const decoderFor = (decoding: Decoding, origin: Origin, max: number): Decoder<unknown> => {
+  switch (decoding._tag) {
+    case "Json":
+      return new JsonEvents(decoding.terminal, origin, max, decoding.named === true)
+    case "Sse":
+      return new RawEvents(origin, max)
+    case "Bytes":
+      return new Bytes()
+  }
+}
+
+/**
+ * A stream read by polling, for consumers outside Effect: `poll` takes the items ready now; when it gives none,
+ * `failure` or `finished` say why, or `wait` calls back once there is more. `close` releases the connection
+ * (it is called for you when the stream fails or finishes) and ends the operation's span.
+ */
+export class Opened<A> {
+  private ended = false
+  constructor(
+    private readonly pump: Pump<A>,
+    readonly response: ResponseMeta,
+    private readonly onEnd: (failure: OpenAIError.OpenAIError | undefined) => void
+  ) {}
+
+  poll(): Array<A> | undefined {
+    const items = this.pump.poll()
+    if (items === undefined && (this.pump.failure !== undefined || this.pump.finished)) this.close()
+    return items
+  }
+
+  get failure(): OpenAIError.OpenAIError | undefined {
+    return this.pump.failure
+  }
+
+  get finished(): boolean {
+    return this.pump.finished
+  }
+
+  wait(ready: () => void): void {
+    this.pump.await(ready)
+  }
+
+  close(): void {
+    if (this.ended) return
+    this.ended = true
+    this.pump.close()
+    this.onEnd(this.pump.failure)
   }
 }

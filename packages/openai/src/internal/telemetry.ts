@@ -99,6 +99,14 @@ export const traced = <A, E, R>(prepared: Prepared, spec: RequestSpec, effect: E
     tracer === defaultTracer ? effect : Effect.withSpan(effect, `OpenAI ${prepared.operation}`, spanOptions(prepared, spec))
   )
 
+/** The operation's span, started now and ended by the caller; `undefined` under Effect's default tracer. */
+export const makeSpan = (prepared: Prepared, spec: RequestSpec): Effect.Effect<Tracer.Span | undefined> =>
+  Effect.tracerWith((tracer) =>
+    tracer === defaultTracer
+      ? Effect.succeed(undefined)
+      : Effect.makeSpan(`OpenAI ${prepared.operation}`, spanOptions(prepared, spec))
+  )
+
 /**
  * The operation's span around a stream's channel, ended when the channel ends; skipped under Effect's default
  * tracer. (`Stream.withSpan` would add a step per element.)

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
-
-const cancelOp: Op.Operation = { name: "batches.cancel", method: "POST", path: ["/batches/","/cancel"], schema: "Batch" }
 
 /**
  * Cancel batch: `POST /batches/{batch_id}/cancel`, with the response metadata.
@@ -26,7 +25,7 @@ const cancelOp: Op.Operation = { name: "batches.cancel", method: "POST", path: [
  * @category operations
  */
 export const cancelWithResponse = (batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [batchId], undefined, options)
+  Op.json(Ops.batchesCancel, [batchId], undefined, options)
 
 /**
  * Cancel batch: `POST /batches/{batch_id}/cancel`.
@@ -38,8 +37,6 @@ export const cancelWithResponse = (batchId: string, options?: RequestOptions): E
 export const cancel = (batchId: string, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(batchId, options))
 
-const createOp: Op.Operation = { name: "batches.create", method: "POST", path: ["/batches"], body: "json", schema: "Batch" }
-
 /**
  * Create batch: `POST /batches`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const createOp: Op.Operation = { name: "batches.create", method: "POST", path: [
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateBatchParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.batchesCreate, [], params, options)
 
 /**
  * Create batch: `POST /batches`.
@@ -60,8 +57,6 @@ export const createWithResponse = (params: Types.CreateBatchParams, options?: Re
 export const create = (params: Types.CreateBatchParams, options?: RequestOptions): Effect.Effect<Types.Batch, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "batches.list", method: "GET", path: ["/batches"], query: ["after","limit"], paging: "after", schema: "ListBatchesResponse" }
-
 /**
  * List batches: `GET /batches`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "batches.list", method: "GET", path: ["/bat
  * @category operations
  */
 export const list = (params?: Types.ListBatchesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListBatchesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.batchesList, [], params, options)
 
 /**
  * List batches: `GET /batches`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (params?: Types.ListBatchesParams, options?: RequestOptions)
  * @category operations
  */
 export const listStream = (params?: Types.ListBatchesParams, options?: RequestOptions): Stream.Stream<Types.ListBatchesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "batches.retrieve", method: "GET", path: ["/batches/",""], schema: "Batch" }
+  Op.items(Ops.batchesList, [], params, options)
 
 /**
  * Retrieve batch: `GET /batches/{batch_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "batches.retrieve", method: "GET", path
  * @category operations
  */
 export const retrieveWithResponse = (batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Batch>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [batchId], undefined, options)
+  Op.json(Ops.batchesRetrieve, [batchId], undefined, options)
 
 /**
  * Retrieve batch: `GET /batches/{batch_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
-
-const createOp: Op.Operation = { name: "completions.create", method: "POST", path: ["/completions"], body: "json", schema: "CreateCompletionResponse" }
 
 /**
  * Create completion: `POST /completions`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "completions.create", method: "POST", pat
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.completionsCreate, [], params, options)
 
 /**
  * Create completion: `POST /completions`.

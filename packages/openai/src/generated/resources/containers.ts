@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../Types.js"
 /** @since 0.1.0 */
 export * as Files from "./containers/files.js"
 
-const createOp: Op.Operation = { name: "containers.create", method: "POST", path: ["/containers"], body: "json", schema: "ContainerResource" }
-
 /**
  * Create container: `POST /containers`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "containers.create", method: "POST", path
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateContainerParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.containersCreate, [], params, options)
 
 /**
  * Create container: `POST /containers`.
@@ -41,8 +40,6 @@ export const createWithResponse = (params: Types.CreateContainerParams, options?
 export const create = (params: Types.CreateContainerParams, options?: RequestOptions): Effect.Effect<Types.ContainerResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "containers.del", method: "DELETE", path: ["/containers/",""] }
-
 /**
  * Delete a container: `DELETE /containers/{container_id}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "containers.del", method: "DELETE", path: ["
  * @category operations
  */
 export const delWithResponse = (containerId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [containerId], undefined, options)
+  Op.json(Ops.containersDel, [containerId], undefined, options)
 
 /**
  * Delete a container: `DELETE /containers/{container_id}`.
@@ -63,8 +60,6 @@ export const delWithResponse = (containerId: string, options?: RequestOptions): 
 export const del = (containerId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(containerId, options))
 
-const listOp: Op.Operation = { name: "containers.list", method: "GET", path: ["/containers"], query: ["limit","order","after","name"], paging: "after", schema: "ContainerListResource" }
-
 /**
  * List containers: `GET /containers`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "containers.list", method: "GET", path: ["/
  * @category operations
  */
 export const list = (params?: Types.ListContainersParams, options?: RequestOptions): Effect.Effect<Page<Types.ContainerListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.containersList, [], params, options)
 
 /**
  * List containers: `GET /containers`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (params?: Types.ListContainersParams, options?: RequestOptio
  * @category operations
  */
 export const listStream = (params?: Types.ListContainersParams, options?: RequestOptions): Stream.Stream<Types.ContainerListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "containers.retrieve", method: "GET", path: ["/containers/",""], schema: "ContainerResource" }
+  Op.items(Ops.containersList, [], params, options)
 
 /**
  * Retrieve container: `GET /containers/{container_id}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "containers.retrieve", method: "GET", p
  * @category operations
  */
 export const retrieveWithResponse = (containerId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [containerId], undefined, options)
+  Op.json(Ops.containersRetrieve, [containerId], undefined, options)
 
 /**
  * Retrieve container: `GET /containers/{container_id}`.

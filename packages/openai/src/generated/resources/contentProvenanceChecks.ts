@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
-
-const createOp: Op.Operation = { name: "contentProvenanceChecks.create", method: "POST", path: ["/content_provenance_checks"], body: "multipart", schema: "ProvenanceResource" }
 
 /**
  * Create content provenance check: `POST /content_provenance_checks`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "contentProvenanceChecks.create", method:
  * @category operations
  */
 export const createWithResponse = (params: Types.CreatecontentprovenancecheckParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProvenanceResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.contentProvenanceChecksCreate, [], params, options)
 
 /**
  * Create content provenance check: `POST /content_provenance_checks`.

@@ -9,6 +9,7 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -16,8 +17,6 @@ import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
 export * as Items from "./conversations/items.js"
-
-const createOp: Op.Operation = { name: "conversations.create", method: "POST", path: ["/conversations"], body: "json", schema: "ConversationResource" }
 
 /**
  * Create a conversation: `POST /conversations`, with the response metadata.
@@ -27,7 +26,7 @@ const createOp: Op.Operation = { name: "conversations.create", method: "POST", p
  * @category operations
  */
 export const createWithResponse = (params?: Types.CreateConversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.conversationsCreate, [], params, options)
 
 /**
  * Create a conversation: `POST /conversations`.
@@ -39,8 +38,6 @@ export const createWithResponse = (params?: Types.CreateConversationParams, opti
 export const create = (params?: Types.CreateConversationParams, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "conversations.del", method: "DELETE", path: ["/conversations/",""], schema: "DeletedConversationResource" }
-
 /**
  * Delete a conversation: `DELETE /conversations/{conversation_id}`, with the response metadata.
  *
@@ -49,7 +46,7 @@ const delOp: Op.Operation = { name: "conversations.del", method: "DELETE", path:
  * @category operations
  */
 export const delWithResponse = (conversationId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [conversationId], undefined, options)
+  Op.json(Ops.conversationsDel, [conversationId], undefined, options)
 
 /**
  * Delete a conversation: `DELETE /conversations/{conversation_id}`.
@@ -61,8 +58,6 @@ export const delWithResponse = (conversationId: string, options?: RequestOptions
 export const del = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.DeletedConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(conversationId, options))
 
-const retrieveOp: Op.Operation = { name: "conversations.retrieve", method: "GET", path: ["/conversations/",""], schema: "ConversationResource" }
-
 /**
  * Retrieve a conversation: `GET /conversations/{conversation_id}`, with the response metadata.
  *
@@ -71,7 +66,7 @@ const retrieveOp: Op.Operation = { name: "conversations.retrieve", method: "GET"
  * @category operations
  */
 export const retrieveWithResponse = (conversationId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [conversationId], undefined, options)
+  Op.json(Ops.conversationsRetrieve, [conversationId], undefined, options)
 
 /**
  * Retrieve a conversation: `GET /conversations/{conversation_id}`.
@@ -83,8 +78,6 @@ export const retrieveWithResponse = (conversationId: string, options?: RequestOp
 export const retrieve = (conversationId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(conversationId, options))
 
-const updateOp: Op.Operation = { name: "conversations.update", method: "POST", path: ["/conversations/",""], body: "json", schema: "ConversationResource" }
-
 /**
  * Update a conversation: `POST /conversations/{conversation_id}`, with the response metadata.
  *
@@ -93,7 +86,7 @@ const updateOp: Op.Operation = { name: "conversations.update", method: "POST", p
  * @category operations
  */
 export const updateWithResponse = (conversationId: string, params: Types.UpdateConversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [conversationId], params, options)
+  Op.json(Ops.conversationsUpdate, [conversationId], params, options)
 
 /**
  * Update a conversation: `POST /conversations/{conversation_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
-
-const createOp: Op.Operation = { name: "embeddings.create", method: "POST", path: ["/embeddings"], body: "json", hook: "embeddingsBase64", schema: "CreateEmbeddingResponse" }
 
 /**
  * Create embeddings: `POST /embeddings`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "embeddings.create", method: "POST", path
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateEmbeddingParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateEmbeddingResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.embeddingsCreate, [], params, options)
 
 /**
  * Create embeddings: `POST /embeddings`.

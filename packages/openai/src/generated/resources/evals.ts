@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../Types.js"
 /** @since 0.1.0 */
 export * as Runs from "./evals/runs.js"
 
-const createOp: Op.Operation = { name: "evals.create", method: "POST", path: ["/evals"], body: "json", schema: "Eval" }
-
 /**
  * Create eval: `POST /evals`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "evals.create", method: "POST", path: ["/
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateEvalParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.evalsCreate, [], params, options)
 
 /**
  * Create eval: `POST /evals`.
@@ -41,8 +40,6 @@ export const createWithResponse = (params: Types.CreateEvalParams, options?: Req
 export const create = (params: Types.CreateEvalParams, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "evals.del", method: "DELETE", path: ["/evals/",""], schema: "DeleteEvalResponse" }
-
 /**
  * Delete an eval: `DELETE /evals/{eval_id}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "evals.del", method: "DELETE", path: ["/eval
  * @category operations
  */
 export const delWithResponse = (evalId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteEvalResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [evalId], undefined, options)
+  Op.json(Ops.evalsDel, [evalId], undefined, options)
 
 /**
  * Delete an eval: `DELETE /evals/{eval_id}`.
@@ -63,8 +60,6 @@ export const delWithResponse = (evalId: string, options?: RequestOptions): Effec
 export const del = (evalId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(evalId, options))
 
-const listOp: Op.Operation = { name: "evals.list", method: "GET", path: ["/evals"], query: ["after","limit","order","order_by"], paging: "after", schema: "EvalList" }
-
 /**
  * List evals: `GET /evals`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "evals.list", method: "GET", path: ["/evals
  * @category operations
  */
 export const list = (params?: Types.ListEvalsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.evalsList, [], params, options)
 
 /**
  * List evals: `GET /evals`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (params?: Types.ListEvalsParams, options?: RequestOptions): 
  * @category operations
  */
 export const listStream = (params?: Types.ListEvalsParams, options?: RequestOptions): Stream.Stream<Types.EvalList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "evals.retrieve", method: "GET", path: ["/evals/",""], schema: "Eval" }
+  Op.items(Ops.evalsList, [], params, options)
 
 /**
  * Get an eval: `GET /evals/{eval_id}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "evals.retrieve", method: "GET", path: 
  * @category operations
  */
 export const retrieveWithResponse = (evalId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [evalId], undefined, options)
+  Op.json(Ops.evalsRetrieve, [evalId], undefined, options)
 
 /**
  * Get an eval: `GET /evals/{eval_id}`.
@@ -107,8 +100,6 @@ export const retrieveWithResponse = (evalId: string, options?: RequestOptions): 
 export const retrieve = (evalId: string, options?: RequestOptions): Effect.Effect<Types.Eval, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(evalId, options))
 
-const updateOp: Op.Operation = { name: "evals.update", method: "POST", path: ["/evals/",""], body: "json", schema: "Eval" }
-
 /**
  * Update an eval: `POST /evals/{eval_id}`, with the response metadata.
  *
@@ -117,7 +108,7 @@ const updateOp: Op.Operation = { name: "evals.update", method: "POST", path: ["/
  * @category operations
  */
 export const updateWithResponse = (evalId: string, params?: Types.UpdateEvalParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Eval>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [evalId], params, options)
+  Op.json(Ops.evalsUpdate, [evalId], params, options)
 
 /**
  * Update an eval: `POST /evals/{eval_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
-
-const contentOp: Op.Operation = { name: "files.content", method: "GET", path: ["/files/","/content"], fixedHeaders: {"accept":"application/octet-stream"} }
 
 /**
  * Retrieve file content: `GET /files/{file_id}/content`, with the response metadata. The body streams as it arrives.
@@ -26,7 +25,7 @@ const contentOp: Op.Operation = { name: "files.content", method: "GET", path: ["
  * @category operations
  */
 export const contentWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytesWithResponse(contentOp, [fileId], undefined, options)
+  Op.bytesWithResponse(Ops.filesContent, [fileId], undefined, options)
 
 /**
  * Retrieve file content: `GET /files/{file_id}/content`. The body as a byte stream.
@@ -36,9 +35,7 @@ export const contentWithResponse = (fileId: string, options?: RequestOptions): E
  * @category operations
  */
 export const content = (fileId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytes(contentOp, [fileId], undefined, options)
-
-const createOp: Op.Operation = { name: "files.create", method: "POST", path: ["/files"], body: "multipart", schema: "OpenAIFile" }
+  Op.bytes(Ops.filesContent, [fileId], undefined, options)
 
 /**
  * Upload file: `POST /files`, with the response metadata.
@@ -48,7 +45,7 @@ const createOp: Op.Operation = { name: "files.create", method: "POST", path: ["/
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OpenAIFile>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.filesCreate, [], params, options)
 
 /**
  * Upload file: `POST /files`.
@@ -60,8 +57,6 @@ export const createWithResponse = (params: Types.CreateFileParams, options?: Req
 export const create = (params: Types.CreateFileParams, options?: RequestOptions): Effect.Effect<Types.OpenAIFile, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "files.del", method: "DELETE", path: ["/files/",""], schema: "DeleteFileResponse" }
-
 /**
  * Delete file: `DELETE /files/{file_id}`, with the response metadata.
  *
@@ -70,7 +65,7 @@ const delOp: Op.Operation = { name: "files.del", method: "DELETE", path: ["/file
  * @category operations
  */
 export const delWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteFileResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [fileId], undefined, options)
+  Op.json(Ops.filesDel, [fileId], undefined, options)
 
 /**
  * Delete file: `DELETE /files/{file_id}`.
@@ -82,8 +77,6 @@ export const delWithResponse = (fileId: string, options?: RequestOptions): Effec
 export const del = (fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFileResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(fileId, options))
 
-const listOp: Op.Operation = { name: "files.list", method: "GET", path: ["/files"], query: ["purpose","limit","order","after"], paging: "after", schema: "ListFilesResponse" }
-
 /**
  * List files: `GET /files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -92,7 +85,7 @@ const listOp: Op.Operation = { name: "files.list", method: "GET", path: ["/files
  * @category operations
  */
 export const list = (params?: Types.ListFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.filesList, [], params, options)
 
 /**
  * List files: `GET /files`. Every item across pages, fetched as the stream is pulled.
@@ -102,9 +95,7 @@ export const list = (params?: Types.ListFilesParams, options?: RequestOptions): 
  * @category operations
  */
 export const listStream = (params?: Types.ListFilesParams, options?: RequestOptions): Stream.Stream<Types.ListFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "files.retrieve", method: "GET", path: ["/files/",""], schema: "OpenAIFile" }
+  Op.items(Ops.filesList, [], params, options)
 
 /**
  * Retrieve file: `GET /files/{file_id}`, with the response metadata.
@@ -114,7 +105,7 @@ const retrieveOp: Op.Operation = { name: "files.retrieve", method: "GET", path: 
  * @category operations
  */
 export const retrieveWithResponse = (fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OpenAIFile>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [fileId], undefined, options)
+  Op.json(Ops.filesRetrieve, [fileId], undefined, options)
 
 /**
  * Retrieve file: `GET /files/{file_id}`.

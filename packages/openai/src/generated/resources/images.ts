@@ -10,12 +10,11 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
-
-const createVariationOp: Op.Operation = { name: "images.createVariation", method: "POST", path: ["/images/variations"], body: "multipart", schema: "ImagesResponse" }
 
 /**
  * Create image variation: `POST /images/variations`, with the response metadata.
@@ -25,7 +24,7 @@ const createVariationOp: Op.Operation = { name: "images.createVariation", method
  * @category operations
  */
 export const createVariationWithResponse = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createVariationOp, [], params, options)
+  Op.json(Ops.imagesCreateVariation, [], params, options)
 
 /**
  * Create image variation: `POST /images/variations`.
@@ -37,8 +36,6 @@ export const createVariationWithResponse = (params: Types.CreateImageVariationPa
 export const createVariation = (params: Types.CreateImageVariationParams, options?: RequestOptions): Effect.Effect<Types.ImagesResponse, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createVariationWithResponse(params, options))
 
-const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/images/edits"], body: "multipart", terminal: ["image_edit.completed"], schema: "ImagesResponse", eventSchema: "ImageEditStreamEvent" }
-
 /**
  * Create image edit: `POST /images/edits`, with the response metadata.
  *
@@ -47,7 +44,7 @@ const editOp: Op.Operation = { name: "images.edit", method: "POST", path: ["/ima
  * @category operations
  */
 export const editWithResponse = (params: Types.CreateImageEditParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(editOp, [], params, options)
+  Op.json(Ops.imagesEdit, [], params, options)
 
 /**
  * Create image edit: `POST /images/edits`.
@@ -67,9 +64,7 @@ export const edit = (params: Types.CreateImageEditParams, options?: RequestOptio
  * @category operations
  */
 export const editStream = (params: Omit<Types.CreateImageEditParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateImageEditStreamEvent, OpenAIError.RequestError | OpenAIError.UploadFailure | OpenAIError.StreamFailure, OpenAIClient> =>
-  Op.events(editOp, [], params, options)
-
-const generateOp: Op.Operation = { name: "images.generate", method: "POST", path: ["/images/generations"], body: "json", terminal: ["image_generation.completed"], schema: "ImagesResponse", eventSchema: "ImageGenStreamEvent" }
+  Op.events(Ops.imagesEdit, [], params, options)
 
 /**
  * Create image: `POST /images/generations`, with the response metadata.
@@ -79,7 +74,7 @@ const generateOp: Op.Operation = { name: "images.generate", method: "POST", path
  * @category operations
  */
 export const generateWithResponse = (params: Types.CreateImageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ImagesResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(generateOp, [], params, options)
+  Op.json(Ops.imagesGenerate, [], params, options)
 
 /**
  * Create image: `POST /images/generations`.
@@ -99,4 +94,4 @@ export const generate = (params: Types.CreateImageParams, options?: RequestOptio
  * @category operations
  */
 export const generateStream = (params: Omit<Types.CreateImageParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateImageStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
-  Op.events(generateOp, [], params, options)
+  Op.events(Ops.imagesGenerate, [], params, options)

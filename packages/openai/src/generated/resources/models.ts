@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type { Page } from "../../Pagination.js"
 import type * as Types from "../Types.js"
-
-const delOp: Op.Operation = { name: "models.del", method: "DELETE", path: ["/models/",""], schema: "DeleteModelResponse" }
 
 /**
  * Delete a fine-tuned model: `DELETE /models/{model}`, with the response metadata.
@@ -26,7 +25,7 @@ const delOp: Op.Operation = { name: "models.del", method: "DELETE", path: ["/mod
  * @category operations
  */
 export const delWithResponse = (model: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteModelResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [model], undefined, options)
+  Op.json(Ops.modelsDel, [model], undefined, options)
 
 /**
  * Delete a fine-tuned model: `DELETE /models/{model}`.
@@ -38,8 +37,6 @@ export const delWithResponse = (model: string, options?: RequestOptions): Effect
 export const del = (model: string, options?: RequestOptions): Effect.Effect<Types.DeleteModelResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(model, options))
 
-const listOp: Op.Operation = { name: "models.list", method: "GET", path: ["/models"], paging: "none", schema: "ListModelsResponse" }
-
 /**
  * List models: `GET /models`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -48,7 +45,7 @@ const listOp: Op.Operation = { name: "models.list", method: "GET", path: ["/mode
  * @category operations
  */
 export const list = (options?: RequestOptions): Effect.Effect<Page<Types.ListModelsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], undefined, options)
+  Op.page(Ops.modelsList, [], undefined, options)
 
 /**
  * List models: `GET /models`. Every item across pages, fetched as the stream is pulled.
@@ -58,9 +55,7 @@ export const list = (options?: RequestOptions): Effect.Effect<Page<Types.ListMod
  * @category operations
  */
 export const listStream = (options?: RequestOptions): Stream.Stream<Types.ListModelsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], undefined, options)
-
-const retrieveOp: Op.Operation = { name: "models.retrieve", method: "GET", path: ["/models/",""], schema: "Model" }
+  Op.items(Ops.modelsList, [], undefined, options)
 
 /**
  * Retrieve model: `GET /models/{model}`, with the response metadata.
@@ -70,7 +65,7 @@ const retrieveOp: Op.Operation = { name: "models.retrieve", method: "GET", path:
  * @category operations
  */
 export const retrieveWithResponse = (model: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Model>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [model], undefined, options)
+  Op.json(Ops.modelsRetrieve, [model], undefined, options)
 
 /**
  * Retrieve model: `GET /models/{model}`.

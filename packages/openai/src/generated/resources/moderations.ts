@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
 import type * as Types from "../Types.js"
-
-const createOp: Op.Operation = { name: "moderations.create", method: "POST", path: ["/moderations"], body: "json", schema: "CreateModerationResponse" }
 
 /**
  * Create moderation: `POST /moderations`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "moderations.create", method: "POST", pat
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateModerationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateModerationResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.moderationsCreate, [], params, options)
 
 /**
  * Create moderation: `POST /moderations`.

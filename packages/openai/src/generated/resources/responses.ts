@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -21,8 +22,6 @@ export * as InputItems from "./responses/inputItems.js"
 /** @since 0.1.0 */
 export * as InputTokens from "./responses/inputTokens.js"
 
-const cancelOp: Op.Operation = { name: "responses.cancel", method: "POST", path: ["/responses/","/cancel"], schema: "Response" }
-
 /**
  * Cancel a response: `POST /responses/{response_id}/cancel`, with the response metadata.
  *
@@ -31,7 +30,7 @@ const cancelOp: Op.Operation = { name: "responses.cancel", method: "POST", path:
  * @category operations
  */
 export const cancelWithResponse = (responseId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [responseId], undefined, options)
+  Op.json(Ops.responsesCancel, [responseId], undefined, options)
 
 /**
  * Cancel a response: `POST /responses/{response_id}/cancel`.
@@ -43,8 +42,6 @@ export const cancelWithResponse = (responseId: string, options?: RequestOptions)
 export const cancel = (responseId: string, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(responseId, options))
 
-const compactOp: Op.Operation = { name: "responses.compact", method: "POST", path: ["/responses/compact"], body: "json", schema: "CompactResource" }
-
 /**
  * Compact a response: `POST /responses/compact`, with the response metadata.
  *
@@ -53,7 +50,7 @@ const compactOp: Op.Operation = { name: "responses.compact", method: "POST", pat
  * @category operations
  */
 export const compactWithResponse = (params: Types.CompactconversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CompactResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(compactOp, [], params, options)
+  Op.json(Ops.responsesCompact, [], params, options)
 
 /**
  * Compact a response: `POST /responses/compact`.
@@ -65,8 +62,6 @@ export const compactWithResponse = (params: Types.CompactconversationParams, opt
 export const compact = (params: Types.CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.CompactResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(compactWithResponse(params, options))
 
-const createOp: Op.Operation = { name: "responses.create", method: "POST", path: ["/responses"], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "Response", eventSchema: "ResponseStreamEvent" }
-
 /**
  * Create a model response: `POST /responses`, with the response metadata.
  *
@@ -75,7 +70,7 @@ const createOp: Op.Operation = { name: "responses.create", method: "POST", path:
  * @category operations
  */
 export const createWithResponse = (params?: Types.CreateResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.responsesCreate, [], params, options)
 
 /**
  * Create a model response: `POST /responses`.
@@ -95,9 +90,7 @@ export const create = (params?: Types.CreateResponseParams, options?: RequestOpt
  * @category operations
  */
 export const createStream = (params?: Omit<Types.CreateResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
-  Op.events(createOp, [], params, options)
-
-const delOp: Op.Operation = { name: "responses.del", method: "DELETE", path: ["/responses/",""] }
+  Op.events(Ops.responsesCreate, [], params, options)
 
 /**
  * Delete a model response: `DELETE /responses/{response_id}`, with the response metadata.
@@ -107,7 +100,7 @@ const delOp: Op.Operation = { name: "responses.del", method: "DELETE", path: ["/
  * @category operations
  */
 export const delWithResponse = (responseId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [responseId], undefined, options)
+  Op.json(Ops.responsesDel, [responseId], undefined, options)
 
 /**
  * Delete a model response: `DELETE /responses/{response_id}`.
@@ -119,8 +112,6 @@ export const delWithResponse = (responseId: string, options?: RequestOptions): E
 export const del = (responseId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(responseId, options))
 
-const retrieveOp: Op.Operation = { name: "responses.retrieve", method: "GET", path: ["/responses/",""], query: ["include","stream","starting_after","include_obfuscation"], hook: "responseOutputText", schema: "Response" }
-
 /**
  * Get a model response: `GET /responses/{response_id}`, with the response metadata.
  *
@@ -129,7 +120,7 @@ const retrieveOp: Op.Operation = { name: "responses.retrieve", method: "GET", pa
  * @category operations
  */
 export const retrieveWithResponse = (responseId: string, params?: Types.GetResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Response>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [responseId], params, options)
+  Op.json(Ops.responsesRetrieve, [responseId], params, options)
 
 /**
  * Get a model response: `GET /responses/{response_id}`.

@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -22,8 +23,6 @@ export * as Content from "./skills/content.js"
 /** @since 0.1.0 */
 export * as Versions from "./skills/versions.js"
 
-const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["/skills"], body: "multipart", schema: "SkillResource" }
-
 /**
  * Create skill: `POST /skills`, with the response metadata.
  *
@@ -32,7 +31,7 @@ const createOp: Op.Operation = { name: "skills.create", method: "POST", path: ["
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.skillsCreate, [], params, options)
 
 /**
  * Create skill: `POST /skills`.
@@ -44,8 +43,6 @@ export const createWithResponse = (params: Types.CreateSkillParams, options?: Re
 export const create = (params: Types.CreateSkillParams, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/skills/",""], schema: "DeletedSkillResource" }
-
 /**
  * Delete skill: `DELETE /skills/{skill_id}`, with the response metadata.
  *
@@ -54,7 +51,7 @@ const delOp: Op.Operation = { name: "skills.del", method: "DELETE", path: ["/ski
  * @category operations
  */
 export const delWithResponse = (skillId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedSkillResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [skillId], undefined, options)
+  Op.json(Ops.skillsDel, [skillId], undefined, options)
 
 /**
  * Delete skill: `DELETE /skills/{skill_id}`.
@@ -66,8 +63,6 @@ export const delWithResponse = (skillId: string, options?: RequestOptions): Effe
 export const del = (skillId: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, options))
 
-const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skills"], query: ["limit","order","after"], paging: "after", schema: "SkillListResource" }
-
 /**
  * List skills: `GET /skills`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -76,7 +71,7 @@ const listOp: Op.Operation = { name: "skills.list", method: "GET", path: ["/skil
  * @category operations
  */
 export const list = (params?: Types.ListSkillsParams, options?: RequestOptions): Effect.Effect<Page<Types.SkillListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.skillsList, [], params, options)
 
 /**
  * List skills: `GET /skills`. Every item across pages, fetched as the stream is pulled.
@@ -86,9 +81,7 @@ export const list = (params?: Types.ListSkillsParams, options?: RequestOptions):
  * @category operations
  */
 export const listStream = (params?: Types.ListSkillsParams, options?: RequestOptions): Stream.Stream<Types.SkillListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path: ["/skills/",""], schema: "SkillResource" }
+  Op.items(Ops.skillsList, [], params, options)
 
 /**
  * Retrieve skill: `GET /skills/{skill_id}`, with the response metadata.
@@ -98,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "skills.retrieve", method: "GET", path:
  * @category operations
  */
 export const retrieveWithResponse = (skillId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [skillId], undefined, options)
+  Op.json(Ops.skillsRetrieve, [skillId], undefined, options)
 
 /**
  * Retrieve skill: `GET /skills/{skill_id}`.
@@ -110,8 +103,6 @@ export const retrieveWithResponse = (skillId: string, options?: RequestOptions):
 export const retrieve = (skillId: string, options?: RequestOptions): Effect.Effect<Types.SkillResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(skillId, options))
 
-const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["/skills/",""], body: "json", schema: "SkillResource" }
-
 /**
  * Update skill default version: `POST /skills/{skill_id}`, with the response metadata.
  *
@@ -120,7 +111,7 @@ const updateOp: Op.Operation = { name: "skills.update", method: "POST", path: ["
  * @category operations
  */
 export const updateWithResponse = (skillId: string, params: Types.UpdateSkillDefaultVersionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [skillId], params, options)
+  Op.json(Ops.skillsUpdate, [skillId], params, options)
 
 /**
  * Update skill default version: `POST /skills/{skill_id}`.

@@ -9,6 +9,7 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -20,8 +21,6 @@ export * from "../../Uploads.js"
 /** @since 0.1.0 */
 export * as Parts from "./uploads/parts.js"
 
-const cancelOp: Op.Operation = { name: "uploads.cancel", method: "POST", path: ["/uploads/","/cancel"], schema: "Upload" }
-
 /**
  * Cancel upload: `POST /uploads/{upload_id}/cancel`, with the response metadata.
  *
@@ -30,7 +29,7 @@ const cancelOp: Op.Operation = { name: "uploads.cancel", method: "POST", path: [
  * @category operations
  */
 export const cancelWithResponse = (uploadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [uploadId], undefined, options)
+  Op.json(Ops.uploadsCancel, [uploadId], undefined, options)
 
 /**
  * Cancel upload: `POST /uploads/{upload_id}/cancel`.
@@ -42,8 +41,6 @@ export const cancelWithResponse = (uploadId: string, options?: RequestOptions): 
 export const cancel = (uploadId: string, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(uploadId, options))
 
-const completeOp: Op.Operation = { name: "uploads.complete", method: "POST", path: ["/uploads/","/complete"], body: "json", schema: "Upload" }
-
 /**
  * Complete upload: `POST /uploads/{upload_id}/complete`, with the response metadata.
  *
@@ -52,7 +49,7 @@ const completeOp: Op.Operation = { name: "uploads.complete", method: "POST", pat
  * @category operations
  */
 export const completeWithResponse = (uploadId: string, params: Types.CompleteUploadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(completeOp, [uploadId], params, options)
+  Op.json(Ops.uploadsComplete, [uploadId], params, options)
 
 /**
  * Complete upload: `POST /uploads/{upload_id}/complete`.
@@ -64,8 +61,6 @@ export const completeWithResponse = (uploadId: string, params: Types.CompleteUpl
 export const complete = (uploadId: string, params: Types.CompleteUploadParams, options?: RequestOptions): Effect.Effect<Types.Upload, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(completeWithResponse(uploadId, params, options))
 
-const createOp: Op.Operation = { name: "uploads.create", method: "POST", path: ["/uploads"], body: "json", schema: "Upload" }
-
 /**
  * Create upload: `POST /uploads`, with the response metadata.
  *
@@ -74,7 +69,7 @@ const createOp: Op.Operation = { name: "uploads.create", method: "POST", path: [
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateUploadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Upload>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.uploadsCreate, [], params, options)
 
 /**
  * Create upload: `POST /uploads`.

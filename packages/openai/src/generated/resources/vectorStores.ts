@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -22,8 +23,6 @@ export * as FileBatches from "./vectorStores/fileBatches.js"
 /** @since 0.1.0 */
 export * as Files from "./vectorStores/files.js"
 
-const createOp: Op.Operation = { name: "vectorStores.create", method: "POST", path: ["/vector_stores"], body: "json", schema: "VectorStoreObject" }
-
 /**
  * Create vector store: `POST /vector_stores`, with the response metadata.
  *
@@ -32,7 +31,7 @@ const createOp: Op.Operation = { name: "vectorStores.create", method: "POST", pa
  * @category operations
  */
 export const createWithResponse = (params?: Types.CreateVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.vectorStoresCreate, [], params, options)
 
 /**
  * Create vector store: `POST /vector_stores`.
@@ -44,8 +43,6 @@ export const createWithResponse = (params?: Types.CreateVectorStoreParams, optio
 export const create = (params?: Types.CreateVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "vectorStores.del", method: "DELETE", path: ["/vector_stores/",""], schema: "DeleteVectorStoreResponse" }
-
 /**
  * Delete vector store: `DELETE /vector_stores/{vector_store_id}`, with the response metadata.
  *
@@ -54,7 +51,7 @@ const delOp: Op.Operation = { name: "vectorStores.del", method: "DELETE", path: 
  * @category operations
  */
 export const delWithResponse = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteVectorStoreResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [vectorStoreId], undefined, options)
+  Op.json(Ops.vectorStoresDel, [vectorStoreId], undefined, options)
 
 /**
  * Delete vector store: `DELETE /vector_stores/{vector_store_id}`.
@@ -66,8 +63,6 @@ export const delWithResponse = (vectorStoreId: string, options?: RequestOptions)
 export const del = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(vectorStoreId, options))
 
-const listOp: Op.Operation = { name: "vectorStores.list", method: "GET", path: ["/vector_stores"], query: ["limit","order","after","before"], paging: "after", schema: "ListVectorStoresResponse" }
-
 /**
  * List vector stores: `GET /vector_stores`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -76,7 +71,7 @@ const listOp: Op.Operation = { name: "vectorStores.list", method: "GET", path: [
  * @category operations
  */
 export const list = (params?: Types.ListVectorStoresParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoresResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.vectorStoresList, [], params, options)
 
 /**
  * List vector stores: `GET /vector_stores`. Every item across pages, fetched as the stream is pulled.
@@ -86,9 +81,7 @@ export const list = (params?: Types.ListVectorStoresParams, options?: RequestOpt
  * @category operations
  */
 export const listStream = (params?: Types.ListVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoresResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "vectorStores.retrieve", method: "GET", path: ["/vector_stores/",""], schema: "VectorStoreObject" }
+  Op.items(Ops.vectorStoresList, [], params, options)
 
 /**
  * Retrieve vector store: `GET /vector_stores/{vector_store_id}`, with the response metadata.
@@ -98,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "vectorStores.retrieve", method: "GET",
  * @category operations
  */
 export const retrieveWithResponse = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [vectorStoreId], undefined, options)
+  Op.json(Ops.vectorStoresRetrieve, [vectorStoreId], undefined, options)
 
 /**
  * Retrieve vector store: `GET /vector_stores/{vector_store_id}`.
@@ -110,8 +103,6 @@ export const retrieveWithResponse = (vectorStoreId: string, options?: RequestOpt
 export const retrieve = (vectorStoreId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(vectorStoreId, options))
 
-const searchOp: Op.Operation = { name: "vectorStores.search", method: "POST", path: ["/vector_stores/","/search"], body: "json", schema: "VectorStoreSearchResultsPage" }
-
 /**
  * Search vector store: `POST /vector_stores/{vector_store_id}/search`, with the response metadata.
  *
@@ -120,7 +111,7 @@ const searchOp: Op.Operation = { name: "vectorStores.search", method: "POST", pa
  * @category operations
  */
 export const searchWithResponse = (vectorStoreId: string, params: Types.SearchVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreSearchResultsPage>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(searchOp, [vectorStoreId], params, options)
+  Op.json(Ops.vectorStoresSearch, [vectorStoreId], params, options)
 
 /**
  * Search vector store: `POST /vector_stores/{vector_store_id}/search`.
@@ -132,8 +123,6 @@ export const searchWithResponse = (vectorStoreId: string, params: Types.SearchVe
 export const search = (vectorStoreId: string, params: Types.SearchVectorStoreParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreSearchResultsPage, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(searchWithResponse(vectorStoreId, params, options))
 
-const updateOp: Op.Operation = { name: "vectorStores.update", method: "POST", path: ["/vector_stores/",""], body: "json", schema: "VectorStoreObject" }
-
 /**
  * Modify vector store: `POST /vector_stores/{vector_store_id}`, with the response metadata.
  *
@@ -142,7 +131,7 @@ const updateOp: Op.Operation = { name: "vectorStores.update", method: "POST", pa
  * @category operations
  */
 export const updateWithResponse = (vectorStoreId: string, params?: Types.ModifyVectorStoreParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [vectorStoreId], params, options)
+  Op.json(Ops.vectorStoresUpdate, [vectorStoreId], params, options)
 
 /**
  * Modify vector store: `POST /vector_stores/{vector_store_id}`.

@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
+import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
 import type * as OpenAIError from "../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../OpenAIRequest.js"
@@ -18,8 +19,6 @@ import type * as Types from "../Types.js"
 
 /** @since 0.1.0 */
 export * as Characters from "./videos/characters.js"
-
-const createOp: Op.Operation = { name: "videos.create", method: "POST", path: ["/videos"], body: "multipart", schema: "VideoResource" }
 
 /**
  * Create video: `POST /videos`, with the response metadata.
@@ -30,7 +29,7 @@ const createOp: Op.Operation = { name: "videos.create", method: "POST", path: ["
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateVideoParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.videosCreate, [], params, options)
 
 /**
  * Create video: `POST /videos`.
@@ -43,8 +42,6 @@ export const createWithResponse = (params: Types.CreateVideoParams, options?: Re
 export const create = (params: Types.CreateVideoParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "videos.del", method: "DELETE", path: ["/videos/",""], schema: "DeletedVideoResource" }
-
 /**
  * Delete video: `DELETE /videos/{video_id}`, with the response metadata.
  *
@@ -54,7 +51,7 @@ const delOp: Op.Operation = { name: "videos.del", method: "DELETE", path: ["/vid
  * @category operations
  */
 export const delWithResponse = (videoId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedVideoResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [videoId], undefined, options)
+  Op.json(Ops.videosDel, [videoId], undefined, options)
 
 /**
  * Delete video: `DELETE /videos/{video_id}`.
@@ -67,8 +64,6 @@ export const delWithResponse = (videoId: string, options?: RequestOptions): Effe
 export const del = (videoId: string, options?: RequestOptions): Effect.Effect<Types.DeletedVideoResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(videoId, options))
 
-const downloadContentOp: Op.Operation = { name: "videos.downloadContent", method: "GET", path: ["/videos/","/content"], query: ["variant"], fixedHeaders: {"accept":"video/mp4, image/webp, application/json"} }
-
 /**
  * Retrieve video content: `GET /videos/{video_id}/content`, with the response metadata. The body streams as it arrives.
  *
@@ -78,7 +73,7 @@ const downloadContentOp: Op.Operation = { name: "videos.downloadContent", method
  * @category operations
  */
 export const downloadContentWithResponse = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytesWithResponse(downloadContentOp, [videoId], params, options)
+  Op.bytesWithResponse(Ops.videosDownloadContent, [videoId], params, options)
 
 /**
  * Retrieve video content: `GET /videos/{video_id}/content`. The body as a byte stream.
@@ -89,9 +84,7 @@ export const downloadContentWithResponse = (videoId: string, params?: Types.Retr
  * @category operations
  */
 export const downloadContent = (videoId: string, params?: Types.RetrieveVideoContentParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytes(downloadContentOp, [videoId], params, options)
-
-const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/videos/edits"], body: "multipart", schema: "VideoResource" }
+  Op.bytes(Ops.videosDownloadContent, [videoId], params, options)
 
 /**
  * Edit video: `POST /videos/edits`, with the response metadata.
@@ -102,7 +95,7 @@ const editOp: Op.Operation = { name: "videos.edit", method: "POST", path: ["/vid
  * @category operations
  */
 export const editWithResponse = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(editOp, [], params, options)
+  Op.json(Ops.videosEdit, [], params, options)
 
 /**
  * Edit video: `POST /videos/edits`.
@@ -115,8 +108,6 @@ export const editWithResponse = (params: Types.CreateVideoEditParams, options?: 
 export const edit = (params: Types.CreateVideoEditParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(editWithResponse(params, options))
 
-const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["/videos/extensions"], body: "multipart", schema: "VideoResource" }
-
 /**
  * Extend video: `POST /videos/extensions`, with the response metadata.
  *
@@ -126,7 +117,7 @@ const extendOp: Op.Operation = { name: "videos.extend", method: "POST", path: ["
  * @category operations
  */
 export const extendWithResponse = (params: Types.CreateVideoExtendParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(extendOp, [], params, options)
+  Op.json(Ops.videosExtend, [], params, options)
 
 /**
  * Extend video: `POST /videos/extensions`.
@@ -139,8 +130,6 @@ export const extendWithResponse = (params: Types.CreateVideoExtendParams, option
 export const extend = (params: Types.CreateVideoExtendParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(extendWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "videos.list", method: "GET", path: ["/videos"], query: ["limit","order","after"], paging: "after", schema: "VideoListResource" }
-
 /**
  * List videos: `GET /videos`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -150,7 +139,7 @@ const listOp: Op.Operation = { name: "videos.list", method: "GET", path: ["/vide
  * @category operations
  */
 export const list = (params?: Types.ListVideosParams, options?: RequestOptions): Effect.Effect<Page<Types.VideoListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.videosList, [], params, options)
 
 /**
  * List videos: `GET /videos`. Every item across pages, fetched as the stream is pulled.
@@ -161,9 +150,7 @@ export const list = (params?: Types.ListVideosParams, options?: RequestOptions):
  * @category operations
  */
 export const listStream = (params?: Types.ListVideosParams, options?: RequestOptions): Stream.Stream<Types.VideoListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/videos/","/remix"], body: "multipart", schema: "VideoResource" }
+  Op.items(Ops.videosList, [], params, options)
 
 /**
  * Remix video: `POST /videos/{video_id}/remix`, with the response metadata.
@@ -174,7 +161,7 @@ const remixOp: Op.Operation = { name: "videos.remix", method: "POST", path: ["/v
  * @category operations
  */
 export const remixWithResponse = (videoId: string, params: Types.CreateVideoRemixParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(remixOp, [videoId], params, options)
+  Op.json(Ops.videosRemix, [videoId], params, options)
 
 /**
  * Remix video: `POST /videos/{video_id}/remix`.
@@ -187,8 +174,6 @@ export const remixWithResponse = (videoId: string, params: Types.CreateVideoRemi
 export const remix = (videoId: string, params: Types.CreateVideoRemixParams, options?: RequestOptions): Effect.Effect<Types.VideoResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(remixWithResponse(videoId, params, options))
 
-const retrieveOp: Op.Operation = { name: "videos.retrieve", method: "GET", path: ["/videos/",""], schema: "VideoResource" }
-
 /**
  * Retrieve video: `GET /videos/{video_id}`, with the response metadata.
  *
@@ -198,7 +183,7 @@ const retrieveOp: Op.Operation = { name: "videos.retrieve", method: "GET", path:
  * @category operations
  */
 export const retrieveWithResponse = (videoId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [videoId], undefined, options)
+  Op.json(Ops.videosRetrieve, [videoId], undefined, options)
 
 /**
  * Retrieve video: `GET /videos/{video_id}`.

@@ -10,12 +10,11 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "audio.speech.create", method: "POST", path: ["/audio/speech"], body: "json", terminal: ["speech.audio.done"], streamFlag: {"stream_format":"sse"}, fixedHeaders: {"accept":"application/octet-stream"}, eventSchema: "CreateSpeechResponseStreamEvent" }
 
 /**
  * Create speech: `POST /audio/speech`, with the response metadata. The body streams as it arrives.
@@ -25,7 +24,7 @@ const createOp: Op.Operation = { name: "audio.speech.create", method: "POST", pa
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateSpeechParams, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytesWithResponse(createOp, [], params, options)
+  Op.bytesWithResponse(Ops.audioSpeechCreate, [], params, options)
 
 /**
  * Create speech: `POST /audio/speech`. The body as a byte stream.
@@ -35,7 +34,7 @@ export const createWithResponse = (params: Types.CreateSpeechParams, options?: R
  * @category operations
  */
 export const create = (params: Types.CreateSpeechParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytes(createOp, [], params, options)
+  Op.bytes(Ops.audioSpeechCreate, [], params, options)
 
 /**
  * Create speech: `POST /audio/speech`, streamed: each event as it arrives (`stream_format: "sse"` is set for you).
@@ -45,4 +44,4 @@ export const create = (params: Types.CreateSpeechParams, options?: RequestOption
  * @category operations
  */
 export const createStream = (params: Omit<Types.CreateSpeechParams, "stream_format">, options?: RequestOptions): Stream.Stream<Types.CreateSpeechStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
-  Op.events(createOp, [], params, options)
+  Op.events(Ops.audioSpeechCreate, [], params, options)

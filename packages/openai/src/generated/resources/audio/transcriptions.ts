@@ -10,12 +10,11 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "audio.transcriptions.create", method: "POST", path: ["/audio/transcriptions"], body: "multipart", terminal: ["transcript.text.done"], schema: "CreateTranscriptionResponse", eventSchema: "CreateTranscriptionResponseStreamEvent" }
 
 /**
  * Create transcription: `POST /audio/transcriptions`, with the response metadata.
@@ -25,7 +24,7 @@ const createOp: Op.Operation = { name: "audio.transcriptions.create", method: "P
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateTranscriptionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateTranscriptionResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.audioTranscriptionsCreate, [], params, options)
 
 /**
  * Create transcription: `POST /audio/transcriptions`.
@@ -45,4 +44,4 @@ export const create = (params: Types.CreateTranscriptionParams, options?: Reques
  * @category operations
  */
 export const createStream = (params: Omit<Types.CreateTranscriptionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateTranscriptionStreamEvent, OpenAIError.RequestError | OpenAIError.UploadFailure | OpenAIError.StreamFailure, OpenAIClient> =>
-  Op.events(createOp, [], params, options)
+  Op.events(Ops.audioTranscriptionsCreate, [], params, options)

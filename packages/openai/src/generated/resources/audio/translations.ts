@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "audio.translations.create", method: "POST", path: ["/audio/translations"], body: "multipart", schema: "CreateTranslationResponse" }
 
 /**
  * Create translation: `POST /audio/translations`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "audio.translations.create", method: "POS
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateTranslationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateTranslationResponse>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.audioTranslationsCreate, [], params, options)
 
 /**
  * Create translation: `POST /audio/translations`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "audio.voiceConsents.create", method: "POST", path: ["/audio/voice_consents"], body: "multipart", schema: "VoiceConsentResource" }
 
 /**
  * Create voice consent: `POST /audio/voice_consents`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "audio.voiceConsents.create", method: "PO
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateVoiceConsentParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.audioVoiceConsentsCreate, [], params, options)
 
 /**
  * Create voice consent: `POST /audio/voice_consents`.
@@ -38,8 +37,6 @@ export const createWithResponse = (params: Types.CreateVoiceConsentParams, optio
 export const create = (params: Types.CreateVoiceConsentParams, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "audio.voiceConsents.del", method: "DELETE", path: ["/audio/voice_consents/",""], schema: "VoiceConsentDeletedResource" }
-
 /**
  * Delete voice consent: `DELETE /audio/voice_consents/{consent_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "audio.voiceConsents.del", method: "DELETE",
  * @category operations
  */
 export const delWithResponse = (consentId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [consentId], undefined, options)
+  Op.json(Ops.audioVoiceConsentsDel, [consentId], undefined, options)
 
 /**
  * Delete voice consent: `DELETE /audio/voice_consents/{consent_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (consentId: string, options?: RequestOptions): Ef
 export const del = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(consentId, options))
 
-const listOp: Op.Operation = { name: "audio.voiceConsents.list", method: "GET", path: ["/audio/voice_consents"], query: ["after","limit"], paging: "after", schema: "VoiceConsentListResource" }
-
 /**
  * List voice consents: `GET /audio/voice_consents`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "audio.voiceConsents.list", method: "GET", 
  * @category operations
  */
 export const list = (params?: Types.ListVoiceConsentsParams, options?: RequestOptions): Effect.Effect<Page<Types.VoiceConsentListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.audioVoiceConsentsList, [], params, options)
 
 /**
  * List voice consents: `GET /audio/voice_consents`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (params?: Types.ListVoiceConsentsParams, options?: RequestOp
  * @category operations
  */
 export const listStream = (params?: Types.ListVoiceConsentsParams, options?: RequestOptions): Stream.Stream<Types.VoiceConsentListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "audio.voiceConsents.retrieve", method: "GET", path: ["/audio/voice_consents/",""], schema: "VoiceConsentResource" }
+  Op.items(Ops.audioVoiceConsentsList, [], params, options)
 
 /**
  * Retrieve voice consent: `GET /audio/voice_consents/{consent_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "audio.voiceConsents.retrieve", method:
  * @category operations
  */
 export const retrieveWithResponse = (consentId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [consentId], undefined, options)
+  Op.json(Ops.audioVoiceConsentsRetrieve, [consentId], undefined, options)
 
 /**
  * Retrieve voice consent: `GET /audio/voice_consents/{consent_id}`.
@@ -104,8 +97,6 @@ export const retrieveWithResponse = (consentId: string, options?: RequestOptions
 export const retrieve = (consentId: string, options?: RequestOptions): Effect.Effect<Types.VoiceConsentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(consentId, options))
 
-const updateOp: Op.Operation = { name: "audio.voiceConsents.update", method: "POST", path: ["/audio/voice_consents/",""], body: "json", schema: "VoiceConsentResource" }
-
 /**
  * Update voice consent: `POST /audio/voice_consents/{consent_id}`, with the response metadata.
  *
@@ -114,7 +105,7 @@ const updateOp: Op.Operation = { name: "audio.voiceConsents.update", method: "PO
  * @category operations
  */
 export const updateWithResponse = (consentId: string, params: Types.UpdateVoiceConsentParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceConsentResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [consentId], params, options)
+  Op.json(Ops.audioVoiceConsentsUpdate, [consentId], params, options)
 
 /**
  * Update voice consent: `POST /audio/voice_consents/{consent_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "audio.voices.create", method: "POST", path: ["/audio/voices"], body: "multipart", schema: "VoiceResource" }
 
 /**
  * Create voice: `POST /audio/voices`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "audio.voices.create", method: "POST", pa
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateVoiceParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VoiceResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.audioVoicesCreate, [], params, options)
 
 /**
  * Create voice: `POST /audio/voices`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "beta.assistants.create", method: "POST", path: ["/assistants"], body: "json", schema: "AssistantObject" }
 
 /**
  * Create assistant: `POST /assistants`, with the response metadata.
@@ -27,7 +26,7 @@ const createOp: Op.Operation = { name: "beta.assistants.create", method: "POST",
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateAssistantParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.betaAssistantsCreate, [], params, options)
 
 /**
  * Create assistant: `POST /assistants`.
@@ -40,8 +39,6 @@ export const createWithResponse = (params: Types.CreateAssistantParams, options?
 export const create = (params: Types.CreateAssistantParams, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "beta.assistants.del", method: "DELETE", path: ["/assistants/",""], schema: "DeleteAssistantResponse" }
-
 /**
  * Delete assistant: `DELETE /assistants/{assistant_id}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "beta.assistants.del", method: "DELETE", pat
  * @category operations
  */
 export const delWithResponse = (assistantId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteAssistantResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [assistantId], undefined, options)
+  Op.json(Ops.betaAssistantsDel, [assistantId], undefined, options)
 
 /**
  * Delete assistant: `DELETE /assistants/{assistant_id}`.
@@ -64,8 +61,6 @@ export const delWithResponse = (assistantId: string, options?: RequestOptions): 
 export const del = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.DeleteAssistantResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(assistantId, options))
 
-const listOp: Op.Operation = { name: "beta.assistants.list", method: "GET", path: ["/assistants"], query: ["limit","order","after","before"], paging: "after", schema: "ListAssistantsResponse" }
-
 /**
  * List assistants: `GET /assistants`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -75,7 +70,7 @@ const listOp: Op.Operation = { name: "beta.assistants.list", method: "GET", path
  * @category operations
  */
 export const list = (params?: Types.ListAssistantsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListAssistantsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.betaAssistantsList, [], params, options)
 
 /**
  * List assistants: `GET /assistants`. Every item across pages, fetched as the stream is pulled.
@@ -86,9 +81,7 @@ export const list = (params?: Types.ListAssistantsParams, options?: RequestOptio
  * @category operations
  */
 export const listStream = (params?: Types.ListAssistantsParams, options?: RequestOptions): Stream.Stream<Types.ListAssistantsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "beta.assistants.retrieve", method: "GET", path: ["/assistants/",""], schema: "AssistantObject" }
+  Op.items(Ops.betaAssistantsList, [], params, options)
 
 /**
  * Retrieve assistant: `GET /assistants/{assistant_id}`, with the response metadata.
@@ -99,7 +92,7 @@ const retrieveOp: Op.Operation = { name: "beta.assistants.retrieve", method: "GE
  * @category operations
  */
 export const retrieveWithResponse = (assistantId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [assistantId], undefined, options)
+  Op.json(Ops.betaAssistantsRetrieve, [assistantId], undefined, options)
 
 /**
  * Retrieve assistant: `GET /assistants/{assistant_id}`.
@@ -112,8 +105,6 @@ export const retrieveWithResponse = (assistantId: string, options?: RequestOptio
 export const retrieve = (assistantId: string, options?: RequestOptions): Effect.Effect<Types.AssistantObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(assistantId, options))
 
-const updateOp: Op.Operation = { name: "beta.assistants.update", method: "POST", path: ["/assistants/",""], body: "json", schema: "AssistantObject" }
-
 /**
  * Modify assistant: `POST /assistants/{assistant_id}`, with the response metadata.
  *
@@ -123,7 +114,7 @@ const updateOp: Op.Operation = { name: "beta.assistants.update", method: "POST",
  * @category operations
  */
 export const updateWithResponse = (assistantId: string, params?: Types.ModifyAssistantParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssistantObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [assistantId], params, options)
+  Op.json(Ops.betaAssistantsUpdate, [assistantId], params, options)
 
 /**
  * Modify assistant: `POST /assistants/{assistant_id}`.

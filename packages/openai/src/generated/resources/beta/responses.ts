@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
@@ -21,8 +22,6 @@ export * as InputItems from "./responses/inputItems.js"
 /** @since 0.1.0 */
 export * as InputTokens from "./responses/inputTokens.js"
 
-const cancelOp: Op.Operation = { name: "beta.responses.cancel", method: "POST", path: ["/responses/","/cancel"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], schema: "BetaResponse" }
-
 /**
  * Cancel a response: `POST /responses/{response_id}/cancel?beta=true`, with the response metadata.
  *
@@ -31,7 +30,7 @@ const cancelOp: Op.Operation = { name: "beta.responses.cancel", method: "POST", 
  * @category operations
  */
 export const cancelWithResponse = (responseId: string, params?: Types.Beta_cancelResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [responseId], params, options)
+  Op.json(Ops.betaResponsesCancel, [responseId], params, options)
 
 /**
  * Cancel a response: `POST /responses/{response_id}/cancel?beta=true`.
@@ -43,8 +42,6 @@ export const cancelWithResponse = (responseId: string, params?: Types.Beta_cance
 export const cancel = (responseId: string, params?: Types.Beta_cancelResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(responseId, params, options))
 
-const compactOp: Op.Operation = { name: "beta.responses.compact", method: "POST", path: ["/responses/compact"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: "BetaCompactResource" }
-
 /**
  * Compact a response: `POST /responses/compact?beta=true`, with the response metadata.
  *
@@ -53,7 +50,7 @@ const compactOp: Op.Operation = { name: "beta.responses.compact", method: "POST"
  * @category operations
  */
 export const compactWithResponse = (params: Types.Beta_CompactconversationParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaCompactResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(compactOp, [], params, options)
+  Op.json(Ops.betaResponsesCompact, [], params, options)
 
 /**
  * Compact a response: `POST /responses/compact?beta=true`.
@@ -65,8 +62,6 @@ export const compactWithResponse = (params: Types.Beta_CompactconversationParams
 export const compact = (params: Types.Beta_CompactconversationParams, options?: RequestOptions): Effect.Effect<Types.BetaCompactResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(compactWithResponse(params, options))
 
-const createOp: Op.Operation = { name: "beta.responses.create", method: "POST", path: ["/responses"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "BetaResponse", eventSchema: "BetaResponseStreamEvent" }
-
 /**
  * Create a model response: `POST /responses?beta=true`, with the response metadata.
  *
@@ -75,7 +70,7 @@ const createOp: Op.Operation = { name: "beta.responses.create", method: "POST", 
  * @category operations
  */
 export const createWithResponse = (params?: Types.Beta_createResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.betaResponsesCreate, [], params, options)
 
 /**
  * Create a model response: `POST /responses?beta=true`.
@@ -95,9 +90,7 @@ export const create = (params?: Types.Beta_createResponseParams, options?: Reque
  * @category operations
  */
 export const createStream = (params?: Omit<Types.Beta_createResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.Beta_createResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
-  Op.events(createOp, [], params, options)
-
-const delOp: Op.Operation = { name: "beta.responses.del", method: "DELETE", path: ["/responses/",""], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]] }
+  Op.events(Ops.betaResponsesCreate, [], params, options)
 
 /**
  * Delete a model response: `DELETE /responses/{response_id}?beta=true`, with the response metadata.
@@ -107,7 +100,7 @@ const delOp: Op.Operation = { name: "beta.responses.del", method: "DELETE", path
  * @category operations
  */
 export const delWithResponse = (responseId: string, params?: Types.Beta_deleteResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [responseId], params, options)
+  Op.json(Ops.betaResponsesDel, [responseId], params, options)
 
 /**
  * Delete a model response: `DELETE /responses/{response_id}?beta=true`.
@@ -119,8 +112,6 @@ export const delWithResponse = (responseId: string, params?: Types.Beta_deleteRe
 export const del = (responseId: string, params?: Types.Beta_deleteResponseParams, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(responseId, params, options))
 
-const retrieveOp: Op.Operation = { name: "beta.responses.retrieve", method: "GET", path: ["/responses/",""], fixedQuery: {"beta":"true"}, query: ["include","stream","starting_after","include_obfuscation"], headers: [["betas","openai-beta"]], hook: "responseOutputText", schema: "BetaResponse" }
-
 /**
  * Get a model response: `GET /responses/{response_id}?beta=true`, with the response metadata.
  *
@@ -129,7 +120,7 @@ const retrieveOp: Op.Operation = { name: "beta.responses.retrieve", method: "GET
  * @category operations
  */
 export const retrieveWithResponse = (responseId: string, params?: Types.Beta_getResponseParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [responseId], params, options)
+  Op.json(Ops.betaResponsesRetrieve, [responseId], params, options)
 
 /**
  * Get a model response: `GET /responses/{response_id}?beta=true`.

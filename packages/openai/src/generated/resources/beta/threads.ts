@@ -9,6 +9,7 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
@@ -20,8 +21,6 @@ export * as Messages from "./threads/messages.js"
 /** @since 0.1.0 */
 export * as Runs from "./threads/runs.js"
 
-const createOp: Op.Operation = { name: "beta.threads.create", method: "POST", path: ["/threads"], body: "json", schema: "ThreadObject" }
-
 /**
  * Create thread: `POST /threads`, with the response metadata.
  *
@@ -30,7 +29,7 @@ const createOp: Op.Operation = { name: "beta.threads.create", method: "POST", pa
  * @category operations
  */
 export const createWithResponse = (params?: Types.CreateThreadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.betaThreadsCreate, [], params, options)
 
 /**
  * Create thread: `POST /threads`.
@@ -42,8 +41,6 @@ export const createWithResponse = (params?: Types.CreateThreadParams, options?: 
 export const create = (params?: Types.CreateThreadParams, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const createAndRunOp: Op.Operation = { name: "beta.threads.createAndRun", method: "POST", path: ["/threads/runs"], body: "json", schema: "RunObject" }
-
 /**
  * Create thread and run: `POST /threads/runs`, with the response metadata.
  *
@@ -52,7 +49,7 @@ const createAndRunOp: Op.Operation = { name: "beta.threads.createAndRun", method
  * @category operations
  */
 export const createAndRunWithResponse = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createAndRunOp, [], params, options)
+  Op.json(Ops.betaThreadsCreateAndRun, [], params, options)
 
 /**
  * Create thread and run: `POST /threads/runs`.
@@ -64,8 +61,6 @@ export const createAndRunWithResponse = (params: Types.CreateThreadAndRunParams,
 export const createAndRun = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createAndRunWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "beta.threads.del", method: "DELETE", path: ["/threads/",""], schema: "DeleteThreadResponse" }
-
 /**
  * Delete thread: `DELETE /threads/{thread_id}`, with the response metadata.
  *
@@ -74,7 +69,7 @@ const delOp: Op.Operation = { name: "beta.threads.del", method: "DELETE", path: 
  * @category operations
  */
 export const delWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteThreadResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [threadId], undefined, options)
+  Op.json(Ops.betaThreadsDel, [threadId], undefined, options)
 
 /**
  * Delete thread: `DELETE /threads/{thread_id}`.
@@ -86,8 +81,6 @@ export const delWithResponse = (threadId: string, options?: RequestOptions): Eff
 export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeleteThreadResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, options))
 
-const retrieveOp: Op.Operation = { name: "beta.threads.retrieve", method: "GET", path: ["/threads/",""], schema: "ThreadObject" }
-
 /**
  * Retrieve thread: `GET /threads/{thread_id}`, with the response metadata.
  *
@@ -96,7 +89,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.retrieve", method: "GET",
  * @category operations
  */
 export const retrieveWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [threadId], undefined, options)
+  Op.json(Ops.betaThreadsRetrieve, [threadId], undefined, options)
 
 /**
  * Retrieve thread: `GET /threads/{thread_id}`.
@@ -108,8 +101,6 @@ export const retrieveWithResponse = (threadId: string, options?: RequestOptions)
 export const retrieve = (threadId: string, options?: RequestOptions): Effect.Effect<Types.ThreadObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, options))
 
-const updateOp: Op.Operation = { name: "beta.threads.update", method: "POST", path: ["/threads/",""], body: "json", schema: "ThreadObject" }
-
 /**
  * Modify thread: `POST /threads/{thread_id}`, with the response metadata.
  *
@@ -118,7 +109,7 @@ const updateOp: Op.Operation = { name: "beta.threads.update", method: "POST", pa
  * @category operations
  */
 export const updateWithResponse = (threadId: string, params?: Types.ModifyThreadParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [threadId], params, options)
+  Op.json(Ops.betaThreadsUpdate, [threadId], params, options)
 
 /**
  * Modify thread: `POST /threads/{thread_id}`.

@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../Types.js"
 /** @since 0.1.0 */
 export * as Messages from "./completions/messages.js"
 
-const createOp: Op.Operation = { name: "chat.completions.create", method: "POST", path: ["/chat/completions"], body: "json", terminal: "done", schema: "CreateChatCompletionResponse", eventSchema: "CreateChatCompletionStreamResponse" }
-
 /**
  * Create chat completion: `POST /chat/completions`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "chat.completions.create", method: "POST"
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateChatCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.chatCompletionsCreate, [], params, options)
 
 /**
  * Create chat completion: `POST /chat/completions`.
@@ -49,9 +48,7 @@ export const create = (params: Types.CreateChatCompletionParams, options?: Reque
  * @category operations
  */
 export const createStream = (params: Omit<Types.CreateChatCompletionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateChatCompletionStreamResponse, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
-  Op.events(createOp, [], params, options)
-
-const delOp: Op.Operation = { name: "chat.completions.del", method: "DELETE", path: ["/chat/completions/",""], schema: "ChatCompletionDeleted" }
+  Op.events(Ops.chatCompletionsCreate, [], params, options)
 
 /**
  * Delete chat completion: `DELETE /chat/completions/{completion_id}`, with the response metadata.
@@ -61,7 +58,7 @@ const delOp: Op.Operation = { name: "chat.completions.del", method: "DELETE", pa
  * @category operations
  */
 export const delWithResponse = (completionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatCompletionDeleted>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [completionId], undefined, options)
+  Op.json(Ops.chatCompletionsDel, [completionId], undefined, options)
 
 /**
  * Delete chat completion: `DELETE /chat/completions/{completion_id}`.
@@ -73,8 +70,6 @@ export const delWithResponse = (completionId: string, options?: RequestOptions):
 export const del = (completionId: string, options?: RequestOptions): Effect.Effect<Types.ChatCompletionDeleted, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(completionId, options))
 
-const listOp: Op.Operation = { name: "chat.completions.list", method: "GET", path: ["/chat/completions"], query: ["model","metadata","after","limit","order"], paging: "after", schema: "ChatCompletionList" }
-
 /**
  * List Chat Completions: `GET /chat/completions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -83,7 +78,7 @@ const listOp: Op.Operation = { name: "chat.completions.list", method: "GET", pat
  * @category operations
  */
 export const list = (params?: Types.ListChatCompletionsParams, options?: RequestOptions): Effect.Effect<Page<Types.ChatCompletionList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.chatCompletionsList, [], params, options)
 
 /**
  * List Chat Completions: `GET /chat/completions`. Every item across pages, fetched as the stream is pulled.
@@ -93,9 +88,7 @@ export const list = (params?: Types.ListChatCompletionsParams, options?: Request
  * @category operations
  */
 export const listStream = (params?: Types.ListChatCompletionsParams, options?: RequestOptions): Stream.Stream<Types.ChatCompletionList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "chat.completions.retrieve", method: "GET", path: ["/chat/completions/",""], schema: "CreateChatCompletionResponse" }
+  Op.items(Ops.chatCompletionsList, [], params, options)
 
 /**
  * Get chat completion: `GET /chat/completions/{completion_id}`, with the response metadata.
@@ -105,7 +98,7 @@ const retrieveOp: Op.Operation = { name: "chat.completions.retrieve", method: "G
  * @category operations
  */
 export const retrieveWithResponse = (completionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [completionId], undefined, options)
+  Op.json(Ops.chatCompletionsRetrieve, [completionId], undefined, options)
 
 /**
  * Get chat completion: `GET /chat/completions/{completion_id}`.
@@ -117,8 +110,6 @@ export const retrieveWithResponse = (completionId: string, options?: RequestOpti
 export const retrieve = (completionId: string, options?: RequestOptions): Effect.Effect<Types.CreateChatCompletionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(completionId, options))
 
-const updateOp: Op.Operation = { name: "chat.completions.update", method: "POST", path: ["/chat/completions/",""], body: "json", schema: "CreateChatCompletionResponse" }
-
 /**
  * Update chat completion: `POST /chat/completions/{completion_id}`, with the response metadata.
  *
@@ -127,7 +118,7 @@ const updateOp: Op.Operation = { name: "chat.completions.update", method: "POST"
  * @category operations
  */
 export const updateWithResponse = (completionId: string, params: Types.UpdateChatCompletionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.CreateChatCompletionResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [completionId], params, options)
+  Op.json(Ops.chatCompletionsUpdate, [completionId], params, options)
 
 /**
  * Update chat completion: `POST /chat/completions/{completion_id}`.

@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../Types.js"
 /** @since 0.1.0 */
 export * as Content from "./files/content.js"
 
-const createOp: Op.Operation = { name: "containers.files.create", method: "POST", path: ["/containers/","/files"], body: "multipart", schema: "ContainerFileResource" }
-
 /**
  * Create container file: `POST /containers/{container_id}/files`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "containers.files.create", method: "POST"
  * @category operations
  */
 export const createWithResponse = (containerId: string, params?: Types.CreateContainerFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerFileResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [containerId], params, options)
+  Op.json(Ops.containersFilesCreate, [containerId], params, options)
 
 /**
  * Create container file: `POST /containers/{container_id}/files`.
@@ -41,8 +40,6 @@ export const createWithResponse = (containerId: string, params?: Types.CreateCon
 export const create = (containerId: string, params?: Types.CreateContainerFileParams, options?: RequestOptions): Effect.Effect<Types.ContainerFileResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(containerId, params, options))
 
-const delOp: Op.Operation = { name: "containers.files.del", method: "DELETE", path: ["/containers/","/files/",""] }
-
 /**
  * Delete a container file: `DELETE /containers/{container_id}/files/{file_id}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "containers.files.del", method: "DELETE", pa
  * @category operations
  */
 export const delWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [containerId, fileId], undefined, options)
+  Op.json(Ops.containersFilesDel, [containerId, fileId], undefined, options)
 
 /**
  * Delete a container file: `DELETE /containers/{container_id}/files/{file_id}`.
@@ -63,8 +60,6 @@ export const delWithResponse = (containerId: string, fileId: string, options?: R
 export const del = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(containerId, fileId, options))
 
-const listOp: Op.Operation = { name: "containers.files.list", method: "GET", path: ["/containers/","/files"], query: ["limit","order","after"], paging: "after", schema: "ContainerFileListResource" }
-
 /**
  * List container files: `GET /containers/{container_id}/files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "containers.files.list", method: "GET", pat
  * @category operations
  */
 export const list = (containerId: string, params?: Types.ListContainerFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ContainerFileListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [containerId], params, options)
+  Op.page(Ops.containersFilesList, [containerId], params, options)
 
 /**
  * List container files: `GET /containers/{container_id}/files`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (containerId: string, params?: Types.ListContainerFilesParam
  * @category operations
  */
 export const listStream = (containerId: string, params?: Types.ListContainerFilesParams, options?: RequestOptions): Stream.Stream<Types.ContainerFileListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [containerId], params, options)
-
-const retrieveOp: Op.Operation = { name: "containers.files.retrieve", method: "GET", path: ["/containers/","/files/",""], schema: "ContainerFileResource" }
+  Op.items(Ops.containersFilesList, [containerId], params, options)
 
 /**
  * Retrieve container file: `GET /containers/{container_id}/files/{file_id}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "containers.files.retrieve", method: "G
  * @category operations
  */
 export const retrieveWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ContainerFileResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [containerId, fileId], undefined, options)
+  Op.json(Ops.containersFilesRetrieve, [containerId, fileId], undefined, options)
 
 /**
  * Retrieve container file: `GET /containers/{container_id}/files/{file_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "conversations.items.create", method: "POST", path: ["/conversations/","/items"], query: ["include"], body: "json", schema: "ConversationItemList" }
 
 /**
  * Create items: `POST /conversations/{conversation_id}/items`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "conversations.items.create", method: "PO
  * @category operations
  */
 export const createWithResponse = (conversationId: string, params: Types.CreateConversationItemsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationItemList>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [conversationId], params, options)
+  Op.json(Ops.conversationsItemsCreate, [conversationId], params, options)
 
 /**
  * Create items: `POST /conversations/{conversation_id}/items`.
@@ -38,8 +37,6 @@ export const createWithResponse = (conversationId: string, params: Types.CreateC
 export const create = (conversationId: string, params: Types.CreateConversationItemsParams, options?: RequestOptions): Effect.Effect<Types.ConversationItemList, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(conversationId, params, options))
 
-const delOp: Op.Operation = { name: "conversations.items.del", method: "DELETE", path: ["/conversations/","/items/",""], schema: "ConversationResource" }
-
 /**
  * Delete an item: `DELETE /conversations/{conversation_id}/items/{item_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "conversations.items.del", method: "DELETE",
  * @category operations
  */
 export const delWithResponse = (conversationId: string, itemId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [conversationId, itemId], undefined, options)
+  Op.json(Ops.conversationsItemsDel, [conversationId, itemId], undefined, options)
 
 /**
  * Delete an item: `DELETE /conversations/{conversation_id}/items/{item_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (conversationId: string, itemId: string, options?
 export const del = (conversationId: string, itemId: string, options?: RequestOptions): Effect.Effect<Types.ConversationResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(conversationId, itemId, options))
 
-const listOp: Op.Operation = { name: "conversations.items.list", method: "GET", path: ["/conversations/","/items"], query: ["limit","order","after","include"], paging: "after", schema: "ConversationItemList" }
-
 /**
  * List items: `GET /conversations/{conversation_id}/items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "conversations.items.list", method: "GET", 
  * @category operations
  */
 export const list = (conversationId: string, params?: Types.ListConversationItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.ConversationItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [conversationId], params, options)
+  Op.page(Ops.conversationsItemsList, [conversationId], params, options)
 
 /**
  * List items: `GET /conversations/{conversation_id}/items`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (conversationId: string, params?: Types.ListConversationItem
  * @category operations
  */
 export const listStream = (conversationId: string, params?: Types.ListConversationItemsParams, options?: RequestOptions): Stream.Stream<Types.ConversationItemList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [conversationId], params, options)
-
-const retrieveOp: Op.Operation = { name: "conversations.items.retrieve", method: "GET", path: ["/conversations/","/items/",""], query: ["include"], schema: "ConversationItem" }
+  Op.items(Ops.conversationsItemsList, [conversationId], params, options)
 
 /**
  * Retrieve an item: `GET /conversations/{conversation_id}/items/{item_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "conversations.items.retrieve", method:
  * @category operations
  */
 export const retrieveWithResponse = (conversationId: string, itemId: string, params?: Types.GetConversationItemParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ConversationItem>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [conversationId, itemId], params, options)
+  Op.json(Ops.conversationsItemsRetrieve, [conversationId, itemId], params, options)
 
 /**
  * Retrieve an item: `GET /conversations/{conversation_id}/items/{item_id}`.

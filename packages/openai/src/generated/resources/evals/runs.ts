@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../Types.js"
 /** @since 0.1.0 */
 export * as OutputItems from "./runs/outputItems.js"
 
-const cancelOp: Op.Operation = { name: "evals.runs.cancel", method: "POST", path: ["/evals/","/runs/",""], schema: "EvalRun" }
-
 /**
  * Cancel eval run: `POST /evals/{eval_id}/runs/{run_id}`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const cancelOp: Op.Operation = { name: "evals.runs.cancel", method: "POST", path
  * @category operations
  */
 export const cancelWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [evalId, runId], undefined, options)
+  Op.json(Ops.evalsRunsCancel, [evalId, runId], undefined, options)
 
 /**
  * Cancel eval run: `POST /evals/{eval_id}/runs/{run_id}`.
@@ -41,8 +40,6 @@ export const cancelWithResponse = (evalId: string, runId: string, options?: Requ
 export const cancel = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(evalId, runId, options))
 
-const createOp: Op.Operation = { name: "evals.runs.create", method: "POST", path: ["/evals/","/runs"], body: "json", schema: "EvalRun" }
-
 /**
  * Create eval run: `POST /evals/{eval_id}/runs`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const createOp: Op.Operation = { name: "evals.runs.create", method: "POST", path
  * @category operations
  */
 export const createWithResponse = (evalId: string, params: Types.CreateEvalRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [evalId], params, options)
+  Op.json(Ops.evalsRunsCreate, [evalId], params, options)
 
 /**
  * Create eval run: `POST /evals/{eval_id}/runs`.
@@ -63,8 +60,6 @@ export const createWithResponse = (evalId: string, params: Types.CreateEvalRunPa
 export const create = (evalId: string, params: Types.CreateEvalRunParams, options?: RequestOptions): Effect.Effect<Types.EvalRun, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(evalId, params, options))
 
-const delOp: Op.Operation = { name: "evals.runs.del", method: "DELETE", path: ["/evals/","/runs/",""], schema: "DeleteEvalRunResponse" }
-
 /**
  * Delete eval run: `DELETE /evals/{eval_id}/runs/{run_id}`, with the response metadata.
  *
@@ -73,7 +68,7 @@ const delOp: Op.Operation = { name: "evals.runs.del", method: "DELETE", path: ["
  * @category operations
  */
 export const delWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteEvalRunResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [evalId, runId], undefined, options)
+  Op.json(Ops.evalsRunsDel, [evalId, runId], undefined, options)
 
 /**
  * Delete eval run: `DELETE /evals/{eval_id}/runs/{run_id}`.
@@ -85,8 +80,6 @@ export const delWithResponse = (evalId: string, runId: string, options?: Request
 export const del = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.DeleteEvalRunResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(evalId, runId, options))
 
-const listOp: Op.Operation = { name: "evals.runs.list", method: "GET", path: ["/evals/","/runs"], query: ["after","limit","order","status"], paging: "after", schema: "EvalRunList" }
-
 /**
  * Get eval runs: `GET /evals/{eval_id}/runs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -95,7 +88,7 @@ const listOp: Op.Operation = { name: "evals.runs.list", method: "GET", path: ["/
  * @category operations
  */
 export const list = (evalId: string, params?: Types.GetEvalRunsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalRunList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [evalId], params, options)
+  Op.page(Ops.evalsRunsList, [evalId], params, options)
 
 /**
  * Get eval runs: `GET /evals/{eval_id}/runs`. Every item across pages, fetched as the stream is pulled.
@@ -105,9 +98,7 @@ export const list = (evalId: string, params?: Types.GetEvalRunsParams, options?:
  * @category operations
  */
 export const listStream = (evalId: string, params?: Types.GetEvalRunsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [evalId], params, options)
-
-const retrieveOp: Op.Operation = { name: "evals.runs.retrieve", method: "GET", path: ["/evals/","/runs/",""], schema: "EvalRun" }
+  Op.items(Ops.evalsRunsList, [evalId], params, options)
 
 /**
  * Get an eval run: `GET /evals/{eval_id}/runs/{run_id}`, with the response metadata.
@@ -117,7 +108,7 @@ const retrieveOp: Op.Operation = { name: "evals.runs.retrieve", method: "GET", p
  * @category operations
  */
 export const retrieveWithResponse = (evalId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRun>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [evalId, runId], undefined, options)
+  Op.json(Ops.evalsRunsRetrieve, [evalId, runId], undefined, options)
 
 /**
  * Get an eval run: `GET /evals/{eval_id}/runs/{run_id}`.

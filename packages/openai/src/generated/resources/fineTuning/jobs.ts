@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../Types.js"
 /** @since 0.1.0 */
 export * as Checkpoints from "./jobs/checkpoints.js"
 
-const cancelOp: Op.Operation = { name: "fineTuning.jobs.cancel", method: "POST", path: ["/fine_tuning/jobs/","/cancel"], schema: "FineTuningJob" }
-
 /**
  * Cancel fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const cancelOp: Op.Operation = { name: "fineTuning.jobs.cancel", method: "POST",
  * @category operations
  */
 export const cancelWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [fineTuningJobId], undefined, options)
+  Op.json(Ops.fineTuningJobsCancel, [fineTuningJobId], undefined, options)
 
 /**
  * Cancel fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel`.
@@ -41,8 +40,6 @@ export const cancelWithResponse = (fineTuningJobId: string, options?: RequestOpt
 export const cancel = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(fineTuningJobId, options))
 
-const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST", path: ["/fine_tuning/jobs"], body: "json", schema: "FineTuningJob" }
-
 /**
  * Create fine-tuning job: `POST /fine_tuning/jobs`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const createOp: Op.Operation = { name: "fineTuning.jobs.create", method: "POST",
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.fineTuningJobsCreate, [], params, options)
 
 /**
  * Create fine-tuning job: `POST /fine_tuning/jobs`.
@@ -63,8 +60,6 @@ export const createWithResponse = (params: Types.CreateFineTuningJobParams, opti
 export const create = (params: Types.CreateFineTuningJobParams, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path: ["/fine_tuning/jobs"], query: ["after","limit","metadata"], paging: "after", schema: "ListPaginatedFineTuningJobsResponse" }
-
 /**
  * List fine-tuning jobs: `GET /fine_tuning/jobs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "fineTuning.jobs.list", method: "GET", path
  * @category operations
  */
 export const list = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListPaginatedFineTuningJobsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.fineTuningJobsList, [], params, options)
 
 /**
  * List fine-tuning jobs: `GET /fine_tuning/jobs`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (params?: Types.ListPaginatedFineTuningJobsParams, options?:
  * @category operations
  */
 export const listStream = (params?: Types.ListPaginatedFineTuningJobsParams, options?: RequestOptions): Stream.Stream<Types.ListPaginatedFineTuningJobsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method: "GET", path: ["/fine_tuning/jobs/","/events"], query: ["after","limit"], paging: "after", schema: "ListFineTuningJobEventsResponse" }
+  Op.items(Ops.fineTuningJobsList, [], params, options)
 
 /**
  * List fine-tuning events: `GET /fine_tuning/jobs/{fine_tuning_job_id}/events`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -95,7 +88,7 @@ const listEventsOp: Op.Operation = { name: "fineTuning.jobs.listEvents", method:
  * @category operations
  */
 export const listEvents = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningJobEventsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listEventsOp, [fineTuningJobId], params, options)
+  Op.page(Ops.fineTuningJobsListEvents, [fineTuningJobId], params, options)
 
 /**
  * List fine-tuning events: `GET /fine_tuning/jobs/{fine_tuning_job_id}/events`. Every item across pages, fetched as the stream is pulled.
@@ -105,9 +98,7 @@ export const listEvents = (fineTuningJobId: string, params?: Types.ListFineTunin
  * @category operations
  */
 export const listEventsStream = (fineTuningJobId: string, params?: Types.ListFineTuningEventsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobEventsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listEventsOp, [fineTuningJobId], params, options)
-
-const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", path: ["/fine_tuning/jobs/","/pause"], schema: "FineTuningJob" }
+  Op.items(Ops.fineTuningJobsListEvents, [fineTuningJobId], params, options)
 
 /**
  * Pause fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/pause`, with the response metadata.
@@ -117,7 +108,7 @@ const pauseOp: Op.Operation = { name: "fineTuning.jobs.pause", method: "POST", p
  * @category operations
  */
 export const pauseWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(pauseOp, [fineTuningJobId], undefined, options)
+  Op.json(Ops.fineTuningJobsPause, [fineTuningJobId], undefined, options)
 
 /**
  * Pause fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/pause`.
@@ -129,8 +120,6 @@ export const pauseWithResponse = (fineTuningJobId: string, options?: RequestOpti
 export const pause = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(pauseWithResponse(fineTuningJobId, options))
 
-const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST", path: ["/fine_tuning/jobs/","/resume"], schema: "FineTuningJob" }
-
 /**
  * Resume fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/resume`, with the response metadata.
  *
@@ -139,7 +128,7 @@ const resumeOp: Op.Operation = { name: "fineTuning.jobs.resume", method: "POST",
  * @category operations
  */
 export const resumeWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(resumeOp, [fineTuningJobId], undefined, options)
+  Op.json(Ops.fineTuningJobsResume, [fineTuningJobId], undefined, options)
 
 /**
  * Resume fine-tuning: `POST /fine_tuning/jobs/{fine_tuning_job_id}/resume`.
@@ -151,8 +140,6 @@ export const resumeWithResponse = (fineTuningJobId: string, options?: RequestOpt
 export const resume = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<Types.FineTuningJob, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(resumeWithResponse(fineTuningJobId, options))
 
-const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GET", path: ["/fine_tuning/jobs/",""], schema: "FineTuningJob" }
-
 /**
  * Retrieve fine-tuning job: `GET /fine_tuning/jobs/{fine_tuning_job_id}`, with the response metadata.
  *
@@ -161,7 +148,7 @@ const retrieveOp: Op.Operation = { name: "fineTuning.jobs.retrieve", method: "GE
  * @category operations
  */
 export const retrieveWithResponse = (fineTuningJobId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.FineTuningJob>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [fineTuningJobId], undefined, options)
+  Op.json(Ops.fineTuningJobsRetrieve, [fineTuningJobId], undefined, options)
 
 /**
  * Retrieve fine-tuning job: `GET /fine_tuning/jobs/{fine_tuning_job_id}`.

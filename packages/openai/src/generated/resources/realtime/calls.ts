@@ -10,12 +10,11 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const acceptOp: Op.Operation = { name: "realtime.calls.accept", method: "POST", path: ["/realtime/calls/","/accept"], body: "json" }
 
 /**
  * Accept call: `POST /realtime/calls/{call_id}/accept`, with the response metadata.
@@ -25,7 +24,7 @@ const acceptOp: Op.Operation = { name: "realtime.calls.accept", method: "POST", 
  * @category operations
  */
 export const acceptWithResponse = (callId: string, params: Types.AcceptRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(acceptOp, [callId], params, options)
+  Op.json(Ops.realtimeCallsAccept, [callId], params, options)
 
 /**
  * Accept call: `POST /realtime/calls/{call_id}/accept`.
@@ -37,8 +36,6 @@ export const acceptWithResponse = (callId: string, params: Types.AcceptRealtimeC
 export const accept = (callId: string, params: Types.AcceptRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(acceptWithResponse(callId, params, options))
 
-const createOp: Op.Operation = { name: "realtime.calls.create", method: "POST", path: ["/realtime/calls"], body: "multipart", partTypes: {"sdp":"application/sdp","session":"application/json"}, fixedHeaders: {"accept":"application/sdp"} }
-
 /**
  * Create call: `POST /realtime/calls`, with the response metadata. The body streams as it arrives.
  *
@@ -47,7 +44,7 @@ const createOp: Op.Operation = { name: "realtime.calls.create", method: "POST", 
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.bytesWithResponse(createOp, [], params, options)
+  Op.bytesWithResponse(Ops.realtimeCallsCreate, [], params, options)
 
 /**
  * Create call: `POST /realtime/calls`. The body as a byte stream.
@@ -57,9 +54,7 @@ export const createWithResponse = (params: Types.CreateRealtimeCallParams, optio
  * @category operations
  */
 export const create = (params: Types.CreateRealtimeCallParams, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.bytes(createOp, [], params, options)
-
-const hangupOp: Op.Operation = { name: "realtime.calls.hangup", method: "POST", path: ["/realtime/calls/","/hangup"] }
+  Op.bytes(Ops.realtimeCallsCreate, [], params, options)
 
 /**
  * Hang up call: `POST /realtime/calls/{call_id}/hangup`, with the response metadata.
@@ -69,7 +64,7 @@ const hangupOp: Op.Operation = { name: "realtime.calls.hangup", method: "POST", 
  * @category operations
  */
 export const hangupWithResponse = (callId: string, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(hangupOp, [callId], undefined, options)
+  Op.json(Ops.realtimeCallsHangup, [callId], undefined, options)
 
 /**
  * Hang up call: `POST /realtime/calls/{call_id}/hangup`.
@@ -81,8 +76,6 @@ export const hangupWithResponse = (callId: string, options?: RequestOptions): Ef
 export const hangup = (callId: string, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(hangupWithResponse(callId, options))
 
-const referOp: Op.Operation = { name: "realtime.calls.refer", method: "POST", path: ["/realtime/calls/","/refer"], body: "json" }
-
 /**
  * Refer call: `POST /realtime/calls/{call_id}/refer`, with the response metadata.
  *
@@ -91,7 +84,7 @@ const referOp: Op.Operation = { name: "realtime.calls.refer", method: "POST", pa
  * @category operations
  */
 export const referWithResponse = (callId: string, params: Types.ReferRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(referOp, [callId], params, options)
+  Op.json(Ops.realtimeCallsRefer, [callId], params, options)
 
 /**
  * Refer call: `POST /realtime/calls/{call_id}/refer`.
@@ -103,8 +96,6 @@ export const referWithResponse = (callId: string, params: Types.ReferRealtimeCal
 export const refer = (callId: string, params: Types.ReferRealtimeCallParams, options?: RequestOptions): Effect.Effect<void, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(referWithResponse(callId, params, options))
 
-const rejectOp: Op.Operation = { name: "realtime.calls.reject", method: "POST", path: ["/realtime/calls/","/reject"], body: "json" }
-
 /**
  * Reject call: `POST /realtime/calls/{call_id}/reject`, with the response metadata.
  *
@@ -113,7 +104,7 @@ const rejectOp: Op.Operation = { name: "realtime.calls.reject", method: "POST", 
  * @category operations
  */
 export const rejectWithResponse = (callId: string, params?: Types.RejectRealtimeCallParams, options?: RequestOptions): Effect.Effect<WithResponse<void>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(rejectOp, [callId], params, options)
+  Op.json(Ops.realtimeCallsReject, [callId], params, options)
 
 /**
  * Reject call: `POST /realtime/calls/{call_id}/reject`.

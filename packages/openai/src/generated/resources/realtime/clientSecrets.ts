@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "realtime.clientSecrets.create", method: "POST", path: ["/realtime/client_secrets"], body: "json", schema: "RealtimeCreateClientSecretResponse" }
 
 /**
  * Create client secret: `POST /realtime/client_secrets`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "realtime.clientSecrets.create", method: 
  * @category operations
  */
 export const createWithResponse = (params?: Types.CreateRealtimeClientSecretParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RealtimeCreateClientSecretResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.realtimeClientSecretsCreate, [], params, options)
 
 /**
  * Create client secret: `POST /realtime/client_secrets`.

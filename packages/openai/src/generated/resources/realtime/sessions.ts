@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "realtime.sessions.create", method: "POST", path: ["/realtime/sessions"], body: "json", schema: "RealtimeSessionCreateResponse" }
 
 /**
  * Create session: `POST /realtime/sessions`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "realtime.sessions.create", method: "POST
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateRealtimeSessionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RealtimeSessionCreateResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.realtimeSessionsCreate, [], params, options)
 
 /**
  * Create session: `POST /realtime/sessions`.

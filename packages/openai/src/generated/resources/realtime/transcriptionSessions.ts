@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "realtime.transcriptionSessions.create", method: "POST", path: ["/realtime/transcription_sessions"], body: "json", schema: "RealtimeTranscriptionSessionCreateResponse" }
 
 /**
  * Create transcription session: `POST /realtime/transcription_sessions`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "realtime.transcriptionSessions.create", 
  * @category operations
  */
 export const createWithResponse = (params?: Types.CreateRealtimeTranscriptionSessionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RealtimeTranscriptionSessionCreateResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.realtimeTranscriptionSessionsCreate, [], params, options)
 
 /**
  * Create transcription session: `POST /realtime/transcription_sessions`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
-
-const listOp: Op.Operation = { name: "responses.inputItems.list", method: "GET", path: ["/responses/","/input_items"], query: ["limit","order","after","include"], paging: "after", schema: "ResponseItemList" }
 
 /**
  * List input items: `GET /responses/{response_id}/input_items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "responses.inputItems.list", method: "GET",
  * @category operations
  */
 export const list = (responseId: string, params?: Types.ListInputItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.ResponseItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [responseId], params, options)
+  Op.page(Ops.responsesInputItemsList, [responseId], params, options)
 
 /**
  * List input items: `GET /responses/{response_id}/input_items`. Every item across pages, fetched as the stream is pulled.
@@ -36,4 +35,4 @@ export const list = (responseId: string, params?: Types.ListInputItemsParams, op
  * @category operations
  */
 export const listStream = (responseId: string, params?: Types.ListInputItemsParams, options?: RequestOptions): Stream.Stream<Types.ResponseItemList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [responseId], params, options)
+  Op.items(Ops.responsesInputItemsList, [responseId], params, options)

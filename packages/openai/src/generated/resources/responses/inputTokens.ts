@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const countOp: Op.Operation = { name: "responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], body: "json", schema: "TokenCountsResource" }
 
 /**
  * Get input token counts: `POST /responses/input_tokens`, with the response metadata.
@@ -24,7 +23,7 @@ const countOp: Op.Operation = { name: "responses.inputTokens.count", method: "PO
  * @category operations
  */
 export const countWithResponse = (params?: Types.GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.TokenCountsResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(countOp, [], params, options)
+  Op.json(Ops.responsesInputTokensCount, [], params, options)
 
 /**
  * Get input token counts: `POST /responses/input_tokens`.

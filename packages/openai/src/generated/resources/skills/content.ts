@@ -10,11 +10,10 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
-
-const retrieveOp: Op.Operation = { name: "skills.content.retrieve", method: "GET", path: ["/skills/","/content"], fixedHeaders: {"accept":"application/zip, application/json"} }
 
 /**
  * Retrieve skill content: `GET /skills/{skill_id}/content`, with the response metadata. The body streams as it arrives.
@@ -24,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "skills.content.retrieve", method: "GET
  * @category operations
  */
 export const retrieveWithResponse = (skillId: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytesWithResponse(retrieveOp, [skillId], undefined, options)
+  Op.bytesWithResponse(Ops.skillsContentRetrieve, [skillId], undefined, options)
 
 /**
  * Retrieve skill content: `GET /skills/{skill_id}/content`. The body as a byte stream.
@@ -34,4 +33,4 @@ export const retrieveWithResponse = (skillId: string, options?: RequestOptions):
  * @category operations
  */
 export const retrieve = (skillId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytes(retrieveOp, [skillId], undefined, options)
+  Op.bytes(Ops.skillsContentRetrieve, [skillId], undefined, options)

@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../Types.js"
 /** @since 0.1.0 */
 export * as Content from "./versions/content.js"
 
-const createOp: Op.Operation = { name: "skills.versions.create", method: "POST", path: ["/skills/","/versions"], body: "multipart", schema: "SkillVersionResource" }
-
 /**
  * Create skill version: `POST /skills/{skill_id}/versions`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "skills.versions.create", method: "POST",
  * @category operations
  */
 export const createWithResponse = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillVersionResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [skillId], params, options)
+  Op.json(Ops.skillsVersionsCreate, [skillId], params, options)
 
 /**
  * Create skill version: `POST /skills/{skill_id}/versions`.
@@ -41,8 +40,6 @@ export const createWithResponse = (skillId: string, params: Types.CreateSkillVer
 export const create = (skillId: string, params: Types.CreateSkillVersionParams, options?: RequestOptions): Effect.Effect<Types.SkillVersionResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(skillId, params, options))
 
-const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", path: ["/skills/","/versions/",""], schema: "DeletedSkillVersionResource" }
-
 /**
  * Delete skill version: `DELETE /skills/{skill_id}/versions/{version}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "skills.versions.del", method: "DELETE", pat
  * @category operations
  */
 export const delWithResponse = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedSkillVersionResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [skillId, version], undefined, options)
+  Op.json(Ops.skillsVersionsDel, [skillId, version], undefined, options)
 
 /**
  * Delete skill version: `DELETE /skills/{skill_id}/versions/{version}`.
@@ -63,8 +60,6 @@ export const delWithResponse = (skillId: string, version: string, options?: Requ
 export const del = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<Types.DeletedSkillVersionResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(skillId, version, options))
 
-const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path: ["/skills/","/versions"], query: ["limit","order","after"], paging: "after", schema: "SkillVersionListResource" }
-
 /**
  * List skill versions: `GET /skills/{skill_id}/versions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "skills.versions.list", method: "GET", path
  * @category operations
  */
 export const list = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Effect.Effect<Page<Types.SkillVersionListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [skillId], params, options)
+  Op.page(Ops.skillsVersionsList, [skillId], params, options)
 
 /**
  * List skill versions: `GET /skills/{skill_id}/versions`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (skillId: string, params?: Types.ListSkillVersionsParams, op
  * @category operations
  */
 export const listStream = (skillId: string, params?: Types.ListSkillVersionsParams, options?: RequestOptions): Stream.Stream<Types.SkillVersionListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [skillId], params, options)
-
-const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GET", path: ["/skills/","/versions/",""], schema: "SkillVersionResource" }
+  Op.items(Ops.skillsVersionsList, [skillId], params, options)
 
 /**
  * Retrieve skill version: `GET /skills/{skill_id}/versions/{version}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "skills.versions.retrieve", method: "GE
  * @category operations
  */
 export const retrieveWithResponse = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.SkillVersionResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [skillId, version], undefined, options)
+  Op.json(Ops.skillsVersionsRetrieve, [skillId, version], undefined, options)
 
 /**
  * Retrieve skill version: `GET /skills/{skill_id}/versions/{version}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "uploads.parts.create", method: "POST", path: ["/uploads/","/parts"], body: "multipart", schema: "UploadPart" }
 
 /**
  * Add upload part: `POST /uploads/{upload_id}/parts`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "uploads.parts.create", method: "POST", p
  * @category operations
  */
 export const createWithResponse = (uploadId: string, params: Types.AddUploadPartParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UploadPart>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [uploadId], params, options)
+  Op.json(Ops.uploadsPartsCreate, [uploadId], params, options)
 
 /**
  * Add upload part: `POST /uploads/{upload_id}/parts`.

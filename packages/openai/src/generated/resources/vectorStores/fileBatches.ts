@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
-
-const cancelOp: Op.Operation = { name: "vectorStores.fileBatches.cancel", method: "POST", path: ["/vector_stores/","/file_batches/","/cancel"], schema: "VectorStoreFileBatchObject" }
 
 /**
  * Cancel vector store file batch: `POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel`, with the response metadata.
@@ -26,7 +25,7 @@ const cancelOp: Op.Operation = { name: "vectorStores.fileBatches.cancel", method
  * @category operations
  */
 export const cancelWithResponse = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [vectorStoreId, batchId], undefined, options)
+  Op.json(Ops.vectorStoresFileBatchesCancel, [vectorStoreId, batchId], undefined, options)
 
 /**
  * Cancel vector store file batch: `POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel`.
@@ -38,8 +37,6 @@ export const cancelWithResponse = (vectorStoreId: string, batchId: string, optio
 export const cancel = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(vectorStoreId, batchId, options))
 
-const createOp: Op.Operation = { name: "vectorStores.fileBatches.create", method: "POST", path: ["/vector_stores/","/file_batches"], body: "json", schema: "VectorStoreFileBatchObject" }
-
 /**
  * Create vector store file batch: `POST /vector_stores/{vector_store_id}/file_batches`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const createOp: Op.Operation = { name: "vectorStores.fileBatches.create", method
  * @category operations
  */
 export const createWithResponse = (vectorStoreId: string, params?: Types.CreateVectorStoreFileBatchParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [vectorStoreId], params, options)
+  Op.json(Ops.vectorStoresFileBatchesCreate, [vectorStoreId], params, options)
 
 /**
  * Create vector store file batch: `POST /vector_stores/{vector_store_id}/file_batches`.
@@ -60,8 +57,6 @@ export const createWithResponse = (vectorStoreId: string, params?: Types.CreateV
 export const create = (vectorStoreId: string, params?: Types.CreateVectorStoreFileBatchParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileBatchObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(vectorStoreId, params, options))
 
-const listFilesOp: Op.Operation = { name: "vectorStores.fileBatches.listFiles", method: "GET", path: ["/vector_stores/","/file_batches/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
-
 /**
  * List vector store files in a batch: `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listFilesOp: Op.Operation = { name: "vectorStores.fileBatches.listFiles", 
  * @category operations
  */
 export const listFiles = (vectorStoreId: string, batchId: string, params?: Types.ListFilesInVectorStoreBatchParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listFilesOp, [vectorStoreId, batchId], params, options)
+  Op.page(Ops.vectorStoresFileBatchesListFiles, [vectorStoreId, batchId], params, options)
 
 /**
  * List vector store files in a batch: `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const listFiles = (vectorStoreId: string, batchId: string, params?: Types
  * @category operations
  */
 export const listFilesStream = (vectorStoreId: string, batchId: string, params?: Types.ListFilesInVectorStoreBatchParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listFilesOp, [vectorStoreId, batchId], params, options)
-
-const retrieveOp: Op.Operation = { name: "vectorStores.fileBatches.retrieve", method: "GET", path: ["/vector_stores/","/file_batches/",""], schema: "VectorStoreFileBatchObject" }
+  Op.items(Ops.vectorStoresFileBatchesListFiles, [vectorStoreId, batchId], params, options)
 
 /**
  * Retrieve vector store file batch: `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "vectorStores.fileBatches.retrieve", me
  * @category operations
  */
 export const retrieveWithResponse = (vectorStoreId: string, batchId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileBatchObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [vectorStoreId, batchId], undefined, options)
+  Op.json(Ops.vectorStoresFileBatchesRetrieve, [vectorStoreId, batchId], undefined, options)
 
 /**
  * Retrieve vector store file batch: `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type { Page } from "../../../Pagination.js"
 import type * as Types from "../../Types.js"
-
-const contentOp: Op.Operation = { name: "vectorStores.files.content", method: "GET", path: ["/vector_stores/","/files/","/content"], paging: "none", schema: "VectorStoreFileContentResponse" }
 
 /**
  * Retrieve vector store file content: `GET /vector_stores/{vector_store_id}/files/{file_id}/content`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const contentOp: Op.Operation = { name: "vectorStores.files.content", method: "G
  * @category operations
  */
 export const content = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Page<Types.VectorStoreFileContentResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(contentOp, [vectorStoreId, fileId], undefined, options)
+  Op.page(Ops.vectorStoresFilesContent, [vectorStoreId, fileId], undefined, options)
 
 /**
  * Retrieve vector store file content: `GET /vector_stores/{vector_store_id}/files/{file_id}/content`. Every item across pages, fetched as the stream is pulled.
@@ -36,9 +35,7 @@ export const content = (vectorStoreId: string, fileId: string, options?: Request
  * @category operations
  */
 export const contentStream = (vectorStoreId: string, fileId: string, options?: RequestOptions): Stream.Stream<Types.VectorStoreFileContentResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(contentOp, [vectorStoreId, fileId], undefined, options)
-
-const createOp: Op.Operation = { name: "vectorStores.files.create", method: "POST", path: ["/vector_stores/","/files"], body: "json", schema: "VectorStoreFileObject" }
+  Op.items(Ops.vectorStoresFilesContent, [vectorStoreId, fileId], undefined, options)
 
 /**
  * Create vector store file: `POST /vector_stores/{vector_store_id}/files`, with the response metadata.
@@ -48,7 +45,7 @@ const createOp: Op.Operation = { name: "vectorStores.files.create", method: "POS
  * @category operations
  */
 export const createWithResponse = (vectorStoreId: string, params: Types.CreateVectorStoreFileParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [vectorStoreId], params, options)
+  Op.json(Ops.vectorStoresFilesCreate, [vectorStoreId], params, options)
 
 /**
  * Create vector store file: `POST /vector_stores/{vector_store_id}/files`.
@@ -60,8 +57,6 @@ export const createWithResponse = (vectorStoreId: string, params: Types.CreateVe
 export const create = (vectorStoreId: string, params: Types.CreateVectorStoreFileParams, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(vectorStoreId, params, options))
 
-const delOp: Op.Operation = { name: "vectorStores.files.del", method: "DELETE", path: ["/vector_stores/","/files/",""], schema: "DeleteVectorStoreFileResponse" }
-
 /**
  * Delete vector store file: `DELETE /vector_stores/{vector_store_id}/files/{file_id}`, with the response metadata.
  *
@@ -70,7 +65,7 @@ const delOp: Op.Operation = { name: "vectorStores.files.del", method: "DELETE", 
  * @category operations
  */
 export const delWithResponse = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteVectorStoreFileResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [vectorStoreId, fileId], undefined, options)
+  Op.json(Ops.vectorStoresFilesDel, [vectorStoreId, fileId], undefined, options)
 
 /**
  * Delete vector store file: `DELETE /vector_stores/{vector_store_id}/files/{file_id}`.
@@ -82,8 +77,6 @@ export const delWithResponse = (vectorStoreId: string, fileId: string, options?:
 export const del = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.DeleteVectorStoreFileResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(vectorStoreId, fileId, options))
 
-const listOp: Op.Operation = { name: "vectorStores.files.list", method: "GET", path: ["/vector_stores/","/files"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
-
 /**
  * List vector store files: `GET /vector_stores/{vector_store_id}/files`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -92,7 +85,7 @@ const listOp: Op.Operation = { name: "vectorStores.files.list", method: "GET", p
  * @category operations
  */
 export const list = (vectorStoreId: string, params?: Types.ListVectorStoreFilesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListVectorStoreFilesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [vectorStoreId], params, options)
+  Op.page(Ops.vectorStoresFilesList, [vectorStoreId], params, options)
 
 /**
  * List vector store files: `GET /vector_stores/{vector_store_id}/files`. Every item across pages, fetched as the stream is pulled.
@@ -102,9 +95,7 @@ export const list = (vectorStoreId: string, params?: Types.ListVectorStoreFilesP
  * @category operations
  */
 export const listStream = (vectorStoreId: string, params?: Types.ListVectorStoreFilesParams, options?: RequestOptions): Stream.Stream<Types.ListVectorStoreFilesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [vectorStoreId], params, options)
-
-const retrieveOp: Op.Operation = { name: "vectorStores.files.retrieve", method: "GET", path: ["/vector_stores/","/files/",""], schema: "VectorStoreFileObject" }
+  Op.items(Ops.vectorStoresFilesList, [vectorStoreId], params, options)
 
 /**
  * Retrieve vector store file: `GET /vector_stores/{vector_store_id}/files/{file_id}`, with the response metadata.
@@ -114,7 +105,7 @@ const retrieveOp: Op.Operation = { name: "vectorStores.files.retrieve", method: 
  * @category operations
  */
 export const retrieveWithResponse = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [vectorStoreId, fileId], undefined, options)
+  Op.json(Ops.vectorStoresFilesRetrieve, [vectorStoreId, fileId], undefined, options)
 
 /**
  * Retrieve vector store file: `GET /vector_stores/{vector_store_id}/files/{file_id}`.
@@ -126,8 +117,6 @@ export const retrieveWithResponse = (vectorStoreId: string, fileId: string, opti
 export const retrieve = (vectorStoreId: string, fileId: string, options?: RequestOptions): Effect.Effect<Types.VectorStoreFileObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(vectorStoreId, fileId, options))
 
-const updateOp: Op.Operation = { name: "vectorStores.files.update", method: "POST", path: ["/vector_stores/","/files/",""], body: "json", schema: "VectorStoreFileObject" }
-
 /**
  * Update vector store file attributes: `POST /vector_stores/{vector_store_id}/files/{file_id}`, with the response metadata.
  *
@@ -136,7 +125,7 @@ const updateOp: Op.Operation = { name: "vectorStores.files.update", method: "POS
  * @category operations
  */
 export const updateWithResponse = (vectorStoreId: string, fileId: string, params: Types.UpdateVectorStoreFileAttributesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VectorStoreFileObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [vectorStoreId, fileId], params, options)
+  Op.json(Ops.vectorStoresFilesUpdate, [vectorStoreId, fileId], params, options)
 
 /**
  * Update vector store file attributes: `POST /vector_stores/{vector_store_id}/files/{file_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../internal/operation.js"
+import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../OpenAIRequest.js"
 import type * as Types from "../../Types.js"
-
-const createOp: Op.Operation = { name: "videos.characters.create", method: "POST", path: ["/videos/characters"], body: "multipart", schema: "VideoCharacterResource" }
 
 /**
  * Create video character: `POST /videos/characters`, with the response metadata.
@@ -25,7 +24,7 @@ const createOp: Op.Operation = { name: "videos.characters.create", method: "POST
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoCharacterResource>, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.videosCharactersCreate, [], params, options)
 
 /**
  * Create video character: `POST /videos/characters`.
@@ -38,8 +37,6 @@ export const createWithResponse = (params: Types.CreateVideoCharacterParams, opt
 export const create = (params: Types.CreateVideoCharacterParams, options?: RequestOptions): Effect.Effect<Types.VideoCharacterResource, OpenAIError.RequestError | OpenAIError.UploadFailure, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "GET", path: ["/videos/characters/",""], schema: "VideoCharacterResource" }
-
 /**
  * Retrieve video character: `GET /videos/characters/{character_id}`, with the response metadata.
  *
@@ -49,7 +46,7 @@ const retrieveOp: Op.Operation = { name: "videos.characters.retrieve", method: "
  * @category operations
  */
 export const retrieveWithResponse = (characterId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.VideoCharacterResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [characterId], undefined, options)
+  Op.json(Ops.videosCharactersRetrieve, [characterId], undefined, options)
 
 /**
  * Retrieve video character: `GET /videos/characters/{character_id}`.

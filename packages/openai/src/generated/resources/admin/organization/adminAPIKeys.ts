@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.adminAPIKeys.create", method: "POST", path: ["/organization/admin_api_keys"], body: "json", admin: true, schema: "AdminApiKeyCreateResponse" }
 
 /**
  * Create admin API key: `POST /organization/admin_api_keys`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.adminAPIKeys.create",
  * @category operations
  */
 export const createWithResponse = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKeyCreateResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.adminOrganizationAdminAPIKeysCreate, [], params, options)
 
 /**
  * Create admin API key: `POST /organization/admin_api_keys`.
@@ -38,8 +37,6 @@ export const createWithResponse = (params: Types.AdminApiKeysCreateParams, optio
 export const create = (params: Types.AdminApiKeysCreateParams, options?: RequestOptions): Effect.Effect<Types.AdminApiKeyCreateResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", method: "DELETE", path: ["/organization/admin_api_keys/",""], admin: true, schema: "AdminApiKeysDeleteResponse" }
-
 /**
  * Delete admin API key: `DELETE /organization/admin_api_keys/{key_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.adminAPIKeys.del", metho
  * @category operations
  */
 export const delWithResponse = (keyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKeysDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [keyId], undefined, options)
+  Op.json(Ops.adminOrganizationAdminAPIKeysDel, [keyId], undefined, options)
 
 /**
  * Delete admin API key: `DELETE /organization/admin_api_keys/{key_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (keyId: string, options?: RequestOptions): Effect
 export const del = (keyId: string, options?: RequestOptions): Effect.Effect<Types.AdminApiKeysDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(keyId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", method: "GET", path: ["/organization/admin_api_keys"], query: ["after","order","limit"], admin: true, paging: "after", schema: "ApiKeyList" }
-
 /**
  * List all organization and project API keys: `GET /organization/admin_api_keys`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.adminAPIKeys.list", met
  * @category operations
  */
 export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Effect.Effect<Page<Types.ApiKeyList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationAdminAPIKeysList, [], params, options)
 
 /**
  * List all organization and project API keys: `GET /organization/admin_api_keys`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (params?: Types.AdminApiKeysListParams, options?: RequestOpt
  * @category operations
  */
 export const listStream = (params?: Types.AdminApiKeysListParams, options?: RequestOptions): Stream.Stream<Types.ApiKeyList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrieve", method: "GET", path: ["/organization/admin_api_keys/",""], admin: true, schema: "AdminApiKey" }
+  Op.items(Ops.adminOrganizationAdminAPIKeysList, [], params, options)
 
 /**
  * Retrieve admin API key: `GET /organization/admin_api_keys/{key_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.adminAPIKeys.retrie
  * @category operations
  */
 export const retrieveWithResponse = (keyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AdminApiKey>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [keyId], undefined, options)
+  Op.json(Ops.adminOrganizationAdminAPIKeysRetrieve, [keyId], undefined, options)
 
 /**
  * Retrieve admin API key: `GET /organization/admin_api_keys/{key_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const listOp: Op.Operation = { name: "admin.organization.auditLogs.list", method: "GET", path: ["/organization/audit_logs"], query: ["effective_at","project_ids","event_types","actor_ids","actor_emails","resource_ids","tenant_only","limit","after","before"], admin: true, paging: "after", schema: "ListAuditLogsResponse" }
 
 /**
  * List audit logs: `GET /organization/audit_logs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "admin.organization.auditLogs.list", method
  * @category operations
  */
 export const list = (params?: Types.ListAuditLogsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListAuditLogsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationAuditLogsList, [], params, options)
 
 /**
  * List audit logs: `GET /organization/audit_logs`. Every item across pages, fetched as the stream is pulled.
@@ -36,4 +35,4 @@ export const list = (params?: Types.ListAuditLogsParams, options?: RequestOption
  * @category operations
  */
 export const listStream = (params?: Types.ListAuditLogsParams, options?: RequestOptions): Stream.Stream<Types.ListAuditLogsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
+  Op.items(Ops.adminOrganizationAuditLogsList, [], params, options)

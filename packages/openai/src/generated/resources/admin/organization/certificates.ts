@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const activateOp: Op.Operation = { name: "admin.organization.certificates.activate", method: "POST", path: ["/organization/certificates/activate"], body: "json", admin: true, schema: "OrganizationCertificateActivationResponse" }
 
 /**
  * Activate certificates for organization: `POST /organization/certificates/activate`, with the response metadata.
@@ -26,7 +25,7 @@ const activateOp: Op.Operation = { name: "admin.organization.certificates.activa
  * @category operations
  */
 export const activateWithResponse = (params: Types.ActivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationCertificateActivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(activateOp, [], params, options)
+  Op.json(Ops.adminOrganizationCertificatesActivate, [], params, options)
 
 /**
  * Activate certificates for organization: `POST /organization/certificates/activate`.
@@ -38,8 +37,6 @@ export const activateWithResponse = (params: Types.ActivateOrganizationCertifica
 export const activate = (params: Types.ActivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateActivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(activateWithResponse(params, options))
 
-const createOp: Op.Operation = { name: "admin.organization.certificates.create", method: "POST", path: ["/organization/certificates"], body: "json", admin: true, schema: "Certificate" }
-
 /**
  * Upload certificate: `POST /organization/certificates`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const createOp: Op.Operation = { name: "admin.organization.certificates.create",
  * @category operations
  */
 export const createWithResponse = (params: Types.UploadCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.adminOrganizationCertificatesCreate, [], params, options)
 
 /**
  * Upload certificate: `POST /organization/certificates`.
@@ -60,8 +57,6 @@ export const createWithResponse = (params: Types.UploadCertificateParams, option
 export const create = (params: Types.UploadCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const deactivateOp: Op.Operation = { name: "admin.organization.certificates.deactivate", method: "POST", path: ["/organization/certificates/deactivate"], body: "json", admin: true, schema: "OrganizationCertificateDeactivationResponse" }
-
 /**
  * Deactivate certificates for organization: `POST /organization/certificates/deactivate`, with the response metadata.
  *
@@ -70,7 +65,7 @@ const deactivateOp: Op.Operation = { name: "admin.organization.certificates.deac
  * @category operations
  */
 export const deactivateWithResponse = (params: Types.DeactivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationCertificateDeactivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(deactivateOp, [], params, options)
+  Op.json(Ops.adminOrganizationCertificatesDeactivate, [], params, options)
 
 /**
  * Deactivate certificates for organization: `POST /organization/certificates/deactivate`.
@@ -82,8 +77,6 @@ export const deactivateWithResponse = (params: Types.DeactivateOrganizationCerti
 export const deactivate = (params: Types.DeactivateOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationCertificateDeactivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(deactivateWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.certificates.del", method: "DELETE", path: ["/organization/certificates/",""], admin: true, schema: "DeleteCertificateResponse" }
-
 /**
  * Delete certificate: `DELETE /organization/certificates/{certificate_id}`, with the response metadata.
  *
@@ -92,7 +85,7 @@ const delOp: Op.Operation = { name: "admin.organization.certificates.del", metho
  * @category operations
  */
 export const delWithResponse = (certificateId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteCertificateResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [certificateId], undefined, options)
+  Op.json(Ops.adminOrganizationCertificatesDel, [certificateId], undefined, options)
 
 /**
  * Delete certificate: `DELETE /organization/certificates/{certificate_id}`.
@@ -104,8 +97,6 @@ export const delWithResponse = (certificateId: string, options?: RequestOptions)
 export const del = (certificateId: string, options?: RequestOptions): Effect.Effect<Types.DeleteCertificateResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(certificateId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.certificates.list", method: "GET", path: ["/organization/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ListCertificatesResponse" }
-
 /**
  * List organization certificates: `GET /organization/certificates`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -114,7 +105,7 @@ const listOp: Op.Operation = { name: "admin.organization.certificates.list", met
  * @category operations
  */
 export const list = (params?: Types.ListOrganizationCertificatesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListCertificatesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationCertificatesList, [], params, options)
 
 /**
  * List organization certificates: `GET /organization/certificates`. Every item across pages, fetched as the stream is pulled.
@@ -124,9 +115,7 @@ export const list = (params?: Types.ListOrganizationCertificatesParams, options?
  * @category operations
  */
 export const listStream = (params?: Types.ListOrganizationCertificatesParams, options?: RequestOptions): Stream.Stream<Types.ListCertificatesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.certificates.retrieve", method: "GET", path: ["/organization/certificates/",""], query: ["include"], admin: true, schema: "Certificate" }
+  Op.items(Ops.adminOrganizationCertificatesList, [], params, options)
 
 /**
  * Get certificate: `GET /organization/certificates/{certificate_id}`, with the response metadata.
@@ -136,7 +125,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.certificates.retrie
  * @category operations
  */
 export const retrieveWithResponse = (certificateId: string, params?: Types.GetCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [certificateId], params, options)
+  Op.json(Ops.adminOrganizationCertificatesRetrieve, [certificateId], params, options)
 
 /**
  * Get certificate: `GET /organization/certificates/{certificate_id}`.
@@ -148,8 +137,6 @@ export const retrieveWithResponse = (certificateId: string, params?: Types.GetCe
 export const retrieve = (certificateId: string, params?: Types.GetCertificateParams, options?: RequestOptions): Effect.Effect<Types.Certificate, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(certificateId, params, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.certificates.update", method: "POST", path: ["/organization/certificates/",""], body: "json", admin: true, schema: "Certificate" }
-
 /**
  * Modify certificate: `POST /organization/certificates/{certificate_id}`, with the response metadata.
  *
@@ -158,7 +145,7 @@ const updateOp: Op.Operation = { name: "admin.organization.certificates.update",
  * @category operations
  */
 export const updateWithResponse = (certificateId: string, params?: Types.ModifyCertificateParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Certificate>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [certificateId], params, options)
+  Op.json(Ops.adminOrganizationCertificatesUpdate, [certificateId], params, options)
 
 /**
  * Modify certificate: `POST /organization/certificates/{certificate_id}`.

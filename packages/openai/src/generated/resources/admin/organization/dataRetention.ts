@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
-
-const retrieveOp: Op.Operation = { name: "admin.organization.dataRetention.retrieve", method: "GET", path: ["/organization/data_retention"], admin: true, schema: "OrganizationDataRetention" }
 
 /**
  * Retrieve organization data retention: `GET /organization/data_retention`, with the response metadata.
@@ -24,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.dataRetention.retri
  * @category operations
  */
 export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [], undefined, options)
+  Op.json(Ops.adminOrganizationDataRetentionRetrieve, [], undefined, options)
 
 /**
  * Retrieve organization data retention: `GET /organization/data_retention`.
@@ -36,8 +35,6 @@ export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<Wi
 export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationDataRetention, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(options))
 
-const updateOp: Op.Operation = { name: "admin.organization.dataRetention.update", method: "POST", path: ["/organization/data_retention"], body: "json", admin: true, schema: "OrganizationDataRetention" }
-
 /**
  * Update organization data retention: `POST /organization/data_retention`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const updateOp: Op.Operation = { name: "admin.organization.dataRetention.update"
  * @category operations
  */
 export const updateWithResponse = (params: Types.UpdateOrganizationDataRetentionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [], params, options)
+  Op.json(Ops.adminOrganizationDataRetentionUpdate, [], params, options)
 
 /**
  * Update organization data retention: `POST /organization/data_retention`.

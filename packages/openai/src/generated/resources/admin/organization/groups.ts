@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
@@ -22,8 +23,6 @@ export * as Roles from "./groups/roles.js"
 /** @since 0.1.0 */
 export * as Users from "./groups/users.js"
 
-const createOp: Op.Operation = { name: "admin.organization.groups.create", method: "POST", path: ["/organization/groups"], body: "json", admin: true, schema: "GroupResponse" }
-
 /**
  * Create group: `POST /organization/groups`, with the response metadata.
  *
@@ -32,7 +31,7 @@ const createOp: Op.Operation = { name: "admin.organization.groups.create", metho
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.adminOrganizationGroupsCreate, [], params, options)
 
 /**
  * Create group: `POST /organization/groups`.
@@ -44,8 +43,6 @@ export const createWithResponse = (params: Types.CreateGroupParams, options?: Re
 export const create = (params: Types.CreateGroupParams, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.groups.del", method: "DELETE", path: ["/organization/groups/",""], admin: true, schema: "GroupDeletedResource" }
-
 /**
  * Delete group: `DELETE /organization/groups/{group_id}`, with the response metadata.
  *
@@ -54,7 +51,7 @@ const delOp: Op.Operation = { name: "admin.organization.groups.del", method: "DE
  * @category operations
  */
 export const delWithResponse = (groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [groupId], undefined, options)
+  Op.json(Ops.adminOrganizationGroupsDel, [groupId], undefined, options)
 
 /**
  * Delete group: `DELETE /organization/groups/{group_id}`.
@@ -66,8 +63,6 @@ export const delWithResponse = (groupId: string, options?: RequestOptions): Effe
 export const del = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.groups.list", method: "GET", path: ["/organization/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: "GroupListResource" }
-
 /**
  * List groups: `GET /organization/groups`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -76,7 +71,7 @@ const listOp: Op.Operation = { name: "admin.organization.groups.list", method: "
  * @category operations
  */
 export const list = (params?: Types.ListGroupsParams, options?: RequestOptions): Effect.Effect<Page<Types.GroupListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationGroupsList, [], params, options)
 
 /**
  * List groups: `GET /organization/groups`. Every item across pages, fetched as the stream is pulled.
@@ -86,9 +81,7 @@ export const list = (params?: Types.ListGroupsParams, options?: RequestOptions):
  * @category operations
  */
 export const listStream = (params?: Types.ListGroupsParams, options?: RequestOptions): Stream.Stream<Types.GroupListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.groups.retrieve", method: "GET", path: ["/organization/groups/",""], admin: true, schema: "GroupResponse" }
+  Op.items(Ops.adminOrganizationGroupsList, [], params, options)
 
 /**
  * Retrieve group: `GET /organization/groups/{group_id}`, with the response metadata.
@@ -98,7 +91,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.groups.retrieve", m
  * @category operations
  */
 export const retrieveWithResponse = (groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [groupId], undefined, options)
+  Op.json(Ops.adminOrganizationGroupsRetrieve, [groupId], undefined, options)
 
 /**
  * Retrieve group: `GET /organization/groups/{group_id}`.
@@ -110,8 +103,6 @@ export const retrieveWithResponse = (groupId: string, options?: RequestOptions):
 export const retrieve = (groupId: string, options?: RequestOptions): Effect.Effect<Types.GroupResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(groupId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.groups.update", method: "POST", path: ["/organization/groups/",""], body: "json", admin: true, schema: "GroupResourceWithSuccess" }
-
 /**
  * Update group: `POST /organization/groups/{group_id}`, with the response metadata.
  *
@@ -120,7 +111,7 @@ const updateOp: Op.Operation = { name: "admin.organization.groups.update", metho
  * @category operations
  */
 export const updateWithResponse = (groupId: string, params: Types.UpdateGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupResourceWithSuccess>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [groupId], params, options)
+  Op.json(Ops.adminOrganizationGroupsUpdate, [groupId], params, options)
 
 /**
  * Update group: `POST /organization/groups/{group_id}`.

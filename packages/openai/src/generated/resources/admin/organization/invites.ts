@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.invites.create", method: "POST", path: ["/organization/invites"], body: "json", admin: true, schema: "Invite" }
 
 /**
  * Create invite: `POST /organization/invites`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.invites.create", meth
  * @category operations
  */
 export const createWithResponse = (params: Types.InviteUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Invite>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.adminOrganizationInvitesCreate, [], params, options)
 
 /**
  * Create invite: `POST /organization/invites`.
@@ -38,8 +37,6 @@ export const createWithResponse = (params: Types.InviteUserParams, options?: Req
 export const create = (params: Types.InviteUserParams, options?: RequestOptions): Effect.Effect<Types.Invite, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.invites.del", method: "DELETE", path: ["/organization/invites/",""], admin: true, schema: "InviteDeleteResponse" }
-
 /**
  * Delete invite: `DELETE /organization/invites/{invite_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.invites.del", method: "D
  * @category operations
  */
 export const delWithResponse = (inviteId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.InviteDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [inviteId], undefined, options)
+  Op.json(Ops.adminOrganizationInvitesDel, [inviteId], undefined, options)
 
 /**
  * Delete invite: `DELETE /organization/invites/{invite_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (inviteId: string, options?: RequestOptions): Eff
 export const del = (inviteId: string, options?: RequestOptions): Effect.Effect<Types.InviteDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(inviteId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.invites.list", method: "GET", path: ["/organization/invites"], query: ["limit","after"], admin: true, paging: "after", schema: "InviteListResponse" }
-
 /**
  * List invites: `GET /organization/invites`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.invites.list", method: 
  * @category operations
  */
 export const list = (params?: Types.ListInvitesParams, options?: RequestOptions): Effect.Effect<Page<Types.InviteListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationInvitesList, [], params, options)
 
 /**
  * List invites: `GET /organization/invites`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (params?: Types.ListInvitesParams, options?: RequestOptions)
  * @category operations
  */
 export const listStream = (params?: Types.ListInvitesParams, options?: RequestOptions): Stream.Stream<Types.InviteListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.invites.retrieve", method: "GET", path: ["/organization/invites/",""], admin: true, schema: "Invite" }
+  Op.items(Ops.adminOrganizationInvitesList, [], params, options)
 
 /**
  * Retrieve invite: `GET /organization/invites/{invite_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.invites.retrieve", 
  * @category operations
  */
 export const retrieveWithResponse = (inviteId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Invite>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [inviteId], undefined, options)
+  Op.json(Ops.adminOrganizationInvitesRetrieve, [inviteId], undefined, options)
 
 /**
  * Retrieve invite: `GET /organization/invites/{invite_id}`.

@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
@@ -52,8 +53,6 @@ export * as SpendLimit from "./projects/spendLimit.js"
 /** @since 0.1.0 */
 export * as Users from "./projects/users.js"
 
-const archiveOp: Op.Operation = { name: "admin.organization.projects.archive", method: "POST", path: ["/organization/projects/","/archive"], admin: true, schema: "Project" }
-
 /**
  * Archive project: `POST /organization/projects/{project_id}/archive`, with the response metadata.
  *
@@ -62,7 +61,7 @@ const archiveOp: Op.Operation = { name: "admin.organization.projects.archive", m
  * @category operations
  */
 export const archiveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(archiveOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsArchive, [projectId], undefined, options)
 
 /**
  * Archive project: `POST /organization/projects/{project_id}/archive`.
@@ -74,8 +73,6 @@ export const archiveWithResponse = (projectId: string, options?: RequestOptions)
 export const archive = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(archiveWithResponse(projectId, options))
 
-const createOp: Op.Operation = { name: "admin.organization.projects.create", method: "POST", path: ["/organization/projects"], body: "json", admin: true, schema: "Project" }
-
 /**
  * Create project: `POST /organization/projects`, with the response metadata.
  *
@@ -84,7 +81,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.create", met
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.adminOrganizationProjectsCreate, [], params, options)
 
 /**
  * Create project: `POST /organization/projects`.
@@ -96,8 +93,6 @@ export const createWithResponse = (params: Types.CreateProjectParams, options?: 
 export const create = (params: Types.CreateProjectParams, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.list", method: "GET", path: ["/organization/projects"], query: ["limit","after","include_archived"], admin: true, paging: "after", schema: "ProjectListResponse" }
-
 /**
  * List projects: `GET /organization/projects`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -106,7 +101,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.list", method:
  * @category operations
  */
 export const list = (params?: Types.ListProjectsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationProjectsList, [], params, options)
 
 /**
  * List projects: `GET /organization/projects`. Every item across pages, fetched as the stream is pulled.
@@ -116,9 +111,7 @@ export const list = (params?: Types.ListProjectsParams, options?: RequestOptions
  * @category operations
  */
 export const listStream = (params?: Types.ListProjectsParams, options?: RequestOptions): Stream.Stream<Types.ProjectListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve", method: "GET", path: ["/organization/projects/",""], admin: true, schema: "Project" }
+  Op.items(Ops.adminOrganizationProjectsList, [], params, options)
 
 /**
  * Retrieve project: `GET /organization/projects/{project_id}`, with the response metadata.
@@ -128,7 +121,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.retrieve",
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsRetrieve, [projectId], undefined, options)
 
 /**
  * Retrieve project: `GET /organization/projects/{project_id}`.
@@ -140,8 +133,6 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.Project, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.update", method: "POST", path: ["/organization/projects/",""], body: "json", admin: true, schema: "Project" }
-
 /**
  * Modify project: `POST /organization/projects/{project_id}`, with the response metadata.
  *
@@ -150,7 +141,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.update", met
  * @category operations
  */
 export const updateWithResponse = (projectId: string, params?: Types.ModifyProjectParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Project>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsUpdate, [projectId], params, options)
 
 /**
  * Modify project: `POST /organization/projects/{project_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.roles.create", method: "POST", path: ["/organization/roles"], body: "json", admin: true, schema: "Role" }
 
 /**
  * Create organization role: `POST /organization/roles`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.roles.create", method
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.adminOrganizationRolesCreate, [], params, options)
 
 /**
  * Create organization role: `POST /organization/roles`.
@@ -38,8 +37,6 @@ export const createWithResponse = (params: Types.CreateRoleParams, options?: Req
 export const create = (params: Types.CreateRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.roles.del", method: "DELETE", path: ["/organization/roles/",""], admin: true, schema: "RoleDeletedResource" }
-
 /**
  * Delete organization role: `DELETE /organization/roles/{role_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.roles.del", method: "DEL
  * @category operations
  */
 export const delWithResponse = (roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RoleDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [roleId], undefined, options)
+  Op.json(Ops.adminOrganizationRolesDel, [roleId], undefined, options)
 
 /**
  * Delete organization role: `DELETE /organization/roles/{role_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (roleId: string, options?: RequestOptions): Effec
 export const del = (roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.roles.list", method: "GET", path: ["/organization/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
-
 /**
  * List organization roles: `GET /organization/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.roles.list", method: "G
  * @category operations
  */
 export const list = (params?: Types.ListRolesParams, options?: RequestOptions): Effect.Effect<Page<Types.PublicRoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationRolesList, [], params, options)
 
 /**
  * List organization roles: `GET /organization/roles`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (params?: Types.ListRolesParams, options?: RequestOptions): 
  * @category operations
  */
 export const listStream = (params?: Types.ListRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.roles.retrieve", method: "GET", path: ["/organization/roles/",""], admin: true, schema: "Role" }
+  Op.items(Ops.adminOrganizationRolesList, [], params, options)
 
 /**
  * Retrieve organization role: `GET /organization/roles/{role_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.roles.retrieve", me
  * @category operations
  */
 export const retrieveWithResponse = (roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [roleId], undefined, options)
+  Op.json(Ops.adminOrganizationRolesRetrieve, [roleId], undefined, options)
 
 /**
  * Retrieve organization role: `GET /organization/roles/{role_id}`.
@@ -104,8 +97,6 @@ export const retrieveWithResponse = (roleId: string, options?: RequestOptions): 
 export const retrieve = (roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(roleId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.roles.update", method: "POST", path: ["/organization/roles/",""], body: "json", admin: true, schema: "Role" }
-
 /**
  * Update organization role: `POST /organization/roles/{role_id}`, with the response metadata.
  *
@@ -114,7 +105,7 @@ const updateOp: Op.Operation = { name: "admin.organization.roles.update", method
  * @category operations
  */
 export const updateWithResponse = (roleId: string, params?: Types.UpdateRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [roleId], params, options)
+  Op.json(Ops.adminOrganizationRolesUpdate, [roleId], params, options)
 
 /**
  * Update organization role: `POST /organization/roles/{role_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.spendAlerts.create", method: "POST", path: ["/organization/spend_alerts"], body: "json", admin: true, schema: "OrganizationSpendAlert" }
 
 /**
  * Create organization spend alert: `POST /organization/spend_alerts`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.spendAlerts.create", 
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.adminOrganizationSpendAlertsCreate, [], params, options)
 
 /**
  * Create organization spend alert: `POST /organization/spend_alerts`.
@@ -38,8 +37,6 @@ export const createWithResponse = (params: Types.CreateOrganizationSpendAlertPar
 export const create = (params: Types.CreateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.spendAlerts.del", method: "DELETE", path: ["/organization/spend_alerts/",""], admin: true, schema: "OrganizationSpendAlertDeletedResource" }
-
 /**
  * Delete organization spend alert: `DELETE /organization/spend_alerts/{alert_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.spendAlerts.del", method
  * @category operations
  */
 export const delWithResponse = (alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlertDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [alertId], undefined, options)
+  Op.json(Ops.adminOrganizationSpendAlertsDel, [alertId], undefined, options)
 
 /**
  * Delete organization spend alert: `DELETE /organization/spend_alerts/{alert_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (alertId: string, options?: RequestOptions): Effe
 export const del = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlertDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(alertId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.spendAlerts.list", method: "GET", path: ["/organization/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: "OrganizationSpendAlertListResource" }
-
 /**
  * List organization spend alerts: `GET /organization/spend_alerts`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.spendAlerts.list", meth
  * @category operations
  */
 export const list = (params?: Types.ListOrganizationSpendAlertsParams, options?: RequestOptions): Effect.Effect<Page<Types.OrganizationSpendAlertListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationSpendAlertsList, [], params, options)
 
 /**
  * List organization spend alerts: `GET /organization/spend_alerts`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (params?: Types.ListOrganizationSpendAlertsParams, options?:
  * @category operations
  */
 export const listStream = (params?: Types.ListOrganizationSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.OrganizationSpendAlertListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.spendAlerts.retrieve", method: "GET", path: ["/organization/spend_alerts/",""], admin: true, schema: "OrganizationSpendAlert" }
+  Op.items(Ops.adminOrganizationSpendAlertsList, [], params, options)
 
 /**
  * Retrieve organization spend alert: `GET /organization/spend_alerts/{alert_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.spendAlerts.retriev
  * @category operations
  */
 export const retrieveWithResponse = (alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [alertId], undefined, options)
+  Op.json(Ops.adminOrganizationSpendAlertsRetrieve, [alertId], undefined, options)
 
 /**
  * Retrieve organization spend alert: `GET /organization/spend_alerts/{alert_id}`.
@@ -104,8 +97,6 @@ export const retrieveWithResponse = (alertId: string, options?: RequestOptions):
 export const retrieve = (alertId: string, options?: RequestOptions): Effect.Effect<Types.OrganizationSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(alertId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.spendAlerts.update", method: "POST", path: ["/organization/spend_alerts/",""], body: "json", admin: true, schema: "OrganizationSpendAlert" }
-
 /**
  * Update organization spend alert: `POST /organization/spend_alerts/{alert_id}`, with the response metadata.
  *
@@ -114,7 +105,7 @@ const updateOp: Op.Operation = { name: "admin.organization.spendAlerts.update", 
  * @category operations
  */
 export const updateWithResponse = (alertId: string, params: Types.UpdateOrganizationSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [alertId], params, options)
+  Op.json(Ops.adminOrganizationSpendAlertsUpdate, [alertId], params, options)
 
 /**
  * Update organization spend alert: `POST /organization/spend_alerts/{alert_id}`.

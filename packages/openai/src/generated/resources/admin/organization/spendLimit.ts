@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
-
-const delOp: Op.Operation = { name: "admin.organization.spendLimit.del", method: "DELETE", path: ["/organization/spend_limit"], admin: true, schema: "OrganizationSpendLimitDeletedResource" }
 
 /**
  * Delete organization spend limit: `DELETE /organization/spend_limit`, with the response metadata.
@@ -24,7 +23,7 @@ const delOp: Op.Operation = { name: "admin.organization.spendLimit.del", method:
  * @category operations
  */
 export const delWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [], undefined, options)
+  Op.json(Ops.adminOrganizationSpendLimitDel, [], undefined, options)
 
 /**
  * Delete organization spend limit: `DELETE /organization/spend_limit`.
@@ -36,8 +35,6 @@ export const delWithResponse = (options?: RequestOptions): Effect.Effect<WithRes
 export const del = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(options))
 
-const retrieveOp: Op.Operation = { name: "admin.organization.spendLimit.retrieve", method: "GET", path: ["/organization/spend_limit"], admin: true, schema: "OrganizationSpendLimitResource" }
-
 /**
  * Retrieve organization spend limit: `GET /organization/spend_limit`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.spendLimit.retrieve
  * @category operations
  */
 export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [], undefined, options)
+  Op.json(Ops.adminOrganizationSpendLimitRetrieve, [], undefined, options)
 
 /**
  * Retrieve organization spend limit: `GET /organization/spend_limit`.
@@ -58,8 +55,6 @@ export const retrieveWithResponse = (options?: RequestOptions): Effect.Effect<Wi
 export const retrieve = (options?: RequestOptions): Effect.Effect<Types.OrganizationSpendLimitResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(options))
 
-const updateOp: Op.Operation = { name: "admin.organization.spendLimit.update", method: "POST", path: ["/organization/spend_limit"], body: "json", admin: true, schema: "OrganizationSpendLimitResource" }
-
 /**
  * Update organization spend limit: `POST /organization/spend_limit`, with the response metadata.
  *
@@ -68,7 +63,7 @@ const updateOp: Op.Operation = { name: "admin.organization.spendLimit.update", m
  * @category operations
  */
 export const updateWithResponse = (params: Types.UpdateorganizationspendlimitParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [], params, options)
+  Op.json(Ops.adminOrganizationSpendLimitUpdate, [], params, options)
 
 /**
  * Update organization spend limit: `POST /organization/spend_limit`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const audioSpeechesOp: Op.Operation = { name: "admin.organization.usage.audioSpeeches", method: "GET", path: ["/organization/usage/audio_speeches"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
 
 /**
  * Audio speeches: `GET /organization/usage/audio_speeches`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const audioSpeechesOp: Op.Operation = { name: "admin.organization.usage.audioSpe
  * @category operations
  */
 export const audioSpeeches = (params: Types.UsageAudioSpeechesParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(audioSpeechesOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageAudioSpeeches, [], params, options)
 
 /**
  * Audio speeches: `GET /organization/usage/audio_speeches`. Every item across pages, fetched as the stream is pulled.
@@ -36,9 +35,7 @@ export const audioSpeeches = (params: Types.UsageAudioSpeechesParams, options?: 
  * @category operations
  */
 export const audioSpeechesStream = (params: Types.UsageAudioSpeechesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(audioSpeechesOp, [], params, options)
-
-const audioTranscriptionsOp: Op.Operation = { name: "admin.organization.usage.audioTranscriptions", method: "GET", path: ["/organization/usage/audio_transcriptions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageAudioSpeeches, [], params, options)
 
 /**
  * Audio transcriptions: `GET /organization/usage/audio_transcriptions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -48,7 +45,7 @@ const audioTranscriptionsOp: Op.Operation = { name: "admin.organization.usage.au
  * @category operations
  */
 export const audioTranscriptions = (params: Types.UsageAudioTranscriptionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(audioTranscriptionsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageAudioTranscriptions, [], params, options)
 
 /**
  * Audio transcriptions: `GET /organization/usage/audio_transcriptions`. Every item across pages, fetched as the stream is pulled.
@@ -58,9 +55,7 @@ export const audioTranscriptions = (params: Types.UsageAudioTranscriptionsParams
  * @category operations
  */
 export const audioTranscriptionsStream = (params: Types.UsageAudioTranscriptionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(audioTranscriptionsOp, [], params, options)
-
-const codeInterpreterSessionsOp: Op.Operation = { name: "admin.organization.usage.codeInterpreterSessions", method: "GET", path: ["/organization/usage/code_interpreter_sessions"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageAudioTranscriptions, [], params, options)
 
 /**
  * Code interpreter sessions: `GET /organization/usage/code_interpreter_sessions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -70,7 +65,7 @@ const codeInterpreterSessionsOp: Op.Operation = { name: "admin.organization.usag
  * @category operations
  */
 export const codeInterpreterSessions = (params: Types.UsageCodeInterpreterSessionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(codeInterpreterSessionsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageCodeInterpreterSessions, [], params, options)
 
 /**
  * Code interpreter sessions: `GET /organization/usage/code_interpreter_sessions`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const codeInterpreterSessions = (params: Types.UsageCodeInterpreterSessio
  * @category operations
  */
 export const codeInterpreterSessionsStream = (params: Types.UsageCodeInterpreterSessionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(codeInterpreterSessionsOp, [], params, options)
-
-const completionsOp: Op.Operation = { name: "admin.organization.usage.completions", method: "GET", path: ["/organization/usage/completions"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","batch","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageCodeInterpreterSessions, [], params, options)
 
 /**
  * Completions: `GET /organization/usage/completions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -92,7 +85,7 @@ const completionsOp: Op.Operation = { name: "admin.organization.usage.completion
  * @category operations
  */
 export const completions = (params: Types.UsageCompletionsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(completionsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageCompletions, [], params, options)
 
 /**
  * Completions: `GET /organization/usage/completions`. Every item across pages, fetched as the stream is pulled.
@@ -102,9 +95,7 @@ export const completions = (params: Types.UsageCompletionsParams, options?: Requ
  * @category operations
  */
 export const completionsStream = (params: Types.UsageCompletionsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(completionsOp, [], params, options)
-
-const costsOp: Op.Operation = { name: "admin.organization.usage.costs", method: "GET", path: ["/organization/costs"], query: ["start_time","end_time","bucket_width","project_ids","api_key_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageCompletions, [], params, options)
 
 /**
  * Costs: `GET /organization/costs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -114,7 +105,7 @@ const costsOp: Op.Operation = { name: "admin.organization.usage.costs", method: 
  * @category operations
  */
 export const costs = (params: Types.UsageCostsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(costsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageCosts, [], params, options)
 
 /**
  * Costs: `GET /organization/costs`. Every item across pages, fetched as the stream is pulled.
@@ -124,9 +115,7 @@ export const costs = (params: Types.UsageCostsParams, options?: RequestOptions):
  * @category operations
  */
 export const costsStream = (params: Types.UsageCostsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(costsOp, [], params, options)
-
-const embeddingsOp: Op.Operation = { name: "admin.organization.usage.embeddings", method: "GET", path: ["/organization/usage/embeddings"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageCosts, [], params, options)
 
 /**
  * Embeddings: `GET /organization/usage/embeddings`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -136,7 +125,7 @@ const embeddingsOp: Op.Operation = { name: "admin.organization.usage.embeddings"
  * @category operations
  */
 export const embeddings = (params: Types.UsageEmbeddingsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(embeddingsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageEmbeddings, [], params, options)
 
 /**
  * Embeddings: `GET /organization/usage/embeddings`. Every item across pages, fetched as the stream is pulled.
@@ -146,9 +135,7 @@ export const embeddings = (params: Types.UsageEmbeddingsParams, options?: Reques
  * @category operations
  */
 export const embeddingsStream = (params: Types.UsageEmbeddingsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(embeddingsOp, [], params, options)
-
-const fileSearchCallsOp: Op.Operation = { name: "admin.organization.usage.fileSearchCalls", method: "GET", path: ["/organization/usage/file_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","vector_store_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageEmbeddings, [], params, options)
 
 /**
  * File search calls: `GET /organization/usage/file_search_calls`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -158,7 +145,7 @@ const fileSearchCallsOp: Op.Operation = { name: "admin.organization.usage.fileSe
  * @category operations
  */
 export const fileSearchCalls = (params: Types.UsageFileSearchCallsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(fileSearchCallsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageFileSearchCalls, [], params, options)
 
 /**
  * File search calls: `GET /organization/usage/file_search_calls`. Every item across pages, fetched as the stream is pulled.
@@ -168,9 +155,7 @@ export const fileSearchCalls = (params: Types.UsageFileSearchCallsParams, option
  * @category operations
  */
 export const fileSearchCallsStream = (params: Types.UsageFileSearchCallsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(fileSearchCallsOp, [], params, options)
-
-const imagesOp: Op.Operation = { name: "admin.organization.usage.images", method: "GET", path: ["/organization/usage/images"], query: ["start_time","end_time","bucket_width","sources","sizes","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageFileSearchCalls, [], params, options)
 
 /**
  * Images: `GET /organization/usage/images`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -180,7 +165,7 @@ const imagesOp: Op.Operation = { name: "admin.organization.usage.images", method
  * @category operations
  */
 export const images = (params: Types.UsageImagesParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(imagesOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageImages, [], params, options)
 
 /**
  * Images: `GET /organization/usage/images`. Every item across pages, fetched as the stream is pulled.
@@ -190,9 +175,7 @@ export const images = (params: Types.UsageImagesParams, options?: RequestOptions
  * @category operations
  */
 export const imagesStream = (params: Types.UsageImagesParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(imagesOp, [], params, options)
-
-const moderationsOp: Op.Operation = { name: "admin.organization.usage.moderations", method: "GET", path: ["/organization/usage/moderations"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageImages, [], params, options)
 
 /**
  * Moderations: `GET /organization/usage/moderations`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -202,7 +185,7 @@ const moderationsOp: Op.Operation = { name: "admin.organization.usage.moderation
  * @category operations
  */
 export const moderations = (params: Types.UsageModerationsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(moderationsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageModerations, [], params, options)
 
 /**
  * Moderations: `GET /organization/usage/moderations`. Every item across pages, fetched as the stream is pulled.
@@ -212,9 +195,7 @@ export const moderations = (params: Types.UsageModerationsParams, options?: Requ
  * @category operations
  */
 export const moderationsStream = (params: Types.UsageModerationsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(moderationsOp, [], params, options)
-
-const vectorStoresOp: Op.Operation = { name: "admin.organization.usage.vectorStores", method: "GET", path: ["/organization/usage/vector_stores"], query: ["start_time","end_time","bucket_width","project_ids","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageModerations, [], params, options)
 
 /**
  * Vector stores: `GET /organization/usage/vector_stores`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -224,7 +205,7 @@ const vectorStoresOp: Op.Operation = { name: "admin.organization.usage.vectorSto
  * @category operations
  */
 export const vectorStores = (params: Types.UsageVectorStoresParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(vectorStoresOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageVectorStores, [], params, options)
 
 /**
  * Vector stores: `GET /organization/usage/vector_stores`. Every item across pages, fetched as the stream is pulled.
@@ -234,9 +215,7 @@ export const vectorStores = (params: Types.UsageVectorStoresParams, options?: Re
  * @category operations
  */
 export const vectorStoresStream = (params: Types.UsageVectorStoresParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(vectorStoresOp, [], params, options)
-
-const webSearchCallsOp: Op.Operation = { name: "admin.organization.usage.webSearchCalls", method: "GET", path: ["/organization/usage/web_search_calls"], query: ["start_time","end_time","bucket_width","project_ids","user_ids","api_key_ids","models","context_levels","group_by","limit","page"], admin: true, paging: "page", schema: "UsageResponse" }
+  Op.items(Ops.adminOrganizationUsageVectorStores, [], params, options)
 
 /**
  * Web search calls: `GET /organization/usage/web_search_calls`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -246,7 +225,7 @@ const webSearchCallsOp: Op.Operation = { name: "admin.organization.usage.webSear
  * @category operations
  */
 export const webSearchCalls = (params: Types.UsageWebSearchCallsParams, options?: RequestOptions): Effect.Effect<Page<Types.UsageResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(webSearchCallsOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsageWebSearchCalls, [], params, options)
 
 /**
  * Web search calls: `GET /organization/usage/web_search_calls`. Every item across pages, fetched as the stream is pulled.
@@ -256,4 +235,4 @@ export const webSearchCalls = (params: Types.UsageWebSearchCallsParams, options?
  * @category operations
  */
 export const webSearchCallsStream = (params: Types.UsageWebSearchCallsParams, options?: RequestOptions): Stream.Stream<Types.UsageResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(webSearchCallsOp, [], params, options)
+  Op.items(Ops.adminOrganizationUsageWebSearchCalls, [], params, options)

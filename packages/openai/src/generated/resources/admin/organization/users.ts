@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../../Types.js"
 /** @since 0.1.0 */
 export * as Roles from "./users/roles.js"
 
-const delOp: Op.Operation = { name: "admin.organization.users.del", method: "DELETE", path: ["/organization/users/",""], admin: true, schema: "UserDeleteResponse" }
-
 /**
  * Delete user: `DELETE /organization/users/{user_id}`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const delOp: Op.Operation = { name: "admin.organization.users.del", method: "DEL
  * @category operations
  */
 export const delWithResponse = (userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [userId], undefined, options)
+  Op.json(Ops.adminOrganizationUsersDel, [userId], undefined, options)
 
 /**
  * Delete user: `DELETE /organization/users/{user_id}`.
@@ -41,8 +40,6 @@ export const delWithResponse = (userId: string, options?: RequestOptions): Effec
 export const del = (userId: string, options?: RequestOptions): Effect.Effect<Types.UserDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(userId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.users.list", method: "GET", path: ["/organization/users"], query: ["limit","after","emails"], admin: true, paging: "after", schema: "UserListResponse" }
-
 /**
  * List users: `GET /organization/users`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -51,7 +48,7 @@ const listOp: Op.Operation = { name: "admin.organization.users.list", method: "G
  * @category operations
  */
 export const list = (params?: Types.ListUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.UserListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.adminOrganizationUsersList, [], params, options)
 
 /**
  * List users: `GET /organization/users`. Every item across pages, fetched as the stream is pulled.
@@ -61,9 +58,7 @@ export const list = (params?: Types.ListUsersParams, options?: RequestOptions): 
  * @category operations
  */
 export const listStream = (params?: Types.ListUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.users.retrieve", method: "GET", path: ["/organization/users/",""], admin: true, schema: "User" }
+  Op.items(Ops.adminOrganizationUsersList, [], params, options)
 
 /**
  * Retrieve user: `GET /organization/users/{user_id}`, with the response metadata.
@@ -73,7 +68,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.users.retrieve", me
  * @category operations
  */
 export const retrieveWithResponse = (userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.User>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [userId], undefined, options)
+  Op.json(Ops.adminOrganizationUsersRetrieve, [userId], undefined, options)
 
 /**
  * Retrieve user: `GET /organization/users/{user_id}`.
@@ -85,8 +80,6 @@ export const retrieveWithResponse = (userId: string, options?: RequestOptions): 
 export const retrieve = (userId: string, options?: RequestOptions): Effect.Effect<Types.User, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(userId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.users.update", method: "POST", path: ["/organization/users/",""], body: "json", admin: true, schema: "User" }
-
 /**
  * Modify user: `POST /organization/users/{user_id}`, with the response metadata.
  *
@@ -95,7 +88,7 @@ const updateOp: Op.Operation = { name: "admin.organization.users.update", method
  * @category operations
  */
 export const updateWithResponse = (userId: string, params?: Types.ModifyUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.User>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [userId], params, options)
+  Op.json(Ops.adminOrganizationUsersUpdate, [userId], params, options)
 
 /**
  * Modify user: `POST /organization/users/{user_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
-
-const cancelOp: Op.Operation = { name: "beta.chatkit.sessions.cancel", method: "POST", path: ["/chatkit/sessions/","/cancel"], schema: "ChatSessionResource" }
 
 /**
  * Cancel chat session: `POST /chatkit/sessions/{session_id}/cancel`, with the response metadata.
@@ -24,7 +23,7 @@ const cancelOp: Op.Operation = { name: "beta.chatkit.sessions.cancel", method: "
  * @category operations
  */
 export const cancelWithResponse = (sessionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatSessionResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [sessionId], undefined, options)
+  Op.json(Ops.betaChatkitSessionsCancel, [sessionId], undefined, options)
 
 /**
  * Cancel chat session: `POST /chatkit/sessions/{session_id}/cancel`.
@@ -36,8 +35,6 @@ export const cancelWithResponse = (sessionId: string, options?: RequestOptions):
 export const cancel = (sessionId: string, options?: RequestOptions): Effect.Effect<Types.ChatSessionResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(sessionId, options))
 
-const createOp: Op.Operation = { name: "beta.chatkit.sessions.create", method: "POST", path: ["/chatkit/sessions"], body: "json", schema: "ChatSessionResource" }
-
 /**
  * Create ChatKit session: `POST /chatkit/sessions`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const createOp: Op.Operation = { name: "beta.chatkit.sessions.create", method: "
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateChatSessionMethodParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ChatSessionResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.betaChatkitSessionsCreate, [], params, options)
 
 /**
  * Create ChatKit session: `POST /chatkit/sessions`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const delOp: Op.Operation = { name: "beta.chatkit.threads.del", method: "DELETE", path: ["/chatkit/threads/",""], schema: "DeletedThreadResource" }
 
 /**
  * Delete ChatKit thread: `DELETE /chatkit/threads/{thread_id}`, with the response metadata.
@@ -26,7 +25,7 @@ const delOp: Op.Operation = { name: "beta.chatkit.threads.del", method: "DELETE"
  * @category operations
  */
 export const delWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedThreadResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [threadId], undefined, options)
+  Op.json(Ops.betaChatkitThreadsDel, [threadId], undefined, options)
 
 /**
  * Delete ChatKit thread: `DELETE /chatkit/threads/{thread_id}`.
@@ -38,8 +37,6 @@ export const delWithResponse = (threadId: string, options?: RequestOptions): Eff
 export const del = (threadId: string, options?: RequestOptions): Effect.Effect<Types.DeletedThreadResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, options))
 
-const listOp: Op.Operation = { name: "beta.chatkit.threads.list", method: "GET", path: ["/chatkit/threads"], query: ["limit","order","after","before","user"], paging: "after", schema: "ThreadListResource" }
-
 /**
  * List ChatKit threads: `GET /chatkit/threads`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -48,7 +45,7 @@ const listOp: Op.Operation = { name: "beta.chatkit.threads.list", method: "GET",
  * @category operations
  */
 export const list = (params?: Types.ListThreadsMethodParams, options?: RequestOptions): Effect.Effect<Page<Types.ThreadListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [], params, options)
+  Op.page(Ops.betaChatkitThreadsList, [], params, options)
 
 /**
  * List ChatKit threads: `GET /chatkit/threads`. Every item across pages, fetched as the stream is pulled.
@@ -58,9 +55,7 @@ export const list = (params?: Types.ListThreadsMethodParams, options?: RequestOp
  * @category operations
  */
 export const listStream = (params?: Types.ListThreadsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [], params, options)
-
-const listItemsOp: Op.Operation = { name: "beta.chatkit.threads.listItems", method: "GET", path: ["/chatkit/threads/","/items"], query: ["limit","order","after","before"], paging: "after", schema: "ThreadItemListResource" }
+  Op.items(Ops.betaChatkitThreadsList, [], params, options)
 
 /**
  * List ChatKit thread items: `GET /chatkit/threads/{thread_id}/items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -70,7 +65,7 @@ const listItemsOp: Op.Operation = { name: "beta.chatkit.threads.listItems", meth
  * @category operations
  */
 export const listItems = (threadId: string, params?: Types.ListThreadItemsMethodParams, options?: RequestOptions): Effect.Effect<Page<Types.ThreadItemListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listItemsOp, [threadId], params, options)
+  Op.page(Ops.betaChatkitThreadsListItems, [threadId], params, options)
 
 /**
  * List ChatKit thread items: `GET /chatkit/threads/{thread_id}/items`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const listItems = (threadId: string, params?: Types.ListThreadItemsMethod
  * @category operations
  */
 export const listItemsStream = (threadId: string, params?: Types.ListThreadItemsMethodParams, options?: RequestOptions): Stream.Stream<Types.ThreadItemListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listItemsOp, [threadId], params, options)
-
-const retrieveOp: Op.Operation = { name: "beta.chatkit.threads.retrieve", method: "GET", path: ["/chatkit/threads/",""], schema: "ThreadResource" }
+  Op.items(Ops.betaChatkitThreadsListItems, [threadId], params, options)
 
 /**
  * Retrieve ChatKit thread: `GET /chatkit/threads/{thread_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "beta.chatkit.threads.retrieve", method
  * @category operations
  */
 export const retrieveWithResponse = (threadId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ThreadResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [threadId], undefined, options)
+  Op.json(Ops.betaChatkitThreadsRetrieve, [threadId], undefined, options)
 
 /**
  * Retrieve ChatKit thread: `GET /chatkit/threads/{thread_id}`.

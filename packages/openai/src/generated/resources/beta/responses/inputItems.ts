@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const listOp: Op.Operation = { name: "beta.responses.inputItems.list", method: "GET", path: ["/responses/","/input_items"], fixedQuery: {"beta":"true"}, query: ["limit","order","after","include"], headers: [["betas","openai-beta"]], paging: "after", schema: "BetaResponseItemList" }
 
 /**
  * List input items: `GET /responses/{response_id}/input_items?beta=true`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "beta.responses.inputItems.list", method: "
  * @category operations
  */
 export const list = (responseId: string, params?: Types.Beta_listInputItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.BetaResponseItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [responseId], params, options)
+  Op.page(Ops.betaResponsesInputItemsList, [responseId], params, options)
 
 /**
  * List input items: `GET /responses/{response_id}/input_items?beta=true`. Every item across pages, fetched as the stream is pulled.
@@ -36,4 +35,4 @@ export const list = (responseId: string, params?: Types.Beta_listInputItemsParam
  * @category operations
  */
 export const listStream = (responseId: string, params?: Types.Beta_listInputItemsParams, options?: RequestOptions): Stream.Stream<Types.BetaResponseItemList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [responseId], params, options)
+  Op.items(Ops.betaResponsesInputItemsList, [responseId], params, options)

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
-
-const countOp: Op.Operation = { name: "beta.responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: "BetaTokenCountsResource" }
 
 /**
  * Get input token counts: `POST /responses/input_tokens?beta=true`, with the response metadata.
@@ -24,7 +23,7 @@ const countOp: Op.Operation = { name: "beta.responses.inputTokens.count", method
  * @category operations
  */
 export const countWithResponse = (params?: Types.Beta_GetinputtokencountsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.BetaTokenCountsResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(countOp, [], params, options)
+  Op.json(Ops.betaResponsesInputTokensCount, [], params, options)
 
 /**
  * Get input token counts: `POST /responses/input_tokens?beta=true`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const createOp: Op.Operation = { name: "beta.threads.messages.create", method: "POST", path: ["/threads/","/messages"], body: "json", schema: "MessageObject" }
 
 /**
  * Create message: `POST /threads/{thread_id}/messages`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "beta.threads.messages.create", method: "
  * @category operations
  */
 export const createWithResponse = (threadId: string, params: Types.CreateMessageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [threadId], params, options)
+  Op.json(Ops.betaThreadsMessagesCreate, [threadId], params, options)
 
 /**
  * Create message: `POST /threads/{thread_id}/messages`.
@@ -38,8 +37,6 @@ export const createWithResponse = (threadId: string, params: Types.CreateMessage
 export const create = (threadId: string, params: Types.CreateMessageParams, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(threadId, params, options))
 
-const delOp: Op.Operation = { name: "beta.threads.messages.del", method: "DELETE", path: ["/threads/","/messages/",""], schema: "DeleteMessageResponse" }
-
 /**
  * Delete message: `DELETE /threads/{thread_id}/messages/{message_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "beta.threads.messages.del", method: "DELETE
  * @category operations
  */
 export const delWithResponse = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteMessageResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [threadId, messageId], undefined, options)
+  Op.json(Ops.betaThreadsMessagesDel, [threadId, messageId], undefined, options)
 
 /**
  * Delete message: `DELETE /threads/{thread_id}/messages/{message_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (threadId: string, messageId: string, options?: R
 export const del = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.DeleteMessageResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(threadId, messageId, options))
 
-const listOp: Op.Operation = { name: "beta.threads.messages.list", method: "GET", path: ["/threads/","/messages"], query: ["limit","order","after","before","run_id"], paging: "after", schema: "ListMessagesResponse" }
-
 /**
  * List messages: `GET /threads/{thread_id}/messages`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "beta.threads.messages.list", method: "GET"
  * @category operations
  */
 export const list = (threadId: string, params?: Types.ListMessagesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListMessagesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [threadId], params, options)
+  Op.page(Ops.betaThreadsMessagesList, [threadId], params, options)
 
 /**
  * List messages: `GET /threads/{thread_id}/messages`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (threadId: string, params?: Types.ListMessagesParams, option
  * @category operations
  */
 export const listStream = (threadId: string, params?: Types.ListMessagesParams, options?: RequestOptions): Stream.Stream<Types.ListMessagesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [threadId], params, options)
-
-const retrieveOp: Op.Operation = { name: "beta.threads.messages.retrieve", method: "GET", path: ["/threads/","/messages/",""], schema: "MessageObject" }
+  Op.items(Ops.betaThreadsMessagesList, [threadId], params, options)
 
 /**
  * Retrieve message: `GET /threads/{thread_id}/messages/{message_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.messages.retrieve", metho
  * @category operations
  */
 export const retrieveWithResponse = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [threadId, messageId], undefined, options)
+  Op.json(Ops.betaThreadsMessagesRetrieve, [threadId, messageId], undefined, options)
 
 /**
  * Retrieve message: `GET /threads/{thread_id}/messages/{message_id}`.
@@ -104,8 +97,6 @@ export const retrieveWithResponse = (threadId: string, messageId: string, option
 export const retrieve = (threadId: string, messageId: string, options?: RequestOptions): Effect.Effect<Types.MessageObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, messageId, options))
 
-const updateOp: Op.Operation = { name: "beta.threads.messages.update", method: "POST", path: ["/threads/","/messages/",""], body: "json", schema: "MessageObject" }
-
 /**
  * Modify message: `POST /threads/{thread_id}/messages/{message_id}`, with the response metadata.
  *
@@ -114,7 +105,7 @@ const updateOp: Op.Operation = { name: "beta.threads.messages.update", method: "
  * @category operations
  */
 export const updateWithResponse = (threadId: string, messageId: string, params?: Types.ModifyMessageParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.MessageObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [threadId, messageId], params, options)
+  Op.json(Ops.betaThreadsMessagesUpdate, [threadId, messageId], params, options)
 
 /**
  * Modify message: `POST /threads/{thread_id}/messages/{message_id}`.

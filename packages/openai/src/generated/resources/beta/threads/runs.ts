@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../../Types.js"
 /** @since 0.1.0 */
 export * as Steps from "./runs/steps.js"
 
-const cancelOp: Op.Operation = { name: "beta.threads.runs.cancel", method: "POST", path: ["/threads/","/runs/","/cancel"], schema: "RunObject" }
-
 /**
  * Cancel a run: `POST /threads/{thread_id}/runs/{run_id}/cancel`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const cancelOp: Op.Operation = { name: "beta.threads.runs.cancel", method: "POST
  * @category operations
  */
 export const cancelWithResponse = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(cancelOp, [threadId, runId], undefined, options)
+  Op.json(Ops.betaThreadsRunsCancel, [threadId, runId], undefined, options)
 
 /**
  * Cancel a run: `POST /threads/{thread_id}/runs/{run_id}/cancel`.
@@ -41,8 +40,6 @@ export const cancelWithResponse = (threadId: string, runId: string, options?: Re
 export const cancel = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(cancelWithResponse(threadId, runId, options))
 
-const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], query: ["include"], body: "json", schema: "RunObject" }
-
 /**
  * Create run: `POST /threads/{thread_id}/runs`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const createOp: Op.Operation = { name: "beta.threads.runs.create", method: "POST
  * @category operations
  */
 export const createWithResponse = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [threadId], params, options)
+  Op.json(Ops.betaThreadsRunsCreate, [threadId], params, options)
 
 /**
  * Create run: `POST /threads/{thread_id}/runs`.
@@ -63,8 +60,6 @@ export const createWithResponse = (threadId: string, params: Types.CreateRunPara
 export const create = (threadId: string, params: Types.CreateRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(threadId, params, options))
 
-const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], query: ["limit","order","after","before"], paging: "after", schema: "ListRunsResponse" }
-
 /**
  * List runs: `GET /threads/{thread_id}/runs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "beta.threads.runs.list", method: "GET", pa
  * @category operations
  */
 export const list = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListRunsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [threadId], params, options)
+  Op.page(Ops.betaThreadsRunsList, [threadId], params, options)
 
 /**
  * List runs: `GET /threads/{thread_id}/runs`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (threadId: string, params?: Types.ListRunsParams, options?: 
  * @category operations
  */
 export const listStream = (threadId: string, params?: Types.ListRunsParams, options?: RequestOptions): Stream.Stream<Types.ListRunsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [threadId], params, options)
-
-const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""], schema: "RunObject" }
+  Op.items(Ops.betaThreadsRunsList, [threadId], params, options)
 
 /**
  * Retrieve run: `GET /threads/{thread_id}/runs/{run_id}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.runs.retrieve", method: "
  * @category operations
  */
 export const retrieveWithResponse = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [threadId, runId], undefined, options)
+  Op.json(Ops.betaThreadsRunsRetrieve, [threadId, runId], undefined, options)
 
 /**
  * Retrieve run: `GET /threads/{thread_id}/runs/{run_id}`.
@@ -107,8 +100,6 @@ export const retrieveWithResponse = (threadId: string, runId: string, options?: 
 export const retrieve = (threadId: string, runId: string, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(threadId, runId, options))
 
-const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], body: "json", schema: "RunObject" }
-
 /**
  * Submit tool outputs to run: `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`, with the response metadata.
  *
@@ -117,7 +108,7 @@ const submitToolOutputsOp: Op.Operation = { name: "beta.threads.runs.submitToolO
  * @category operations
  */
 export const submitToolOutputsWithResponse = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(submitToolOutputsOp, [threadId, runId], params, options)
+  Op.json(Ops.betaThreadsRunsSubmitToolOutputs, [threadId, runId], params, options)
 
 /**
  * Submit tool outputs to run: `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`.
@@ -129,8 +120,6 @@ export const submitToolOutputsWithResponse = (threadId: string, runId: string, p
 export const submitToolOutputs = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(submitToolOutputsWithResponse(threadId, runId, params, options))
 
-const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], body: "json", schema: "RunObject" }
-
 /**
  * Modify run: `POST /threads/{thread_id}/runs/{run_id}`, with the response metadata.
  *
@@ -139,7 +128,7 @@ const updateOp: Op.Operation = { name: "beta.threads.runs.update", method: "POST
  * @category operations
  */
 export const updateWithResponse = (threadId: string, runId: string, params?: Types.ModifyRunParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [threadId, runId], params, options)
+  Op.json(Ops.betaThreadsRunsUpdate, [threadId, runId], params, options)
 
 /**
  * Modify run: `POST /threads/{thread_id}/runs/{run_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const listOp: Op.Operation = { name: "chat.completions.messages.list", method: "GET", path: ["/chat/completions/","/messages"], query: ["after","limit","order"], paging: "after", schema: "ChatCompletionMessageList" }
 
 /**
  * Get chat messages: `GET /chat/completions/{completion_id}/messages`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "chat.completions.messages.list", method: "
  * @category operations
  */
 export const list = (completionId: string, params?: Types.GetChatCompletionMessagesParams, options?: RequestOptions): Effect.Effect<Page<Types.ChatCompletionMessageList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [completionId], params, options)
+  Op.page(Ops.chatCompletionsMessagesList, [completionId], params, options)
 
 /**
  * Get chat messages: `GET /chat/completions/{completion_id}/messages`. Every item across pages, fetched as the stream is pulled.
@@ -36,4 +35,4 @@ export const list = (completionId: string, params?: Types.GetChatCompletionMessa
  * @category operations
  */
 export const listStream = (completionId: string, params?: Types.GetChatCompletionMessagesParams, options?: RequestOptions): Stream.Stream<Types.ChatCompletionMessageList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [completionId], params, options)
+  Op.items(Ops.chatCompletionsMessagesList, [completionId], params, options)

@@ -10,11 +10,10 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
-
-const retrieveOp: Op.Operation = { name: "containers.files.content.retrieve", method: "GET", path: ["/containers/","/files/","/content"], fixedHeaders: {"accept":"application/octet-stream"} }
 
 /**
  * Retrieve container file content: `GET /containers/{container_id}/files/{file_id}/content`, with the response metadata. The body streams as it arrives.
@@ -24,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "containers.files.content.retrieve", me
  * @category operations
  */
 export const retrieveWithResponse = (containerId: string, fileId: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytesWithResponse(retrieveOp, [containerId, fileId], undefined, options)
+  Op.bytesWithResponse(Ops.containersFilesContentRetrieve, [containerId, fileId], undefined, options)
 
 /**
  * Retrieve container file content: `GET /containers/{container_id}/files/{file_id}/content`. The body as a byte stream.
@@ -34,4 +33,4 @@ export const retrieveWithResponse = (containerId: string, fileId: string, option
  * @category operations
  */
 export const retrieve = (containerId: string, fileId: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytes(retrieveOp, [containerId, fileId], undefined, options)
+  Op.bytes(Ops.containersFilesContentRetrieve, [containerId, fileId], undefined, options)

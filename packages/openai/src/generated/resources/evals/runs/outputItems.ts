@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const listOp: Op.Operation = { name: "evals.runs.outputItems.list", method: "GET", path: ["/evals/","/runs/","/output_items"], query: ["after","limit","status","order"], paging: "after", schema: "EvalRunOutputItemList" }
 
 /**
  * Get eval run output items: `GET /evals/{eval_id}/runs/{run_id}/output_items`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "evals.runs.outputItems.list", method: "GET
  * @category operations
  */
 export const list = (evalId: string, runId: string, params?: Types.GetEvalRunOutputItemsParams, options?: RequestOptions): Effect.Effect<Page<Types.EvalRunOutputItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [evalId, runId], params, options)
+  Op.page(Ops.evalsRunsOutputItemsList, [evalId, runId], params, options)
 
 /**
  * Get eval run output items: `GET /evals/{eval_id}/runs/{run_id}/output_items`. Every item across pages, fetched as the stream is pulled.
@@ -36,9 +35,7 @@ export const list = (evalId: string, runId: string, params?: Types.GetEvalRunOut
  * @category operations
  */
 export const listStream = (evalId: string, runId: string, params?: Types.GetEvalRunOutputItemsParams, options?: RequestOptions): Stream.Stream<Types.EvalRunOutputItemList["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [evalId, runId], params, options)
-
-const retrieveOp: Op.Operation = { name: "evals.runs.outputItems.retrieve", method: "GET", path: ["/evals/","/runs/","/output_items/",""], schema: "EvalRunOutputItem" }
+  Op.items(Ops.evalsRunsOutputItemsList, [evalId, runId], params, options)
 
 /**
  * Get an output item of an eval run: `GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}`, with the response metadata.
@@ -48,7 +45,7 @@ const retrieveOp: Op.Operation = { name: "evals.runs.outputItems.retrieve", meth
  * @category operations
  */
 export const retrieveWithResponse = (evalId: string, runId: string, outputItemId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.EvalRunOutputItem>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [evalId, runId, outputItemId], undefined, options)
+  Op.json(Ops.evalsRunsOutputItemsRetrieve, [evalId, runId, outputItemId], undefined, options)
 
 /**
  * Get an output item of an eval run: `GET /evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
-
-const runOp: Op.Operation = { name: "fineTuning.alpha.graders.run", method: "POST", path: ["/fine_tuning/alpha/graders/run"], body: "json", schema: "RunGraderResponse" }
 
 /**
  * Run grader: `POST /fine_tuning/alpha/graders/run`, with the response metadata.
@@ -24,7 +23,7 @@ const runOp: Op.Operation = { name: "fineTuning.alpha.graders.run", method: "POS
  * @category operations
  */
 export const runWithResponse = (params: Types.RunGraderParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunGraderResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(runOp, [], params, options)
+  Op.json(Ops.fineTuningAlphaGradersRun, [], params, options)
 
 /**
  * Run grader: `POST /fine_tuning/alpha/graders/run`.
@@ -36,8 +35,6 @@ export const runWithResponse = (params: Types.RunGraderParams, options?: Request
 export const run = (params: Types.RunGraderParams, options?: RequestOptions): Effect.Effect<Types.RunGraderResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(runWithResponse(params, options))
 
-const validateOp: Op.Operation = { name: "fineTuning.alpha.graders.validate", method: "POST", path: ["/fine_tuning/alpha/graders/validate"], body: "json", schema: "ValidateGraderResponse" }
-
 /**
  * Validate grader: `POST /fine_tuning/alpha/graders/validate`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const validateOp: Op.Operation = { name: "fineTuning.alpha.graders.validate", me
  * @category operations
  */
 export const validateWithResponse = (params: Types.ValidateGraderParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ValidateGraderResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(validateOp, [], params, options)
+  Op.json(Ops.fineTuningAlphaGradersValidate, [], params, options)
 
 /**
  * Validate grader: `POST /fine_tuning/alpha/graders/validate`.

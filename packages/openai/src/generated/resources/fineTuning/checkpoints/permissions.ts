@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const createOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.create", method: "POST", path: ["/fine_tuning/checkpoints/","/permissions"], body: "json", schema: "ListFineTuningCheckpointPermissionResponse" }
 
 /**
  * Create checkpoint permissions: `POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.creat
  * @category operations
  */
 export const createWithResponse = (fineTunedModelCheckpoint: string, params: Types.CreateFineTuningCheckpointPermissionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ListFineTuningCheckpointPermissionResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [fineTunedModelCheckpoint], params, options)
+  Op.json(Ops.fineTuningCheckpointsPermissionsCreate, [fineTunedModelCheckpoint], params, options)
 
 /**
  * Create checkpoint permissions: `POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`.
@@ -38,8 +37,6 @@ export const createWithResponse = (fineTunedModelCheckpoint: string, params: Typ
 export const create = (fineTunedModelCheckpoint: string, params: Types.CreateFineTuningCheckpointPermissionParams, options?: RequestOptions): Effect.Effect<Types.ListFineTuningCheckpointPermissionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(fineTunedModelCheckpoint, params, options))
 
-const delOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.del", method: "DELETE", path: ["/fine_tuning/checkpoints/","/permissions/",""], schema: "DeleteFineTuningCheckpointPermissionResponse" }
-
 /**
  * Delete checkpoint permission: `DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.del", me
  * @category operations
  */
 export const delWithResponse = (fineTunedModelCheckpoint: string, permissionId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeleteFineTuningCheckpointPermissionResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [fineTunedModelCheckpoint, permissionId], undefined, options)
+  Op.json(Ops.fineTuningCheckpointsPermissionsDel, [fineTunedModelCheckpoint, permissionId], undefined, options)
 
 /**
  * Delete checkpoint permission: `DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (fineTunedModelCheckpoint: string, permissionId: 
 export const del = (fineTunedModelCheckpoint: string, permissionId: string, options?: RequestOptions): Effect.Effect<Types.DeleteFineTuningCheckpointPermissionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(fineTunedModelCheckpoint, permissionId, options))
 
-const listOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.list", method: "GET", path: ["/fine_tuning/checkpoints/","/permissions"], query: ["project_id","after","limit","order"], paging: "after", schema: "ListFineTuningCheckpointPermissionResponse" }
-
 /**
  * List checkpoint permissions: `GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "fineTuning.checkpoints.permissions.list", 
  * @category operations
  */
 export const list = (fineTunedModelCheckpoint: string, params?: Types.ListFineTuningCheckpointPermissionsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningCheckpointPermissionResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [fineTunedModelCheckpoint], params, options)
+  Op.page(Ops.fineTuningCheckpointsPermissionsList, [fineTunedModelCheckpoint], params, options)
 
 /**
  * List checkpoint permissions: `GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`. Every item across pages, fetched as the stream is pulled.
@@ -80,4 +75,4 @@ export const list = (fineTunedModelCheckpoint: string, params?: Types.ListFineTu
  * @category operations
  */
 export const listStream = (fineTunedModelCheckpoint: string, params?: Types.ListFineTuningCheckpointPermissionsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningCheckpointPermissionResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [fineTunedModelCheckpoint], params, options)
+  Op.items(Ops.fineTuningCheckpointsPermissionsList, [fineTunedModelCheckpoint], params, options)

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions } from "../../../../OpenAIRequest.js"
 import type { Page } from "../../../../Pagination.js"
 import type * as Types from "../../../Types.js"
-
-const listOp: Op.Operation = { name: "fineTuning.jobs.checkpoints.list", method: "GET", path: ["/fine_tuning/jobs/","/checkpoints"], query: ["after","limit"], paging: "after", schema: "ListFineTuningJobCheckpointsResponse" }
 
 /**
  * List fine-tuning checkpoints: `GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "fineTuning.jobs.checkpoints.list", method:
  * @category operations
  */
 export const list = (fineTuningJobId: string, params?: Types.ListFineTuningJobCheckpointsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListFineTuningJobCheckpointsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [fineTuningJobId], params, options)
+  Op.page(Ops.fineTuningJobsCheckpointsList, [fineTuningJobId], params, options)
 
 /**
  * List fine-tuning checkpoints: `GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`. Every item across pages, fetched as the stream is pulled.
@@ -36,4 +35,4 @@ export const list = (fineTuningJobId: string, params?: Types.ListFineTuningJobCh
  * @category operations
  */
 export const listStream = (fineTuningJobId: string, params?: Types.ListFineTuningJobCheckpointsParams, options?: RequestOptions): Stream.Stream<Types.ListFineTuningJobCheckpointsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [fineTuningJobId], params, options)
+  Op.items(Ops.fineTuningJobsCheckpointsList, [fineTuningJobId], params, options)

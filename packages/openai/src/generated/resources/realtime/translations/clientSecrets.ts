@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
 import type * as Types from "../../../Types.js"
-
-const createOp: Op.Operation = { name: "realtime.translations.clientSecrets.create", method: "POST", path: ["/realtime/translations/client_secrets"], body: "json", schema: "RealtimeTranslationClientSecretCreateResponse" }
 
 /**
  * Create translation client secret: `POST /realtime/translations/client_secrets`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "realtime.translations.clientSecrets.crea
  * @category operations
  */
 export const createWithResponse = (params: Types.CreateRealtimeTranslationClientSecretParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RealtimeTranslationClientSecretCreateResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [], params, options)
+  Op.json(Ops.realtimeTranslationsClientSecretsCreate, [], params, options)
 
 /**
  * Create translation client secret: `POST /realtime/translations/client_secrets`.

@@ -10,11 +10,10 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../internal/operation.js"
+import * as Ops from "../../../Operations.js"
 import type { OpenAIClient } from "../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../OpenAIRequest.js"
-
-const retrieveOp: Op.Operation = { name: "skills.versions.content.retrieve", method: "GET", path: ["/skills/","/versions/","/content"], fixedHeaders: {"accept":"application/zip, application/json"} }
 
 /**
  * Retrieve skill version content: `GET /skills/{skill_id}/versions/{version}/content`, with the response metadata. The body streams as it arrives.
@@ -24,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "skills.versions.content.retrieve", met
  * @category operations
  */
 export const retrieveWithResponse = (skillId: string, version: string, options?: RequestOptions): Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.RequestError>>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytesWithResponse(retrieveOp, [skillId, version], undefined, options)
+  Op.bytesWithResponse(Ops.skillsVersionsContentRetrieve, [skillId, version], undefined, options)
 
 /**
  * Retrieve skill version content: `GET /skills/{skill_id}/versions/{version}/content`. The body as a byte stream.
@@ -34,4 +33,4 @@ export const retrieveWithResponse = (skillId: string, version: string, options?:
  * @category operations
  */
 export const retrieve = (skillId: string, version: string, options?: RequestOptions): Stream.Stream<Uint8Array, OpenAIError.RequestError, OpenAIClient> =>
-  Op.bytes(retrieveOp, [skillId, version], undefined, options)
+  Op.bytes(Ops.skillsVersionsContentRetrieve, [skillId, version], undefined, options)

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.groups.roles.create", method: "POST", path: ["/organization/groups/","/roles"], body: "json", admin: true, schema: "GroupRoleAssignment" }
 
 /**
  * Assign organization role to group: `POST /organization/groups/{group_id}/roles`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.groups.roles.create",
  * @category operations
  */
 export const createWithResponse = (groupId: string, params: Types.AssignGroupRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [groupId], params, options)
+  Op.json(Ops.adminOrganizationGroupsRolesCreate, [groupId], params, options)
 
 /**
  * Assign organization role to group: `POST /organization/groups/{group_id}/roles`.
@@ -38,8 +37,6 @@ export const createWithResponse = (groupId: string, params: Types.AssignGroupRol
 export const create = (groupId: string, params: Types.AssignGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(groupId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.groups.roles.del", method: "DELETE", path: ["/organization/groups/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
-
 /**
  * Unassign organization role from group: `DELETE /organization/groups/{group_id}/roles/{role_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.groups.roles.del", metho
  * @category operations
  */
 export const delWithResponse = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [groupId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationGroupsRolesDel, [groupId, roleId], undefined, options)
 
 /**
  * Unassign organization role from group: `DELETE /organization/groups/{group_id}/roles/{role_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (groupId: string, roleId: string, options?: Reque
 export const del = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.groups.roles.list", method: "GET", path: ["/organization/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
-
 /**
  * List group organization role assignments: `GET /organization/groups/{group_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.groups.roles.list", met
  * @category operations
  */
 export const list = (groupId: string, params?: Types.ListGroupRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [groupId], params, options)
+  Op.page(Ops.adminOrganizationGroupsRolesList, [groupId], params, options)
 
 /**
  * List group organization role assignments: `GET /organization/groups/{group_id}/roles`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (groupId: string, params?: Types.ListGroupRoleAssignmentsPar
  * @category operations
  */
 export const listStream = (groupId: string, params?: Types.ListGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [groupId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.groups.roles.retrieve", method: "GET", path: ["/organization/groups/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
+  Op.items(Ops.adminOrganizationGroupsRolesList, [groupId], params, options)
 
 /**
  * Retrieve group organization role: `GET /organization/groups/{group_id}/roles/{role_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.groups.roles.retrie
  * @category operations
  */
 export const retrieveWithResponse = (groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [groupId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationGroupsRolesRetrieve, [groupId, roleId], undefined, options)
 
 /**
  * Retrieve group organization role: `GET /organization/groups/{group_id}/roles/{role_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.groups.users.create", method: "POST", path: ["/organization/groups/","/users"], body: "json", admin: true, schema: "GroupUserAssignment" }
 
 /**
  * Add group user: `POST /organization/groups/{group_id}/users`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.groups.users.create",
  * @category operations
  */
 export const createWithResponse = (groupId: string, params: Types.AddGroupUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupUserAssignment>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [groupId], params, options)
+  Op.json(Ops.adminOrganizationGroupsUsersCreate, [groupId], params, options)
 
 /**
  * Add group user: `POST /organization/groups/{group_id}/users`.
@@ -38,8 +37,6 @@ export const createWithResponse = (groupId: string, params: Types.AddGroupUserPa
 export const create = (groupId: string, params: Types.AddGroupUserParams, options?: RequestOptions): Effect.Effect<Types.GroupUserAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(groupId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.groups.users.del", method: "DELETE", path: ["/organization/groups/","/users/",""], admin: true, schema: "GroupUserDeletedResource" }
-
 /**
  * Remove group user: `DELETE /organization/groups/{group_id}/users/{user_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.groups.users.del", metho
  * @category operations
  */
 export const delWithResponse = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupUserDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [groupId, userId], undefined, options)
+  Op.json(Ops.adminOrganizationGroupsUsersDel, [groupId, userId], undefined, options)
 
 /**
  * Remove group user: `DELETE /organization/groups/{group_id}/users/{user_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (groupId: string, userId: string, options?: Reque
 export const del = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.GroupUserDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(groupId, userId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.groups.users.list", method: "GET", path: ["/organization/groups/","/users"], query: ["limit","after","order"], admin: true, paging: "after", schema: "UserListResource" }
-
 /**
  * List group users: `GET /organization/groups/{group_id}/users`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.groups.users.list", met
  * @category operations
  */
 export const list = (groupId: string, params?: Types.ListGroupUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.UserListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [groupId], params, options)
+  Op.page(Ops.adminOrganizationGroupsUsersList, [groupId], params, options)
 
 /**
  * List group users: `GET /organization/groups/{group_id}/users`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (groupId: string, params?: Types.ListGroupUsersParams, optio
  * @category operations
  */
 export const listStream = (groupId: string, params?: Types.ListGroupUsersParams, options?: RequestOptions): Stream.Stream<Types.UserListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [groupId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.groups.users.retrieve", method: "GET", path: ["/organization/groups/","/users/",""], admin: true, schema: "GroupMemberUser" }
+  Op.items(Ops.adminOrganizationGroupsUsersList, [groupId], params, options)
 
 /**
  * Retrieve group user: `GET /organization/groups/{group_id}/users/{user_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.groups.users.retrie
  * @category operations
  */
 export const retrieveWithResponse = (groupId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupMemberUser>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [groupId, userId], undefined, options)
+  Op.json(Ops.adminOrganizationGroupsUsersRetrieve, [groupId, userId], undefined, options)
 
 /**
  * Retrieve group user: `GET /organization/groups/{group_id}/users/{user_id}`.

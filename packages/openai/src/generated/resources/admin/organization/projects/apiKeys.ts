@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const delOp: Op.Operation = { name: "admin.organization.projects.apiKeys.del", method: "DELETE", path: ["/organization/projects/","/api_keys/",""], admin: true, schema: "ProjectApiKeyDeleteResponse" }
 
 /**
  * Delete project API key: `DELETE /organization/projects/{project_id}/api_keys/{api_key_id}`, with the response metadata.
@@ -26,7 +25,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.apiKeys.del", m
  * @category operations
  */
 export const delWithResponse = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectApiKeyDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, apiKeyId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsApiKeysDel, [projectId, apiKeyId], undefined, options)
 
 /**
  * Delete project API key: `DELETE /organization/projects/{project_id}/api_keys/{api_key_id}`.
@@ -38,8 +37,6 @@ export const delWithResponse = (projectId: string, apiKeyId: string, options?: R
 export const del = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<Types.ProjectApiKeyDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, apiKeyId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.apiKeys.list", method: "GET", path: ["/organization/projects/","/api_keys"], query: ["limit","after","owner_project_access"], admin: true, paging: "after", schema: "ProjectApiKeyListResponse" }
-
 /**
  * List project API keys: `GET /organization/projects/{project_id}/api_keys`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -48,7 +45,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.apiKeys.list",
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectApiKeysParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectApiKeyListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsApiKeysList, [projectId], params, options)
 
 /**
  * List project API keys: `GET /organization/projects/{project_id}/api_keys`. Every item across pages, fetched as the stream is pulled.
@@ -58,9 +55,7 @@ export const list = (projectId: string, params?: Types.ListProjectApiKeysParams,
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectApiKeysParams, options?: RequestOptions): Stream.Stream<Types.ProjectApiKeyListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.apiKeys.retrieve", method: "GET", path: ["/organization/projects/","/api_keys/",""], admin: true, schema: "ProjectApiKey" }
+  Op.items(Ops.adminOrganizationProjectsApiKeysList, [projectId], params, options)
 
 /**
  * Retrieve project API key: `GET /organization/projects/{project_id}/api_keys/{api_key_id}`, with the response metadata.
@@ -70,7 +65,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.apiKeys.re
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, apiKeyId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectApiKey>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, apiKeyId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsApiKeysRetrieve, [projectId, apiKeyId], undefined, options)
 
 /**
  * Retrieve project API key: `GET /organization/projects/{project_id}/api_keys/{api_key_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const activateOp: Op.Operation = { name: "admin.organization.projects.certificates.activate", method: "POST", path: ["/organization/projects/","/certificates/activate"], body: "json", admin: true, schema: "OrganizationProjectCertificateActivationResponse" }
 
 /**
  * Activate certificates for project: `POST /organization/projects/{project_id}/certificates/activate`, with the response metadata.
@@ -26,7 +25,7 @@ const activateOp: Op.Operation = { name: "admin.organization.projects.certificat
  * @category operations
  */
 export const activateWithResponse = (projectId: string, params: Types.ActivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationProjectCertificateActivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(activateOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsCertificatesActivate, [projectId], params, options)
 
 /**
  * Activate certificates for project: `POST /organization/projects/{project_id}/certificates/activate`.
@@ -38,8 +37,6 @@ export const activateWithResponse = (projectId: string, params: Types.ActivatePr
 export const activate = (projectId: string, params: Types.ActivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateActivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(activateWithResponse(projectId, params, options))
 
-const deactivateOp: Op.Operation = { name: "admin.organization.projects.certificates.deactivate", method: "POST", path: ["/organization/projects/","/certificates/deactivate"], body: "json", admin: true, schema: "OrganizationProjectCertificateDeactivationResponse" }
-
 /**
  * Deactivate certificates for project: `POST /organization/projects/{project_id}/certificates/deactivate`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const deactivateOp: Op.Operation = { name: "admin.organization.projects.certific
  * @category operations
  */
 export const deactivateWithResponse = (projectId: string, params: Types.DeactivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.OrganizationProjectCertificateDeactivationResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(deactivateOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsCertificatesDeactivate, [projectId], params, options)
 
 /**
  * Deactivate certificates for project: `POST /organization/projects/{project_id}/certificates/deactivate`.
@@ -60,8 +57,6 @@ export const deactivateWithResponse = (projectId: string, params: Types.Deactiva
 export const deactivate = (projectId: string, params: Types.DeactivateProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Types.OrganizationProjectCertificateDeactivationResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(deactivateWithResponse(projectId, params, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.certificates.list", method: "GET", path: ["/organization/projects/","/certificates"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ListProjectCertificatesResponse" }
-
 /**
  * List project certificates: `GET /organization/projects/{project_id}/certificates`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.certificates.l
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectCertificatesParams, options?: RequestOptions): Effect.Effect<Page<Types.ListProjectCertificatesResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsCertificatesList, [projectId], params, options)
 
 /**
  * List project certificates: `GET /organization/projects/{project_id}/certificates`. Every item across pages, fetched as the stream is pulled.
@@ -80,4 +75,4 @@ export const list = (projectId: string, params?: Types.ListProjectCertificatesPa
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectCertificatesParams, options?: RequestOptions): Stream.Stream<Types.ListProjectCertificatesResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
+  Op.items(Ops.adminOrganizationProjectsCertificatesList, [projectId], params, options)

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.dataRetention.retrieve", method: "GET", path: ["/organization/projects/","/data_retention"], admin: true, schema: "ProjectDataRetention" }
 
 /**
  * Retrieve project data retention: `GET /organization/projects/{project_id}/data_retention`, with the response metadata.
@@ -24,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.dataRetent
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsDataRetentionRetrieve, [projectId], undefined, options)
 
 /**
  * Retrieve project data retention: `GET /organization/projects/{project_id}/data_retention`.
@@ -36,8 +35,6 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectDataRetention, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.dataRetention.update", method: "POST", path: ["/organization/projects/","/data_retention"], body: "json", admin: true, schema: "ProjectDataRetention" }
-
 /**
  * Update project data retention: `POST /organization/projects/{project_id}/data_retention`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.dataRetentio
  * @category operations
  */
 export const updateWithResponse = (projectId: string, params: Types.UpdateProjectDataRetentionParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectDataRetention>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsDataRetentionUpdate, [projectId], params, options)
 
 /**
  * Update project data retention: `POST /organization/projects/{project_id}/data_retention`.

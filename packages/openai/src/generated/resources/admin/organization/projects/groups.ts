@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../../../Types.js"
 /** @since 0.1.0 */
 export * as Roles from "./groups/roles.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.groups.create", method: "POST", path: ["/organization/projects/","/groups"], body: "json", admin: true, schema: "ProjectGroup" }
-
 /**
  * Add project group: `POST /organization/projects/{project_id}/groups`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.groups.creat
  * @category operations
  */
 export const createWithResponse = (projectId: string, params: Types.AddProjectGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroup>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsGroupsCreate, [projectId], params, options)
 
 /**
  * Add project group: `POST /organization/projects/{project_id}/groups`.
@@ -41,8 +40,6 @@ export const createWithResponse = (projectId: string, params: Types.AddProjectGr
 export const create = (projectId: string, params: Types.AddProjectGroupParams, options?: RequestOptions): Effect.Effect<Types.ProjectGroup, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.groups.del", method: "DELETE", path: ["/organization/projects/","/groups/",""], admin: true, schema: "ProjectGroupDeletedResource" }
-
 /**
  * Remove project group: `DELETE /organization/projects/{project_id}/groups/{group_id}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.groups.del", me
  * @category operations
  */
 export const delWithResponse = (projectId: string, groupId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroupDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, groupId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsGroupsDel, [projectId, groupId], undefined, options)
 
 /**
  * Remove project group: `DELETE /organization/projects/{project_id}/groups/{group_id}`.
@@ -63,8 +60,6 @@ export const delWithResponse = (projectId: string, groupId: string, options?: Re
 export const del = (projectId: string, groupId: string, options?: RequestOptions): Effect.Effect<Types.ProjectGroupDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, groupId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.groups.list", method: "GET", path: ["/organization/projects/","/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ProjectGroupListResource" }
-
 /**
  * List project groups: `GET /organization/projects/{project_id}/groups`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.groups.list", 
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectGroupsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectGroupListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsGroupsList, [projectId], params, options)
 
 /**
  * List project groups: `GET /organization/projects/{project_id}/groups`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (projectId: string, params?: Types.ListProjectGroupsParams, 
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectGroupsParams, options?: RequestOptions): Stream.Stream<Types.ProjectGroupListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.retrieve", method: "GET", path: ["/organization/projects/","/groups/",""], query: ["group_type"], admin: true, schema: "ProjectGroup" }
+  Op.items(Ops.adminOrganizationProjectsGroupsList, [projectId], params, options)
 
 /**
  * Retrieve project group: `GET /organization/projects/{project_id}/groups/{group_id}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.ret
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, groupId: string, params?: Types.RetrieveProjectGroupParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectGroup>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, groupId], params, options)
+  Op.json(Ops.adminOrganizationProjectsGroupsRetrieve, [projectId, groupId], params, options)
 
 /**
  * Retrieve project group: `GET /organization/projects/{project_id}/groups/{group_id}`.

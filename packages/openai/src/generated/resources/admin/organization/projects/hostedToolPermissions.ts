@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.hostedToolPermissions.retrieve", method: "GET", path: ["/organization/projects/","/hosted_tool_permissions"], admin: true, schema: "ProjectHostedToolPermissions" }
 
 /**
  * Retrieve project hosted tool permissions: `GET /organization/projects/{project_id}/hosted_tool_permissions`, with the response metadata.
@@ -24,7 +23,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.hostedTool
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectHostedToolPermissions>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsHostedToolPermissionsRetrieve, [projectId], undefined, options)
 
 /**
  * Retrieve project hosted tool permissions: `GET /organization/projects/{project_id}/hosted_tool_permissions`.
@@ -36,8 +35,6 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectHostedToolPermissions, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.hostedToolPermissions.update", method: "POST", path: ["/organization/projects/","/hosted_tool_permissions"], body: "json", admin: true, schema: "ProjectHostedToolPermissions" }
-
 /**
  * Modify project hosted tool permissions: `POST /organization/projects/{project_id}/hosted_tool_permissions`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.hostedToolPe
  * @category operations
  */
 export const updateWithResponse = (projectId: string, params?: Types.UpdateProjectHostedToolPermissionsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectHostedToolPermissions>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsHostedToolPermissionsUpdate, [projectId], params, options)
 
 /**
  * Modify project hosted tool permissions: `POST /organization/projects/{project_id}/hosted_tool_permissions`.

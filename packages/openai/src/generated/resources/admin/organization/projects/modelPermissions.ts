@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
-
-const delOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.del", method: "DELETE", path: ["/organization/projects/","/model_permissions"], admin: true, schema: "ProjectModelPermissionsDeleteResponse" }
 
 /**
  * Delete project model permissions: `DELETE /organization/projects/{project_id}/model_permissions`, with the response metadata.
@@ -24,7 +23,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.modelPermission
  * @category operations
  */
 export const delWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectModelPermissionsDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsModelPermissionsDel, [projectId], undefined, options)
 
 /**
  * Delete project model permissions: `DELETE /organization/projects/{project_id}/model_permissions`.
@@ -36,8 +35,6 @@ export const delWithResponse = (projectId: string, options?: RequestOptions): Ef
 export const del = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectModelPermissionsDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, options))
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.retrieve", method: "GET", path: ["/organization/projects/","/model_permissions"], admin: true, schema: "ProjectModelPermissions" }
-
 /**
  * Retrieve project model permissions: `GET /organization/projects/{project_id}/model_permissions`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.modelPermi
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectModelPermissions>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsModelPermissionsRetrieve, [projectId], undefined, options)
 
 /**
  * Retrieve project model permissions: `GET /organization/projects/{project_id}/model_permissions`.
@@ -58,8 +55,6 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectModelPermissions, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.modelPermissions.update", method: "POST", path: ["/organization/projects/","/model_permissions"], body: "json", admin: true, schema: "ProjectModelPermissions" }
-
 /**
  * Modify project model permissions: `POST /organization/projects/{project_id}/model_permissions`, with the response metadata.
  *
@@ -68,7 +63,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.modelPermiss
  * @category operations
  */
 export const updateWithResponse = (projectId: string, params: Types.UpdateProjectModelPermissionsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectModelPermissions>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsModelPermissionsUpdate, [projectId], params, options)
 
 /**
  * Modify project model permissions: `POST /organization/projects/{project_id}/model_permissions`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const listOp: Op.Operation = { name: "admin.organization.projects.rateLimits.list", method: "GET", path: ["/organization/projects/","/rate_limits"], query: ["limit","after","before"], admin: true, paging: "after", schema: "ProjectRateLimitListResponse" }
 
 /**
  * List project rate limits: `GET /organization/projects/{project_id}/rate_limits`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.rateLimits.lis
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectRateLimitListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsRateLimitsList, [projectId], params, options)
 
 /**
  * List project rate limits: `GET /organization/projects/{project_id}/rate_limits`. Every item across pages, fetched as the stream is pulled.
@@ -36,9 +35,7 @@ export const list = (projectId: string, params?: Types.ListProjectRateLimitsPara
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectRateLimitsParams, options?: RequestOptions): Stream.Stream<Types.ProjectRateLimitListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
-
-const updateOp: Op.Operation = { name: "admin.organization.projects.rateLimits.update", method: "POST", path: ["/organization/projects/","/rate_limits/",""], body: "json", admin: true, schema: "ProjectRateLimit" }
+  Op.items(Ops.adminOrganizationProjectsRateLimitsList, [projectId], params, options)
 
 /**
  * Modify project rate limit: `POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}`, with the response metadata.
@@ -48,7 +45,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.rateLimits.u
  * @category operations
  */
 export const updateWithResponse = (projectId: string, rateLimitId: string, params?: Types.UpdateProjectRateLimitsParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectRateLimit>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId, rateLimitId], params, options)
+  Op.json(Ops.adminOrganizationProjectsRateLimitsUpdate, [projectId, rateLimitId], params, options)
 
 /**
  * Modify project rate limit: `POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}`.

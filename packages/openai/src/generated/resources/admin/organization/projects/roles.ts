@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.projects.roles.create", method: "POST", path: ["/projects/","/roles"], body: "json", admin: true, schema: "Role" }
 
 /**
  * Create project role: `POST /projects/{project_id}/roles`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.roles.create
  * @category operations
  */
 export const createWithResponse = (projectId: string, params: Types.CreateProjectRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsRolesCreate, [projectId], params, options)
 
 /**
  * Create project role: `POST /projects/{project_id}/roles`.
@@ -38,8 +37,6 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectRoleParams, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.roles.del", method: "DELETE", path: ["/projects/","/roles/",""], admin: true, schema: "RoleDeletedResource" }
-
 /**
  * Delete project role: `DELETE /projects/{project_id}/roles/{role_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.roles.del", met
  * @category operations
  */
 export const delWithResponse = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.RoleDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsRolesDel, [projectId, roleId], undefined, options)
 
 /**
  * Delete project role: `DELETE /projects/{project_id}/roles/{role_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (projectId: string, roleId: string, options?: Req
 export const del = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.RoleDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.roles.list", method: "GET", path: ["/projects/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
-
 /**
  * List project roles: `GET /projects/{project_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.roles.list", m
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectRolesParams, options?: RequestOptions): Effect.Effect<Page<Types.PublicRoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsRolesList, [projectId], params, options)
 
 /**
  * List project roles: `GET /projects/{project_id}/roles`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (projectId: string, params?: Types.ListProjectRolesParams, o
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectRolesParams, options?: RequestOptions): Stream.Stream<Types.PublicRoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.roles.retrieve", method: "GET", path: ["/projects/","/roles/",""], admin: true, schema: "Role" }
+  Op.items(Ops.adminOrganizationProjectsRolesList, [projectId], params, options)
 
 /**
  * Retrieve project role: `GET /projects/{project_id}/roles/{role_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.roles.retr
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsRolesRetrieve, [projectId, roleId], undefined, options)
 
 /**
  * Retrieve project role: `GET /projects/{project_id}/roles/{role_id}`.
@@ -104,8 +97,6 @@ export const retrieveWithResponse = (projectId: string, roleId: string, options?
 export const retrieve = (projectId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.Role, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, roleId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.roles.update", method: "POST", path: ["/projects/","/roles/",""], body: "json", admin: true, schema: "Role" }
-
 /**
  * Update project role: `POST /projects/{project_id}/roles/{role_id}`, with the response metadata.
  *
@@ -114,7 +105,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.roles.update
  * @category operations
  */
 export const updateWithResponse = (projectId: string, roleId: string, params?: Types.UpdateProjectRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.Role>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId, roleId], params, options)
+  Op.json(Ops.adminOrganizationProjectsRolesUpdate, [projectId, roleId], params, options)
 
 /**
  * Update project role: `POST /projects/{project_id}/roles/{role_id}`.

@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../../../Types.js"
 /** @since 0.1.0 */
 export * as ApiKeys from "./serviceAccounts/apiKeys.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.create", method: "POST", path: ["/organization/projects/","/service_accounts"], body: "json", admin: true, schema: "ProjectServiceAccountCreateResponse" }
-
 /**
  * Create project service account: `POST /organization/projects/{project_id}/service_accounts`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccou
  * @category operations
  */
 export const createWithResponse = (projectId: string, params: Types.CreateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccountCreateResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsServiceAccountsCreate, [projectId], params, options)
 
 /**
  * Create project service account: `POST /organization/projects/{project_id}/service_accounts`.
@@ -41,8 +40,6 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountCreateResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.del", method: "DELETE", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: "ProjectServiceAccountDeleteResponse" }
-
 /**
  * Delete project service account: `DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts
  * @category operations
  */
 export const delWithResponse = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccountDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, serviceAccountId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsServiceAccountsDel, [projectId, serviceAccountId], undefined, options)
 
 /**
  * Delete project service account: `DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}`.
@@ -63,8 +60,6 @@ export const delWithResponse = (projectId: string, serviceAccountId: string, opt
 export const del = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccountDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, serviceAccountId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.list", method: "GET", path: ["/organization/projects/","/service_accounts"], query: ["limit","after"], admin: true, paging: "after", schema: "ProjectServiceAccountListResponse" }
-
 /**
  * List project service accounts: `GET /organization/projects/{project_id}/service_accounts`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.serviceAccount
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectServiceAccountsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectServiceAccountListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsServiceAccountsList, [projectId], params, options)
 
 /**
  * List project service accounts: `GET /organization/projects/{project_id}/service_accounts`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (projectId: string, params?: Types.ListProjectServiceAccount
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectServiceAccountsParams, options?: RequestOptions): Stream.Stream<Types.ProjectServiceAccountListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.retrieve", method: "GET", path: ["/organization/projects/","/service_accounts/",""], admin: true, schema: "ProjectServiceAccount" }
+  Op.items(Ops.adminOrganizationProjectsServiceAccountsList, [projectId], params, options)
 
 /**
  * Retrieve project service account: `GET /organization/projects/{project_id}/service_accounts/{service_account_id}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.serviceAcc
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccount>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, serviceAccountId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsServiceAccountsRetrieve, [projectId, serviceAccountId], undefined, options)
 
 /**
  * Retrieve project service account: `GET /organization/projects/{project_id}/service_accounts/{service_account_id}`.
@@ -107,8 +100,6 @@ export const retrieveWithResponse = (projectId: string, serviceAccountId: string
 export const retrieve = (projectId: string, serviceAccountId: string, options?: RequestOptions): Effect.Effect<Types.ProjectServiceAccount, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, serviceAccountId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.update", method: "POST", path: ["/organization/projects/","/service_accounts/",""], body: "json", admin: true, schema: "ProjectServiceAccount" }
-
 /**
  * Update project service account: `POST /organization/projects/{project_id}/service_accounts/{service_account_id}`, with the response metadata.
  *
@@ -117,7 +108,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.serviceAccou
  * @category operations
  */
 export const updateWithResponse = (projectId: string, serviceAccountId: string, params?: Types.UpdateProjectServiceAccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectServiceAccount>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId, serviceAccountId], params, options)
+  Op.json(Ops.adminOrganizationProjectsServiceAccountsUpdate, [projectId, serviceAccountId], params, options)
 
 /**
  * Update project service account: `POST /organization/projects/{project_id}/service_accounts/{service_account_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.create", method: "POST", path: ["/organization/projects/","/spend_alerts"], body: "json", admin: true, schema: "ProjectSpendAlert" }
 
 /**
  * Create project spend alert: `POST /organization/projects/{project_id}/spend_alerts`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.
  * @category operations
  */
 export const createWithResponse = (projectId: string, params: Types.CreateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsSpendAlertsCreate, [projectId], params, options)
 
 /**
  * Create project spend alert: `POST /organization/projects/{project_id}/spend_alerts`.
@@ -38,8 +37,6 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.del", method: "DELETE", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: "ProjectSpendAlertDeletedResource" }
-
 /**
  * Delete project spend alert: `DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.del
  * @category operations
  */
 export const delWithResponse = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlertDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, alertId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsSpendAlertsDel, [projectId, alertId], undefined, options)
 
 /**
  * Delete project spend alert: `DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (projectId: string, alertId: string, options?: Re
 export const del = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlertDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, alertId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.list", method: "GET", path: ["/organization/projects/","/spend_alerts"], query: ["limit","order","after","before"], admin: true, paging: "after", schema: "ProjectSpendAlertListResource" }
-
 /**
  * List project spend alerts: `GET /organization/projects/{project_id}/spend_alerts`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.li
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectSpendAlertsParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectSpendAlertListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsSpendAlertsList, [projectId], params, options)
 
 /**
  * List project spend alerts: `GET /organization/projects/{project_id}/spend_alerts`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (projectId: string, params?: Types.ListProjectSpendAlertsPar
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectSpendAlertsParams, options?: RequestOptions): Stream.Stream<Types.ProjectSpendAlertListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.retrieve", method: "GET", path: ["/organization/projects/","/spend_alerts/",""], admin: true, schema: "ProjectSpendAlert" }
+  Op.items(Ops.adminOrganizationProjectsSpendAlertsList, [projectId], params, options)
 
 /**
  * Retrieve project spend alert: `GET /organization/projects/{project_id}/spend_alerts/{alert_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendAlert
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, alertId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsSpendAlertsRetrieve, [projectId, alertId], undefined, options)
 
 /**
  * Retrieve project spend alert: `GET /organization/projects/{project_id}/spend_alerts/{alert_id}`.
@@ -104,8 +97,6 @@ export const retrieveWithResponse = (projectId: string, alertId: string, options
 export const retrieve = (projectId: string, alertId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendAlert, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, alertId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.update", method: "POST", path: ["/organization/projects/","/spend_alerts/",""], body: "json", admin: true, schema: "ProjectSpendAlert" }
-
 /**
  * Update project spend alert: `POST /organization/projects/{project_id}/spend_alerts/{alert_id}`, with the response metadata.
  *
@@ -114,7 +105,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.spendAlerts.
  * @category operations
  */
 export const updateWithResponse = (projectId: string, alertId: string, params: Types.UpdateProjectSpendAlertParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendAlert>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId, alertId], params, options)
+  Op.json(Ops.adminOrganizationProjectsSpendAlertsUpdate, [projectId, alertId], params, options)
 
 /**
  * Update project spend alert: `POST /organization/projects/{project_id}/spend_alerts/{alert_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../Types.js"
-
-const delOp: Op.Operation = { name: "admin.organization.projects.spendLimit.del", method: "DELETE", path: ["/organization/projects/","/spend_limit"], admin: true, schema: "ProjectSpendLimitDeletedResource" }
 
 /**
  * Delete project spend limit: `DELETE /organization/projects/{project_id}/spend_limit`, with the response metadata.
@@ -24,7 +23,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.spendLimit.del"
  * @category operations
  */
 export const delWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitDeletedResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsSpendLimitDel, [projectId], undefined, options)
 
 /**
  * Delete project spend limit: `DELETE /organization/projects/{project_id}/spend_limit`.
@@ -36,8 +35,6 @@ export const delWithResponse = (projectId: string, options?: RequestOptions): Ef
 export const del = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitDeletedResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, options))
 
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendLimit.retrieve", method: "GET", path: ["/organization/projects/","/spend_limit"], admin: true, schema: "ProjectSpendLimitResource" }
-
 /**
  * Retrieve project spend limit: `GET /organization/projects/{project_id}/spend_limit`, with the response metadata.
  *
@@ -46,7 +43,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.spendLimit
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsSpendLimitRetrieve, [projectId], undefined, options)
 
 /**
  * Retrieve project spend limit: `GET /organization/projects/{project_id}/spend_limit`.
@@ -58,8 +55,6 @@ export const retrieveWithResponse = (projectId: string, options?: RequestOptions
 export const retrieve = (projectId: string, options?: RequestOptions): Effect.Effect<Types.ProjectSpendLimitResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.spendLimit.update", method: "POST", path: ["/organization/projects/","/spend_limit"], body: "json", admin: true, schema: "ProjectSpendLimitResource" }
-
 /**
  * Update project spend limit: `POST /organization/projects/{project_id}/spend_limit`, with the response metadata.
  *
@@ -68,7 +63,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.spendLimit.u
  * @category operations
  */
 export const updateWithResponse = (projectId: string, params: Types.UpdateprojectspendlimitParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectSpendLimitResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsSpendLimitUpdate, [projectId], params, options)
 
 /**
  * Update project spend limit: `POST /organization/projects/{project_id}/spend_limit`.

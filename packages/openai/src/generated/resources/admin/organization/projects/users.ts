@@ -10,6 +10,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
@@ -19,8 +20,6 @@ import type * as Types from "../../../../Types.js"
 /** @since 0.1.0 */
 export * as Roles from "./users/roles.js"
 
-const createOp: Op.Operation = { name: "admin.organization.projects.users.create", method: "POST", path: ["/organization/projects/","/users"], body: "json", admin: true, schema: "ProjectUser" }
-
 /**
  * Create project user: `POST /organization/projects/{project_id}/users`, with the response metadata.
  *
@@ -29,7 +28,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.users.create
  * @category operations
  */
 export const createWithResponse = (projectId: string, params: Types.CreateProjectUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId], params, options)
+  Op.json(Ops.adminOrganizationProjectsUsersCreate, [projectId], params, options)
 
 /**
  * Create project user: `POST /organization/projects/{project_id}/users`.
@@ -41,8 +40,6 @@ export const createWithResponse = (projectId: string, params: Types.CreateProjec
 export const create = (projectId: string, params: Types.CreateProjectUserParams, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.users.del", method: "DELETE", path: ["/organization/projects/","/users/",""], admin: true, schema: "ProjectUserDeleteResponse" }
-
 /**
  * Delete project user: `DELETE /organization/projects/{project_id}/users/{user_id}`, with the response metadata.
  *
@@ -51,7 +48,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.users.del", met
  * @category operations
  */
 export const delWithResponse = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUserDeleteResponse>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, userId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsUsersDel, [projectId, userId], undefined, options)
 
 /**
  * Delete project user: `DELETE /organization/projects/{project_id}/users/{user_id}`.
@@ -63,8 +60,6 @@ export const delWithResponse = (projectId: string, userId: string, options?: Req
 export const del = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUserDeleteResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, userId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.users.list", method: "GET", path: ["/organization/projects/","/users"], query: ["limit","after"], admin: true, paging: "after", schema: "ProjectUserListResponse" }
-
 /**
  * List project users: `GET /organization/projects/{project_id}/users`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -73,7 +68,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.users.list", m
  * @category operations
  */
 export const list = (projectId: string, params?: Types.ListProjectUsersParams, options?: RequestOptions): Effect.Effect<Page<Types.ProjectUserListResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId], params, options)
+  Op.page(Ops.adminOrganizationProjectsUsersList, [projectId], params, options)
 
 /**
  * List project users: `GET /organization/projects/{project_id}/users`. Every item across pages, fetched as the stream is pulled.
@@ -83,9 +78,7 @@ export const list = (projectId: string, params?: Types.ListProjectUsersParams, o
  * @category operations
  */
 export const listStream = (projectId: string, params?: Types.ListProjectUsersParams, options?: RequestOptions): Stream.Stream<Types.ProjectUserListResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.retrieve", method: "GET", path: ["/organization/projects/","/users/",""], admin: true, schema: "ProjectUser" }
+  Op.items(Ops.adminOrganizationProjectsUsersList, [projectId], params, options)
 
 /**
  * Retrieve project user: `GET /organization/projects/{project_id}/users/{user_id}`, with the response metadata.
@@ -95,7 +88,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.retr
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, userId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsUsersRetrieve, [projectId, userId], undefined, options)
 
 /**
  * Retrieve project user: `GET /organization/projects/{project_id}/users/{user_id}`.
@@ -107,8 +100,6 @@ export const retrieveWithResponse = (projectId: string, userId: string, options?
 export const retrieve = (projectId: string, userId: string, options?: RequestOptions): Effect.Effect<Types.ProjectUser, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(projectId, userId, options))
 
-const updateOp: Op.Operation = { name: "admin.organization.projects.users.update", method: "POST", path: ["/organization/projects/","/users/",""], body: "json", admin: true, schema: "ProjectUser" }
-
 /**
  * Modify project user: `POST /organization/projects/{project_id}/users/{user_id}`, with the response metadata.
  *
@@ -117,7 +108,7 @@ const updateOp: Op.Operation = { name: "admin.organization.projects.users.update
  * @category operations
  */
 export const updateWithResponse = (projectId: string, userId: string, params?: Types.ModifyProjectUserParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ProjectUser>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(updateOp, [projectId, userId], params, options)
+  Op.json(Ops.adminOrganizationProjectsUsersUpdate, [projectId, userId], params, options)
 
 /**
  * Modify project user: `POST /organization/projects/{project_id}/users/{user_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.users.roles.create", method: "POST", path: ["/organization/users/","/roles"], body: "json", admin: true, schema: "UserRoleAssignment" }
 
 /**
  * Assign organization role to user: `POST /organization/users/{user_id}/roles`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.users.roles.create", 
  * @category operations
  */
 export const createWithResponse = (userId: string, params: Types.AssignUserRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [userId], params, options)
+  Op.json(Ops.adminOrganizationUsersRolesCreate, [userId], params, options)
 
 /**
  * Assign organization role to user: `POST /organization/users/{user_id}/roles`.
@@ -38,8 +37,6 @@ export const createWithResponse = (userId: string, params: Types.AssignUserRoleP
 export const create = (userId: string, params: Types.AssignUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(userId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.users.roles.del", method: "DELETE", path: ["/organization/users/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
-
 /**
  * Unassign organization role from user: `DELETE /organization/users/{user_id}/roles/{role_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.users.roles.del", method
  * @category operations
  */
 export const delWithResponse = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [userId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationUsersRolesDel, [userId, roleId], undefined, options)
 
 /**
  * Unassign organization role from user: `DELETE /organization/users/{user_id}/roles/{role_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (userId: string, roleId: string, options?: Reques
 export const del = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(userId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.users.roles.list", method: "GET", path: ["/organization/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
-
 /**
  * List user organization role assignments: `GET /organization/users/{user_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.users.roles.list", meth
  * @category operations
  */
 export const list = (userId: string, params?: Types.ListUserRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [userId], params, options)
+  Op.page(Ops.adminOrganizationUsersRolesList, [userId], params, options)
 
 /**
  * List user organization role assignments: `GET /organization/users/{user_id}/roles`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (userId: string, params?: Types.ListUserRoleAssignmentsParam
  * @category operations
  */
 export const listStream = (userId: string, params?: Types.ListUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [userId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.users.roles.retrieve", method: "GET", path: ["/organization/users/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
+  Op.items(Ops.adminOrganizationUsersRolesList, [userId], params, options)
 
 /**
  * Retrieve user organization role: `GET /organization/users/{user_id}/roles/{role_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.users.roles.retriev
  * @category operations
  */
 export const retrieveWithResponse = (userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [userId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationUsersRolesRetrieve, [userId, roleId], undefined, options)
 
 /**
  * Retrieve user organization role: `GET /organization/users/{user_id}/roles/{role_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../internal/operation.js"
+import * as Ops from "../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../Pagination.js"
 import type * as Types from "../../../../Types.js"
-
-const listOp: Op.Operation = { name: "beta.threads.runs.steps.list", method: "GET", path: ["/threads/","/runs/","/steps"], query: ["limit","order","after","before","include"], paging: "after", schema: "ListRunStepsResponse" }
 
 /**
  * List run steps: `GET /threads/{thread_id}/runs/{run_id}/steps`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
@@ -26,7 +25,7 @@ const listOp: Op.Operation = { name: "beta.threads.runs.steps.list", method: "GE
  * @category operations
  */
 export const list = (threadId: string, runId: string, params?: Types.ListRunStepsParams, options?: RequestOptions): Effect.Effect<Page<Types.ListRunStepsResponse["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [threadId, runId], params, options)
+  Op.page(Ops.betaThreadsRunsStepsList, [threadId, runId], params, options)
 
 /**
  * List run steps: `GET /threads/{thread_id}/runs/{run_id}/steps`. Every item across pages, fetched as the stream is pulled.
@@ -36,9 +35,7 @@ export const list = (threadId: string, runId: string, params?: Types.ListRunStep
  * @category operations
  */
 export const listStream = (threadId: string, runId: string, params?: Types.ListRunStepsParams, options?: RequestOptions): Stream.Stream<Types.ListRunStepsResponse["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [threadId, runId], params, options)
-
-const retrieveOp: Op.Operation = { name: "beta.threads.runs.steps.retrieve", method: "GET", path: ["/threads/","/runs/","/steps/",""], query: ["include"], schema: "RunStepObject" }
+  Op.items(Ops.betaThreadsRunsStepsList, [threadId, runId], params, options)
 
 /**
  * Retrieve run step: `GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`, with the response metadata.
@@ -48,7 +45,7 @@ const retrieveOp: Op.Operation = { name: "beta.threads.runs.steps.retrieve", met
  * @category operations
  */
 export const retrieveWithResponse = (threadId: string, runId: string, stepId: string, params?: Types.GetRunStepParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.RunStepObject>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [threadId, runId, stepId], params, options)
+  Op.json(Ops.betaThreadsRunsStepsRetrieve, [threadId, runId, stepId], params, options)
 
 /**
  * Retrieve run step: `GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`.

@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../../internal/operation.js"
+import * as Ops from "../../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../../Pagination.js"
 import type * as Types from "../../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.projects.groups.roles.create", method: "POST", path: ["/projects/","/groups/","/roles"], body: "json", admin: true, schema: "GroupRoleAssignment" }
 
 /**
  * Assign project role to group: `POST /projects/{project_id}/groups/{group_id}/roles`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.groups.roles
  * @category operations
  */
 export const createWithResponse = (projectId: string, groupId: string, params: Types.AssignProjectGroupRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.GroupRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId, groupId], params, options)
+  Op.json(Ops.adminOrganizationProjectsGroupsRolesCreate, [projectId, groupId], params, options)
 
 /**
  * Assign project role to group: `POST /projects/{project_id}/groups/{group_id}/roles`.
@@ -38,8 +37,6 @@ export const createWithResponse = (projectId: string, groupId: string, params: T
 export const create = (projectId: string, groupId: string, params: Types.AssignProjectGroupRoleParams, options?: RequestOptions): Effect.Effect<Types.GroupRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, groupId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.groups.roles.del", method: "DELETE", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
-
 /**
  * Unassign project role from group: `DELETE /projects/{project_id}/groups/{group_id}/roles/{role_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.groups.roles.de
  * @category operations
  */
 export const delWithResponse = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, groupId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsGroupsRolesDel, [projectId, groupId, roleId], undefined, options)
 
 /**
  * Unassign project role from group: `DELETE /projects/{project_id}/groups/{group_id}/roles/{role_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (projectId: string, groupId: string, roleId: stri
 export const del = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, groupId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.groups.roles.list", method: "GET", path: ["/projects/","/groups/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
-
 /**
  * List project group role assignments: `GET /projects/{project_id}/groups/{group_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.groups.roles.l
  * @category operations
  */
 export const list = (projectId: string, groupId: string, params?: Types.ListProjectGroupRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId, groupId], params, options)
+  Op.page(Ops.adminOrganizationProjectsGroupsRolesList, [projectId, groupId], params, options)
 
 /**
  * List project group role assignments: `GET /projects/{project_id}/groups/{group_id}/roles`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (projectId: string, groupId: string, params?: Types.ListProj
  * @category operations
  */
 export const listStream = (projectId: string, groupId: string, params?: Types.ListProjectGroupRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId, groupId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.roles.retrieve", method: "GET", path: ["/projects/","/groups/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
+  Op.items(Ops.adminOrganizationProjectsGroupsRolesList, [projectId, groupId], params, options)
 
 /**
  * Retrieve project group role: `GET /projects/{project_id}/groups/{group_id}/roles/{role_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.groups.rol
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, groupId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, groupId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsGroupsRolesRetrieve, [projectId, groupId, roleId], undefined, options)
 
 /**
  * Retrieve project group role: `GET /projects/{project_id}/groups/{group_id}/roles/{role_id}`.

@@ -9,12 +9,11 @@
 
 import type * as Effect from "effect/Effect"
 import * as Op from "../../../../../../internal/operation.js"
+import * as Ops from "../../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../../OpenAIRequest.js"
 import type * as Types from "../../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccounts.apiKeys.create", method: "POST", path: ["/organization/projects/","/service_accounts/","/api_keys"], body: "json", admin: true, schema: "ServiceAccountApiKeyBody" }
 
 /**
  * Create project service account API key: `POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys`, with the response metadata.
@@ -24,7 +23,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.serviceAccou
  * @category operations
  */
 export const createWithResponse = (projectId: string, serviceAccountId: string, params?: Types.CreateanAPIkeyforaserviceaccountParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.ServiceAccountApiKeyBody>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId, serviceAccountId], params, options)
+  Op.json(Ops.adminOrganizationProjectsServiceAccountsApiKeysCreate, [projectId, serviceAccountId], params, options)
 
 /**
  * Create project service account API key: `POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys`.

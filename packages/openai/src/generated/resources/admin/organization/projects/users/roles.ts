@@ -10,13 +10,12 @@
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import * as Op from "../../../../../../internal/operation.js"
+import * as Ops from "../../../../../Operations.js"
 import type { OpenAIClient } from "../../../../../../OpenAIClient.js"
 import type * as OpenAIError from "../../../../../../OpenAIError.js"
 import type { RequestOptions, WithResponse } from "../../../../../../OpenAIRequest.js"
 import type { Page } from "../../../../../../Pagination.js"
 import type * as Types from "../../../../../Types.js"
-
-const createOp: Op.Operation = { name: "admin.organization.projects.users.roles.create", method: "POST", path: ["/projects/","/users/","/roles"], body: "json", admin: true, schema: "UserRoleAssignment" }
 
 /**
  * Assign project role to user: `POST /projects/{project_id}/users/{user_id}/roles`, with the response metadata.
@@ -26,7 +25,7 @@ const createOp: Op.Operation = { name: "admin.organization.projects.users.roles.
  * @category operations
  */
 export const createWithResponse = (projectId: string, userId: string, params: Types.AssignProjectUserRoleParams, options?: RequestOptions): Effect.Effect<WithResponse<Types.UserRoleAssignment>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(createOp, [projectId, userId], params, options)
+  Op.json(Ops.adminOrganizationProjectsUsersRolesCreate, [projectId, userId], params, options)
 
 /**
  * Assign project role to user: `POST /projects/{project_id}/users/{user_id}/roles`.
@@ -38,8 +37,6 @@ export const createWithResponse = (projectId: string, userId: string, params: Ty
 export const create = (projectId: string, userId: string, params: Types.AssignProjectUserRoleParams, options?: RequestOptions): Effect.Effect<Types.UserRoleAssignment, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(projectId, userId, params, options))
 
-const delOp: Op.Operation = { name: "admin.organization.projects.users.roles.del", method: "DELETE", path: ["/projects/","/users/","/roles/",""], admin: true, schema: "DeletedRoleAssignmentResource" }
-
 /**
  * Unassign project role from user: `DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}`, with the response metadata.
  *
@@ -48,7 +45,7 @@ const delOp: Op.Operation = { name: "admin.organization.projects.users.roles.del
  * @category operations
  */
 export const delWithResponse = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.DeletedRoleAssignmentResource>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(delOp, [projectId, userId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsUsersRolesDel, [projectId, userId, roleId], undefined, options)
 
 /**
  * Unassign project role from user: `DELETE /projects/{project_id}/users/{user_id}/roles/{role_id}`.
@@ -60,8 +57,6 @@ export const delWithResponse = (projectId: string, userId: string, roleId: strin
 export const del = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<Types.DeletedRoleAssignmentResource, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(delWithResponse(projectId, userId, roleId, options))
 
-const listOp: Op.Operation = { name: "admin.organization.projects.users.roles.list", method: "GET", path: ["/projects/","/users/","/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
-
 /**
  * List project user role assignments: `GET /projects/{project_id}/users/{user_id}/roles`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
@@ -70,7 +65,7 @@ const listOp: Op.Operation = { name: "admin.organization.projects.users.roles.li
  * @category operations
  */
 export const list = (projectId: string, userId: string, params?: Types.ListProjectUserRoleAssignmentsParams, options?: RequestOptions): Effect.Effect<Page<Types.RoleListResource["data"][number]>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.page(listOp, [projectId, userId], params, options)
+  Op.page(Ops.adminOrganizationProjectsUsersRolesList, [projectId, userId], params, options)
 
 /**
  * List project user role assignments: `GET /projects/{project_id}/users/{user_id}/roles`. Every item across pages, fetched as the stream is pulled.
@@ -80,9 +75,7 @@ export const list = (projectId: string, userId: string, params?: Types.ListProje
  * @category operations
  */
 export const listStream = (projectId: string, userId: string, params?: Types.ListProjectUserRoleAssignmentsParams, options?: RequestOptions): Stream.Stream<Types.RoleListResource["data"][number], OpenAIError.RequestError, OpenAIClient> =>
-  Op.items(listOp, [projectId, userId], params, options)
-
-const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.roles.retrieve", method: "GET", path: ["/projects/","/users/","/roles/",""], admin: true, schema: "AssignedRoleDetails" }
+  Op.items(Ops.adminOrganizationProjectsUsersRolesList, [projectId, userId], params, options)
 
 /**
  * Retrieve project user role: `GET /projects/{project_id}/users/{user_id}/roles/{role_id}`, with the response metadata.
@@ -92,7 +85,7 @@ const retrieveOp: Op.Operation = { name: "admin.organization.projects.users.role
  * @category operations
  */
 export const retrieveWithResponse = (projectId: string, userId: string, roleId: string, options?: RequestOptions): Effect.Effect<WithResponse<Types.AssignedRoleDetails>, OpenAIError.RequestError, OpenAIClient> =>
-  Op.json(retrieveOp, [projectId, userId, roleId], undefined, options)
+  Op.json(Ops.adminOrganizationProjectsUsersRolesRetrieve, [projectId, userId, roleId], undefined, options)
 
 /**
  * Retrieve project user role: `GET /projects/{project_id}/users/{user_id}/roles/{role_id}`.

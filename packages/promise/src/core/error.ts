@@ -1,0 +1,188 @@
+/**
+ * The error classes of the official SDK, with its fields, so that code written for it keeps catching what it
+ * caught. Errors the Effect core tells apart more finely are subclasses of the nearest official class: a quota
+ * exhausted 429 is still a `RateLimitError`, a truncated stream still an `APIConnectionError`.
+ */
+
+/** Every error this package throws. */
+export class OpenAIError extends Error {}
+
+type ErrorBody = Object
+
+const describe = (status: number | undefined, error: ErrorBody | undefined, message: string | undefined): string => {
+  const own = (error as { message?: unknown } | undefined)?.message
+  const text = own !== undefined && own !== null && own !== ""
+    ? typeof own === "string" ? own : JSON.stringify(own)
+    : error !== undefined && error !== null
+    ? JSON.stringify(error)
+    : message
+  if (status !== undefined && text) return `${status} ${text}`
+  if (status !== undefined) return `${status} status code (no body)`
+  return text || "(no status code or body)"
+}
+
+/** A request that failed: an HTTP status (`status`, `headers`, `error`), or no response at all. */
+export class APIError<
+  TStatus extends number | undefined = number | undefined,
+  THeaders extends Headers | undefined = Headers | undefined,
+  TError extends ErrorBody | undefined = ErrorBody | undefined
+> extends OpenAIError {
+  readonly status: TStatus
+  readonly headers: THeaders
+  /** The error object of the body (its `error` field), as the server sent it. */
+  readonly error: TError
+  readonly code: string | null | undefined
+  readonly param: string | null | undefined
+  readonly type: string | undefined
+  /** The `x-request-id` header. */
+  readonly requestID: string | null | undefined
+
+  constructor(status: TStatus, error: TError, message: string | undefined, headers: THeaders) {
+    super(describe(status, error, message))
+    this.status = status
+    this.headers = headers
+    this.requestID = headers?.get("x-request-id")
+    this.error = error
+    const fields = error as { code?: string | null; param?: string | null; type?: string } | undefined
+    this.code = fields?.code
+    this.param = fields?.param
+    this.type = fields?.type
+  }
+
+  /** The class the official SDK uses for a status. */
+  static generate(
+    status: number | undefined,
+    errorResponse: ErrorBody | undefined,
+    message: string | undefined,
+    headers: Headers | undefined
+  ): APIError {
+    if (status === undefined || headers === undefined) {
+      return new APIConnectionError({ message, cause: errorResponse instanceof Error ? errorResponse : undefined })
+    }
+    const error = (errorResponse as { error?: ErrorBody } | undefined)?.error
+    const Class = classForStatus(status)
+    return new Class(status, error, message, headers)
+  }
+}
+
+/** The caller aborted: its `signal`, or `controller.abort()` on a stream. */
+export class APIUserAbortError extends APIError<undefined, undefined, undefined> {
+  constructor({ message }: { message?: string } = {}) {
+    super(undefined, undefined, message || "Request was aborted.", undefined)
+  }
+}
+
+/** No response: refused, reset, DNS, TLS, or the connection dropped mid-body. */
+export class APIConnectionError extends APIError<undefined, undefined, undefined> {
+  constructor({ message, cause }: { message?: string | undefined; cause?: Error | undefined }) {
+    super(undefined, undefined, message || "Connection error.", undefined)
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause
+  }
+}
+
+/** A time limit ran out. */
+export class APIConnectionTimeoutError extends APIConnectionError {
+  constructor({ message }: { message?: string } = {}) {
+    super({ message: message ?? "Request timed out." })
+  }
+}
+
+export class BadRequestError extends APIError<400, Headers> {}
+export class AuthenticationError extends APIError<401, Headers> {}
+export class PermissionDeniedError extends APIError<403, Headers> {}
+export class NotFoundError extends APIError<404, Headers> {}
+export class ConflictError extends APIError<409, Headers> {}
+export class UnprocessableEntityError extends APIError<422, Headers> {}
+export class RateLimitError extends APIError<429, Headers> {}
+export class InternalServerError extends APIError<number, Headers> {}
+
+/** A 429 that says the quota or billing is exhausted: waiting does not help, so it is never retried. */
+export class InsufficientQuotaError extends RateLimitError {}
+
+/** The server sent an error event in the middle of a stream. */
+export class StreamError extends APIError<undefined, undefined, ErrorBody | undefined> {}
+
+/** A stream ended without its terminal event: what arrived is not the whole answer. */
+export class StreamTruncatedError extends APIConnectionError {
+  /** How many events arrived before the end. */
+  readonly eventsReceived: number
+  constructor({ message, eventsReceived }: { message: string; eventsReceived: number }) {
+    super({ message })
+    this.eventsReceived = eventsReceived
+  }
+}
+
+/** A body or event that is not what the API promises (invalid JSON, an oversized event, a list without data). */
+export class ResponseDecodeError extends APIError<number | undefined, Headers | undefined, undefined> {
+  /** The raw text, cut at 64 KiB, with credentials taken out. */
+  readonly body: string
+  constructor(status: number | undefined, message: string, headers: Headers | undefined, body: string) {
+    super(status, undefined, message, headers)
+    this.body = body
+  }
+}
+
+/** Arguments refused before anything was sent (a path parameter, a header, a file that cannot be read). */
+export class InvalidInputError extends OpenAIError {}
+
+/** A file given to an upload could not be read (a missing path, a stream that failed). Nothing was sent. */
+export class UploadError extends OpenAIError {}
+
+/** A webhook whose signature does not verify. */
+export class InvalidWebhookSignatureError extends Error {
+  constructor(message: string) {
+    super(message)
+  }
+}
+
+// Errors print their class name (`BadRequestError: 400 ...`), also after a minifier has renamed the classes.
+for (
+  const [Class, name] of [
+    [OpenAIError, "OpenAIError"],
+    [APIError, "APIError"],
+    [APIUserAbortError, "APIUserAbortError"],
+    [APIConnectionError, "APIConnectionError"],
+    [APIConnectionTimeoutError, "APIConnectionTimeoutError"],
+    [BadRequestError, "BadRequestError"],
+    [AuthenticationError, "AuthenticationError"],
+    [PermissionDeniedError, "PermissionDeniedError"],
+    [NotFoundError, "NotFoundError"],
+    [ConflictError, "ConflictError"],
+    [UnprocessableEntityError, "UnprocessableEntityError"],
+    [RateLimitError, "RateLimitError"],
+    [InternalServerError, "InternalServerError"],
+    [InsufficientQuotaError, "InsufficientQuotaError"],
+    [StreamError, "StreamError"],
+    [StreamTruncatedError, "StreamTruncatedError"],
+    [ResponseDecodeError, "ResponseDecodeError"],
+    [InvalidInputError, "InvalidInputError"],
+    [UploadError, "UploadError"],
+    [InvalidWebhookSignatureError, "InvalidWebhookSignatureError"]
+  ] as const
+) Object.defineProperty(Class.prototype, "name", { value: name, writable: true, configurable: true })
+
+type StatusClass = new(status: number, error: ErrorBody | undefined, message: string | undefined, headers: Headers) => APIError
+
+const classForStatus = (status: number): StatusClass => {
+  switch (status) {
+    case 400:
+      return BadRequestError as unknown as StatusClass
+    case 401:
+      return AuthenticationError as unknown as StatusClass
+    case 403:
+      return PermissionDeniedError as unknown as StatusClass
+    case 404:
+      return NotFoundError as unknown as StatusClass
+    case 409:
+      return ConflictError as unknown as StatusClass
+    case 422:
+      return UnprocessableEntityError as unknown as StatusClass
+    case 429:
+      return RateLimitError as unknown as StatusClass
+    default:
+      return (status >= 500 ? InternalServerError : APIError) as unknown as StatusClass
+  }
+}
+
+/** @internal */
+export const statusClass = classForStatus

@@ -1,0 +1,81 @@
+/**
+ * The core's tagged errors as the official SDK's classes. Each class keeps the official fields; the finer tags of
+ * the core become subclasses of the nearest official class.
+ */
+import type * as CoreError from "@effect-openai/openai/OpenAIError"
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  InsufficientQuotaError,
+  InvalidInputError,
+  type OpenAIError,
+  ResponseDecodeError,
+  statusClass,
+  StreamError,
+  StreamTruncatedError,
+  UploadError
+} from "../core/error.js"
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The body's `error` object as sent, or the flat error object some endpoints send. */
+const errorObject = (body: unknown): Object | undefined => {
+  if (!isRecord(body)) return undefined
+  if (body.error !== undefined && body.error !== null) return body.error as Object
+  return typeof body.message === "string" ? body : undefined
+}
+
+/** The message the official SDK gives when the body is not JSON: its text. */
+const textOf = (body: unknown): string | undefined => (typeof body === "string" && body !== "" ? body : undefined)
+
+export const toHeaders = (record: Readonly<Record<string, string>>): Headers => {
+  const headers = new Headers()
+  for (const key in record) {
+    try {
+      headers.set(key, record[key]!)
+    } catch {
+      // a value `Headers` refuses (not ByteString) is left out
+    }
+  }
+  return headers
+}
+
+export const fromCore = (error: CoreError.OpenAIError): OpenAIError => {
+  switch (error._tag) {
+    case "BadRequestError":
+    case "AuthenticationError":
+    case "PermissionDeniedError":
+    case "NotFoundError":
+    case "ConflictError":
+    case "UnprocessableEntityError":
+    case "RateLimitError":
+    case "InternalServerError":
+    case "APIError": {
+      const Class = statusClass(error.status)
+      return new Class(error.status, errorObject(error.body), textOf(error.body), toHeaders(error.headers))
+    }
+    case "InsufficientQuotaError":
+      return new InsufficientQuotaError(429, errorObject(error.body), textOf(error.body), toHeaders(error.headers))
+    case "APIConnectionError":
+      return new APIConnectionError({
+        message: error.message,
+        cause: error.cause instanceof Error ? error.cause : undefined
+      })
+    case "APIConnectionTimeoutError":
+      return new APIConnectionTimeoutError({ message: error.message })
+    case "ResponseDecodeError":
+      return new ResponseDecodeError(error.status, error.message, undefined, error.body)
+    case "StreamError": {
+      const event = error.event
+      const inner = isRecord(event) && isRecord(event.error) ? event.error : event
+      // The official message is the error object's own; the core's message when the event has none.
+      return new StreamError(undefined, isRecord(inner) ? inner : undefined, error.message, undefined)
+    }
+    case "StreamTruncatedError":
+      return new StreamTruncatedError({ message: error.message, eventsReceived: error.eventsReceived })
+    case "InvalidInputError":
+      return new InvalidInputError(error.message, { cause: error.cause })
+    case "UploadError":
+      return new UploadError(error.message, { cause: error.cause })
+  }
+}

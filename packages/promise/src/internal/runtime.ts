@@ -1,0 +1,238 @@
+/**
+ * One Effect runtime per client, built from the core's layers with the client's options, and the bridge from
+ * its effects to promises: a call is one fiber, its `signal` interrupts it, its failure becomes the official
+ * error class.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as OpenAI from "@effect-openai/openai/OpenAI"
+import * as OpenAIAuth from "@effect-openai/openai/OpenAIAuth"
+import * as OpenAIClient from "@effect-openai/openai/OpenAIClient"
+import * as OpenAIConfig from "@effect-openai/openai/OpenAIConfig"
+import * as CoreError from "@effect-openai/openai/OpenAIError"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as EffectLogger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import { APIUserAbortError, OpenAIError } from "../core/error.js"
+import { fromCore } from "./errors.js"
+
+/** A logger as the official SDK takes it. */
+export interface Logger {
+  error: (message: string, ...rest: Array<unknown>) => void
+  warn: (message: string, ...rest: Array<unknown>) => void
+  info: (message: string, ...rest: Array<unknown>) => void
+  debug: (message: string, ...rest: Array<unknown>) => void
+}
+
+export type LogLevelName = "off" | "error" | "warn" | "info" | "debug"
+
+/** What the runtime is built from: the client's options after defaults and the environment. */
+export interface RuntimeOptions {
+  readonly apiKey: string | (() => Promise<string>) | null
+  readonly adminAPIKey: string | null
+  readonly organization: string | null
+  readonly project: string | null
+  readonly baseURL: string
+  readonly timeout: number
+  readonly maxRetries: number
+  readonly defaultHeaders: Readonly<Record<string, string | null>>
+  readonly defaultQuery: Readonly<Record<string, unknown>> | undefined
+  readonly fetch: ((input: any, init?: any) => Promise<Response>) | undefined
+  readonly fetchOptions: RequestInit | undefined
+  readonly logLevel: LogLevelName
+  readonly logger: Logger
+}
+
+type Client = OpenAIClient.OpenAIClient
+
+const keyError = (cause: unknown) =>
+  new CoreError.InvalidInputError({
+    message: `the apiKey function failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+    cause
+  })
+
+/** Credentials: a key, or a function asked for one before each attempt; the admin key for admin endpoints. */
+const authLayer = (options: RuntimeOptions): Layer.Layer<OpenAIAuth.OpenAIAuth> =>
+  Layer.succeed(OpenAIAuth.OpenAIAuth, {
+    headers: (request) => {
+      if (request.admin && options.adminAPIKey !== null) {
+        return Effect.succeed({ authorization: `Bearer ${options.adminAPIKey}` })
+      }
+      const key = options.apiKey
+      if (typeof key === "string") return Effect.succeed({ authorization: `Bearer ${key}` })
+      if (key === null) {
+        return options.adminAPIKey === null
+          ? Effect.fail(new CoreError.InvalidInputError({ message: "no API key: pass apiKey or set OPENAI_API_KEY" }))
+          : Effect.succeed({ authorization: `Bearer ${options.adminAPIKey}` })
+      }
+      return Effect.flatMap(Effect.tryPromise({ try: () => key(), catch: keyError }), (value) =>
+        typeof value === "string" && value !== ""
+          ? Effect.succeed({ authorization: `Bearer ${value}` })
+          : Effect.fail(keyError(new TypeError("it returned no key"))))
+    }
+  })
+
+const render = (message: unknown): string =>
+  Array.isArray(message) ? message.map(render).join(" ") : typeof message === "string" ? message : String(message)
+
+const minimum: Record<LogLevelName, LogLevel.LogLevel> = {
+  off: LogLevel.None,
+  error: LogLevel.Error,
+  warn: LogLevel.Warning,
+  info: LogLevel.Info,
+  debug: LogLevel.Debug
+}
+
+/**
+ * The core's log lines, handed to the user's logger (the core has already redacted them). A call's failure is the
+ * caller's to handle: the runtime does not log it as an unhandled error.
+ */
+const loggerLayer = (logger: Logger, level: LogLevelName): Layer.Layer<never> =>
+  Layer.mergeAll(
+    Layer.setUnhandledErrorLogLevel(Option.none()),
+    EffectLogger.replace(
+      EffectLogger.defaultLogger,
+      EffectLogger.make(({ annotations, logLevel, message }) => {
+        const fields: Record<string, unknown> = {}
+        for (const [key, value] of annotations) fields[key] = value
+        const text = render(message)
+        const level = logLevel._tag
+        if (level === "Error" || level === "Fatal") logger.error(text, fields)
+        else if (level === "Warning") logger.warn(text, fields)
+        else if (level === "Info") logger.info(text, fields)
+        else logger.debug(text, fields)
+      })
+    ),
+    EffectLogger.minimumLogLevel(minimum[level])
+  )
+
+const usesFetch = (options: RuntimeOptions): boolean => options.fetch !== undefined || options.fetchOptions !== undefined
+
+const fetchTransport = (options: RuntimeOptions): Layer.Layer<HttpClient.HttpClient> => {
+  let layer: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+  if (options.fetch !== undefined) layer = Layer.provide(layer, Layer.succeed(FetchHttpClient.Fetch, options.fetch))
+  return layer
+}
+
+const clientLayer = (options: RuntimeOptions, transport: Layer.Layer<HttpClient.HttpClient>): Layer.Layer<Client> =>
+  Layer.mergeAll(
+    OpenAIClient.layer({
+      baseURL: options.baseURL,
+      organization: options.organization ?? undefined,
+      project: options.project ?? undefined,
+      defaultHeaders: options.defaultHeaders,
+      defaultQuery: options.defaultQuery
+    }).pipe(Layer.provide(Layer.merge(authLayer(options), transport))),
+    OpenAIConfig.layer({
+      maxRetries: options.maxRetries,
+      timeout: Duration.millis(options.timeout),
+      logLevel: options.logLevel
+    }),
+    loggerLayer(options.logger, options.logLevel)
+  )
+
+/** A runtime being built or ready. The layer builds asynchronously (the Node transport loads undici on demand). */
+class Lazy {
+  private ready: Runtime.Runtime<Client> | undefined
+  private building: Promise<Runtime.Runtime<Client>> | undefined
+  constructor(private readonly managed: ManagedRuntime.ManagedRuntime<Client, never>) {}
+  get now(): Runtime.Runtime<Client> | undefined {
+    return this.ready
+  }
+  get(): Promise<Runtime.Runtime<Client>> {
+    return this.building ??= this.managed.runtime().then((runtime) => (this.ready = runtime))
+  }
+}
+
+/** Per-call settings of the bridge. */
+export interface RunOptions {
+  readonly signal?: AbortSignal | null | undefined
+  readonly fetchOptions?: RequestInit | undefined
+}
+
+export class ClientRuntime {
+  private readonly main: Lazy
+  private viaFetch: Lazy | undefined
+
+  constructor(readonly options: RuntimeOptions) {
+    const transport = usesFetch(options) ? fetchTransport(options) : OpenAI.defaultTransport
+    this.main = new Lazy(ManagedRuntime.make(clientLayer(options, transport)))
+  }
+
+  /** The runtime for a call: with per-call `fetchOptions`, one whose transport is `fetch`. */
+  private lazyFor(run: RunOptions | undefined): Lazy {
+    if (run?.fetchOptions === undefined || usesFetch(this.options)) return this.main
+    return this.viaFetch ??= new Lazy(ManagedRuntime.make(clientLayer(this.options, fetchTransport(this.options))))
+  }
+
+  /** Runs `effect` as one fiber; its outcome settles through `onExit`, with errors already turned into classes. */
+  run<A>(
+    effect: Effect.Effect<A, CoreError.OpenAIError, Client>,
+    run: RunOptions | undefined,
+    onSuccess: (value: A) => void,
+    onFailure: (error: unknown) => void
+  ): void {
+    const signal = run?.signal ?? undefined
+    if (signal?.aborted) {
+      onFailure(new APIUserAbortError())
+      return
+    }
+    const fetchOptions = run?.fetchOptions ?? this.options.fetchOptions
+    const program = fetchOptions === undefined ? effect : Effect.provideService(effect, FetchHttpClient.RequestInit, {
+      ...this.options.fetchOptions,
+      ...run?.fetchOptions
+    })
+    const lazy = this.lazyFor(run)
+    const runtime = lazy.now
+    if (runtime !== undefined) this.fork(runtime, program, signal, onSuccess, onFailure)
+    else {
+      lazy.get().then(
+        (ready) => {
+          if (signal?.aborted) onFailure(new APIUserAbortError())
+          else this.fork(ready, program, signal, onSuccess, onFailure)
+        },
+        onFailure
+      )
+    }
+  }
+
+  private fork<A>(
+    runtime: Runtime.Runtime<Client>,
+    effect: Effect.Effect<A, CoreError.OpenAIError, Client>,
+    signal: AbortSignal | undefined,
+    onSuccess: (value: A) => void,
+    onFailure: (error: unknown) => void
+  ): void {
+    const fiber = Runtime.runFork(runtime)(effect)
+    const abort = signal === undefined ? undefined : () => fiber.unsafeInterruptAsFork(FiberId.none)
+    if (abort !== undefined) signal!.addEventListener("abort", abort, { once: true })
+    fiber.addObserver((exit) => {
+      if (abort !== undefined) signal!.removeEventListener("abort", abort)
+      if (Exit.isSuccess(exit)) onSuccess(exit.value)
+      else onFailure(failureOf(exit.cause))
+    })
+  }
+
+  /** `run` as a promise. */
+  promise<A>(effect: Effect.Effect<A, CoreError.OpenAIError, Client>, run?: RunOptions): Promise<A> {
+    return new Promise<A>((resolve, reject) => this.run(effect, run, resolve, reject))
+  }
+}
+
+/** What a failed fiber rejects with: the official class of its error, an abort, or the defect itself. */
+export const failureOf = (cause: Cause.Cause<CoreError.OpenAIError>): unknown => {
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some") return fromCore(failure.value)
+  // Only an abort interrupts a call's fiber.
+  if (Cause.isInterruptedOnly(cause)) return new APIUserAbortError()
+  const defect = Cause.squash(cause)
+  return defect instanceof Error ? defect : new OpenAIError(String(defect))
+}
