@@ -191,6 +191,26 @@ const models = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3-mini", "
   owned_by: "openai"
 }))
 
+/** The parts of a `multipart/form-data` body: name, file name, and content (as text; enough for a mock). */
+const multipartParts = (
+  contentType: string,
+  body: string
+): Array<{ name: string | undefined; filename: string | undefined; content: string }> | undefined => {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType)
+  if (!contentType.startsWith("multipart/form-data") || boundary === null) return undefined
+  const delimiter = `--${boundary[1] ?? boundary[2]}`
+  return body.split(delimiter).slice(1, -1).map((raw) => {
+    const part = raw.replace(/^\r\n/, "").replace(/\r\n$/, "")
+    const split = part.indexOf("\r\n\r\n")
+    const head = split === -1 ? part : part.slice(0, split)
+    return {
+      name: /name="([^"]*)"/.exec(head)?.[1],
+      filename: /filename="([^"]*)"/.exec(head)?.[1],
+      content: split === -1 ? "" : part.slice(split + 4)
+    }
+  })
+}
+
 const handle = (req: Http.IncomingMessage, res: Http.ServerResponse, body: string, delayMs: number) => {
   const url = new URL(req.url ?? "/", "http://localhost")
   const path = url.pathname.replace(/^\/v1/, "")
@@ -235,19 +255,18 @@ const handle = (req: Http.IncomingMessage, res: Http.ServerResponse, body: strin
     })
   }
   if (req.method === "POST" && path === "/files") {
-    const type = String(req.headers["content-type"] ?? "")
-    if (!type.startsWith("multipart/form-data")) return fail(res, 400, "expected a multipart/form-data body")
-    const filename = /filename="([^"]*)"/.exec(body)?.[1]
-    const purpose = /name="purpose"\r\n\r\n([^\r]*)/.exec(body)?.[1]
-    if (filename === undefined) return fail(res, 400, "you must provide a file", "file")
+    const parts = multipartParts(String(req.headers["content-type"] ?? ""), body)
+    if (parts === undefined) return fail(res, 400, "expected a multipart/form-data body")
+    const file = parts.find((part) => part.name === "file" && part.filename !== undefined)
+    const purpose = parts.find((part) => part.name === "purpose")?.content
+    if (file === undefined) return fail(res, 400, "you must provide a file", "file")
     if (purpose === undefined) return fail(res, 400, "you must provide a purpose", "purpose")
-    const content = /filename="[^"]*"\r\n(?:[^\r]*\r\n)*\r\n([\s\S]*?)\r\n--/.exec(body)?.[1] ?? ""
     return send(res, 200, {
       id: nextId("file"),
       object: "file",
-      bytes: Buffer.byteLength(content),
+      bytes: Buffer.byteLength(file.content),
       created_at: now(),
-      filename,
+      filename: file.filename,
       purpose,
       status: "processed"
     })

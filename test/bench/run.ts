@@ -1,10 +1,15 @@
 /**
- * `pnpm bench`: our Effect API (default transport) against the official `openai` package, side by side.
+ * `pnpm bench`: our Effect API (default transport) against the official `openai` package, side by side; then the
+ * Promise facade (`@effect-openai/promise`, its published build) against the official package (section 8).
  *
  * Each scenario runs each client in its own process against the same loopback keep-alive server (also its own
  * process), alternating which goes first, `REPS` times (default 3); figures are medians. The last line is
  * `bench: K/N targets met`, N counting every row with a target. `BENCH_QUICK=1` runs one repetition of the fast
  * scenarios only (a smoke test).
+ *
+ * The facade is resolved as a user's project resolves it: by package name through node_modules, without the
+ * source condition, so the figures are those of dist/bundle (built by `pnpm bench` before this runs). A smoke run
+ * of that build (facade-smoke.ts) comes first.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -50,7 +55,9 @@ const startServer = (): Promise<{ port: number; stop: () => void }> =>
     child.once("error", reject)
   })
 
-const runClient = (who: "ours" | "official", scenario: string, port: number): Result => {
+type Who = "ours" | "official" | "facade"
+
+const runClient = (who: Who, scenario: string, port: number): Result => {
   const r = spawnSync(process.execPath, [Path.join(out, `${who}.mjs`), scenario, String(port)], {
     cwd: here,
     encoding: "utf8",
@@ -61,33 +68,53 @@ const runClient = (who: "ours" | "official", scenario: string, port: number): Re
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Result
 }
 
+/** Results of one of our clients (`ours` = the Effect API, or the facade) and of the official client. */
 type Pair = { readonly ours: ReadonlyArray<Result>; readonly official: ReadonlyArray<Result> }
 
-const runPair = (scenario: string, port: number): Pair => {
+const runPair = (scenario: string, port: number, who: "ours" | "facade" = "ours"): Pair => {
   const ours: Array<Result> = []
   const official: Array<Result> = []
   for (let i = 0; i < reps; i++) {
-    process.stderr.write(`  ${scenario} ${i + 1}/${reps}\r`)
+    process.stderr.write(`  ${who === "ours" ? "" : `${who} `}${scenario} ${i + 1}/${reps}\r`)
     if (i % 2 === 0) {
-      ours.push(runClient("ours", scenario, port))
+      ours.push(runClient(who, scenario, port))
       official.push(runClient("official", scenario, port))
     } else {
       official.push(runClient("official", scenario, port))
-      ours.push(runClient("ours", scenario, port))
+      ours.push(runClient(who, scenario, port))
     }
   }
   return { ours, official }
 }
 
-/** Whole-process wall time of `node -e "await import(pkg)"`, median of runs, in ms. */
-const coldStart = (pkg: string): number => {
-  const runs: Array<number> = []
-  for (let i = 0; i < (quick ? 3 : 15); i++) {
+/**
+ * Whole-process wall time of `node -e "await import(pkg)"` from this directory (the package resolved through
+ * node_modules, no custom condition), median of runs, in ms; the two packages alternate.
+ */
+const coldStart = (ours: string, official: string): { ours: number; official: number } => {
+  const time = (pkg: string) => {
     const start = performance.now()
     execFileSync(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(pkg)})`], { cwd: here })
-    runs.push(performance.now() - start)
+    return performance.now() - start
   }
-  return median(runs)
+  const runs = { ours: [] as Array<number>, official: [] as Array<number> }
+  for (let i = 0; i < (quick ? 3 : 15); i++) {
+    if (i % 2 === 0) {
+      runs.ours.push(time(ours))
+      runs.official.push(time(official))
+    } else {
+      runs.official.push(time(official))
+      runs.ours.push(time(ours))
+    }
+  }
+  return { ours: median(runs.ours), official: median(runs.official) }
+}
+
+/** Runs the smoke check of the facade's build against the bench server; fails the bench when it fails. */
+const facadeSmoke = (port: number): void => {
+  const r = spawnSync(process.execPath, [Path.join(out, "facade-smoke.mjs"), String(port)], { cwd: here, encoding: "utf8", timeout: 60_000 })
+  if (r.status !== 0) throw new Error(`the facade's build failed its smoke run (${r.status}):\n${r.stdout}${r.stderr}`)
+  process.stderr.write(r.stdout)
 }
 
 /**
@@ -95,9 +122,10 @@ const coldStart = (pkg: string): number => {
  * `import()` (ours: the response schemas, loaded only when responses are checked) stay out, for both packages:
  * bundlers put them in chunks of their own, which this program never loads.
  */
-const bundleSize = async (entry: string): Promise<number> => {
+const bundleSize = async (entry: string, conditions?: Array<string>): Promise<number> => {
   const result = await Esbuild.build({
     entryPoints: [entry],
+    ...(conditions ? { conditions } : {}),
     bundle: true,
     minify: true,
     platform: "browser",
@@ -117,17 +145,26 @@ const bundleSize = async (entry: string): Promise<number> => {
   return Zlib.gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length
 }
 
-/** Typecheck time of a consumer program, median of runs, in ms. */
-const typecheck = (dir: string): number => {
+/** Typecheck time of two consumer programs, median of runs, in ms; the two alternate. */
+const typecheck = (ours: string, official: string): { ours: number; official: number } => {
   const tsc = Path.join(root, "node_modules/typescript/bin/tsc")
-  const runs: Array<number> = []
-  for (let i = 0; i < (quick ? 1 : 5); i++) {
+  const time = (dir: string) => {
     const start = performance.now()
     const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir, encoding: "utf8" })
     if (r.status !== 0) throw new Error(`typecheck of ${dir} failed:\n${r.stdout}${r.stderr}`)
-    runs.push(performance.now() - start)
+    return performance.now() - start
   }
-  return median(runs)
+  const runs = { ours: [] as Array<number>, official: [] as Array<number> }
+  for (let i = 0; i < (quick ? 1 : 5); i++) {
+    if (i % 2 === 0) {
+      runs.ours.push(time(ours))
+      runs.official.push(time(official))
+    } else {
+      runs.official.push(time(official))
+      runs.ours.push(time(ours))
+    }
+  }
+  return { ours: median(runs.ours), official: median(runs.official) }
 }
 
 interface Row {
@@ -146,10 +183,13 @@ const main = async () => {
   await Promise.all([
     bundle(Path.join(here, "server.ts"), "server.mjs"),
     bundle(Path.join(here, "clients/ours.ts"), "ours.mjs"),
-    bundle(Path.join(here, "clients/official.ts"), "official.mjs")
+    bundle(Path.join(here, "clients/official.ts"), "official.mjs"),
+    bundle(Path.join(here, "clients/facade.ts"), "facade.mjs"),
+    bundle(Path.join(here, "facade-smoke.ts"), "facade-smoke.mjs")
   ])
   const server = await startServer()
   const rows: Array<Row> = []
+  let facade: { readonly seq: Pair; readonly mem: Pair; readonly pages: Pair } | undefined
   const perOp = (p: Pair, f: (r: Result) => number) => ({ ours: median(p.ours.map(f)), official: median(p.official.map(f)) })
   const rate = (r: Result) => r.ops / (r.wallMs / 1000)
   const cpuPerOp = (r: Result) => r.cpuUs / r.ops
@@ -158,6 +198,7 @@ const main = async () => {
     rows.push({ name, unit, ...v, ...(target ? { target: { id: target.id, text: target.text, met: target.met(ratio, v) } } : {}) })
   }
   try {
+    facadeSmoke(server.port)
     const seq = runPair("sequential", server.port)
     add("1. sequential create: requests/s", "req/s", perOp(seq, rate))
     add("1. sequential create: client CPU per request", "µs", perOp(seq, cpuPerOp), { id: "T1", text: "<= 0.5x", met: (r) => r <= 0.5 })
@@ -199,18 +240,42 @@ const main = async () => {
       add("5. 200 MB SSE stream: peak RSS", "MiB", perOp(big200, (r) => r.peakRssMiB), { id: "T7", text: "<= 1x", met: (r) => r <= 1 })
       add("5. 200 MB SSE stream: RSS growth over the stream", "MiB", perOp(big200, (r) => Number(r.extra?.growthMiB)), { id: "T7", text: "<= 1x", met: (r) => r <= 1 })
     }
+    // 8. The facade against the official client (the same client text, only the import changed); its rows are
+    // added after section 7.
+    facade = {
+      seq: runPair("sequential", server.port, "facade"),
+      mem: runPair("mem-event", server.port, "facade"),
+      pages: runPair("pages-100k", server.port, "facade")
+    }
   } finally {
     server.stop()
   }
-  add("6. cold start: import the package", "ms", { ours: coldStart("@effect-openai/openai"), official: coldStart("openai") }, { id: "T8", text: "<= 1x", met: (r) => r <= 1 })
+  add("6. cold start: import the package", "ms", coldStart("@effect-openai/openai", "openai"), { id: "T8", text: "<= 1x", met: (r) => r <= 1 })
   add("6. chat-only bundle, minified + gzip", "KiB", {
     ours: (await bundleSize(Path.join(here, "bundle/ours.ts"))) / 1024,
     official: (await bundleSize(Path.join(here, "bundle/official.ts"))) / 1024
   }, { id: "T9", text: "<= 1x", met: (r) => r <= 1 })
-  add("7. consumer typecheck", "ms", {
-    ours: typecheck(Path.join(here, "consumer")),
-    official: typecheck(Path.join(here, "consumer-official"))
-  }, { id: "T10", text: "<= 1.5x", met: (r) => r <= 1.5 })
+  add("7. consumer typecheck", "ms", typecheck(Path.join(here, "consumer"), Path.join(here, "consumer-official")), { id: "T10", text: "<= 1.5x", met: (r) => r <= 1.5 })
+
+  const { seq: fSeq, mem: fMem, pages: fPages } = facade!
+  add("8. facade: sequential create: requests/s", "req/s", perOp(fSeq, rate))
+  add("8. facade: sequential create: client CPU per request", "µs", perOp(fSeq, cpuPerOp), { id: "F1", text: "<= 0.5x", met: (r) => r <= 0.5 })
+  add("8. facade: stream from memory, one chunk per event: CPU per event", "µs", perOp(fMem, cpuPerOp), { id: "F2", text: "<= 0.6x", met: (r) => r <= 0.6 })
+  add("8. facade: pagination, 100,000 items: items/s", "items/s", perOp(fPages, rate), { id: "F3", text: ">= 2x", met: (r) => r >= 2 })
+  add("8. facade: pagination: client CPU per item", "µs", perOp(fPages, cpuPerOp))
+  add("8. facade: cold start: import the package (its build)", "ms", coldStart("@effect-openai/promise", "openai"), { id: "F4", text: "<= 1x", met: (r) => r <= 1 })
+  const officialBundle = (await bundleSize(Path.join(here, "bundle/official.ts"))) / 1024
+  // What a bundler gets by default: the prebundled web build (the `default` condition); then the sources, as a
+  // bundler that asks for the workspace's source condition sees them (the facade's and the core's .ts files).
+  add("8. facade: chat-only bundle (its web build), min + gzip", "KiB", {
+    ours: (await bundleSize(Path.join(here, "bundle/facade.ts"))) / 1024,
+    official: officialBundle
+  }, { id: "F5", text: "<= 1x", met: (r) => r <= 1 })
+  add("8. facade: chat-only bundle (from sources), min + gzip", "KiB", {
+    ours: (await bundleSize(Path.join(here, "bundle/facade.ts"), ["@effect-openai/source"])) / 1024,
+    official: officialBundle
+  })
+  add("8. facade: consumer typecheck (official program, import changed)", "ms", typecheck(Path.join(here, "consumer-facade"), Path.join(here, "consumer-official")), { id: "F6", text: "<= 1.5x", met: (r) => r <= 1.5 })
 
   const version = JSON.parse(Fs.readFileSync(Path.join(here, "../node_modules/openai/package.json"), "utf8")).version
   console.log(`\neffect-openai vs openai ${version}; node ${process.version}; ${reps} repetition(s), medians${quick ? " (quick)" : ""}\n`)

@@ -11,8 +11,9 @@
  *
  * - `data/official-surface.json`: facts about the official surface: per resource namespace its class, its
  *   sub-resources, the types its module declares (with nested names such as `ChatCompletion.Choice`), the names
- *   its namespace re-exports, its page aliases and each method's overloads; the top `OpenAI` namespace likewise.
- *   Names and shapes only, no documentation text.
+ *   its namespace re-exports, its page aliases and each method's overloads; the top `OpenAI` namespace likewise;
+ *   and the modules under `resources/` that only re-export others (`resources/chat`, `resources/chat/index`,
+ *   `resources/index`), with the names each passes on. Names and shapes only, no documentation text.
  * - `data/official-types.json`: for each official type name of the resources our spec covers, a type expression
  *   over our `Types` (`T.X`, `T.X["y"][number]`, `NonNullable<...>`), found by walking the official declarations
  *   and our types in parallel from the methods' params, responses, items and events.
@@ -31,7 +32,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Yaml from "yaml"
 import { buildModel, type Model, type Op } from "../src/model.js"
-import { endpointKey, type ExportFacts, type MethodFacts, type ReturnFacts, matchOfficial,
+import { endpointKey, type ExportFacts, type MethodFacts, type ReexportFacts, type ReturnFacts, matchOfficial,
   type Surface } from "../src/emit/facadeModel.js"
 import { applyOverlay } from "../src/overlay.js"
 
@@ -460,10 +461,45 @@ for (const facts of resources.values()) {
 const sortedObject = <V>(o: Record<string, V>): Record<string, V> =>
   Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)))
 
+// ---------------------------------------------------------------------------------------------------------------
+// Re-export modules: the `resources/**` files that only pass on other modules' names (`resources/chat.d.ts`,
+// `resources/chat/index.d.ts`, `resources/index.d.ts`), each statement's source module and names in order.
+// ---------------------------------------------------------------------------------------------------------------
+
+const declarationFiles = (dir: string): Array<string> =>
+  Fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => e.isDirectory() ? declarationFiles(Path.join(dir, e.name)) : e.name.endsWith(".d.ts") ? [Path.join(dir, e.name)] : [])
+
+const reexportsOf = (file: string): Array<ReexportFacts> | undefined => {
+  const sf = ts.createSourceFile(file, Fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true)
+  const out: Array<ReexportFacts> = []
+  for (const statement of sf.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.moduleSpecifier === undefined) return undefined
+    const specifier: string = statement.moduleSpecifier.text
+    const from = Path.posix.join(Path.posix.dirname(relativeModule(file)), specifier.replace(/\.js$/, ""))
+    const clause = statement.exportClause
+    if (clause === undefined) out.push({ from })
+    else if (ts.isNamedExports(clause)) {
+      for (const element of clause.elements) {
+        if (element.propertyName !== undefined) throw new Error(`${relativeModule(file)}: a renaming re-export (${element.getText()})`)
+      }
+      out.push({ from, names: clause.elements.map((element: Node) => element.name.text) })
+    } else throw new Error(`${relativeModule(file)}: a namespace re-export (${statement.getText()})`)
+  }
+  return out.length > 0 ? out : undefined
+}
+
+const reexports: Record<string, ReadonlyArray<ReexportFacts>> = {}
+for (const file of declarationFiles(Path.join(officialRoot, "resources")).sort()) {
+  const statements = reexportsOf(file)
+  if (statements) reexports[relativeModule(file)] = statements
+}
+
 const surface = {
   package: `openai@${officialVersion}`,
   client: { children: topChildren, exports: clientExports },
-  resources: sortedObject(Object.fromEntries([...resources].map(([k, v]) => [k, v])))
+  resources: sortedObject(Object.fromEntries([...resources].map(([k, v]) => [k, v]))),
+  reexports: sortedObject(reexports)
 }
 
 // The second half (alignment) needs the model; it is kept in this file so one run refreshes both.
@@ -921,6 +957,16 @@ const anchorResponse = (decl: Node, ours: Ours, method: MethodFacts): void => {
   record(decl, bestFit(checker.getTypeAtLocation(decl.name), ourMembers(ours)) ?? ours, "out", "anchor")
 }
 
+/**
+ * A variant's `stream` member as the official declaration writes it (`stream?: false | null` in a body,
+ * `stream?: false` in a query, which cannot carry `null`).
+ */
+const streamMember = (decl: Node, fallback: string): string => {
+  const member = (decl.members ?? []).find((m: Node) => m.name?.text === "stream")
+  if (member?.type === undefined) return fallback
+  return `{ readonly stream${member.questionToken ? "?" : ""}: ${member.type.getText()} }`
+}
+
 const withStream = (p: Ours, flag: string): Ours => ({ ...p, expr: `Omit<${paren(p.expr)}, "stream"> & ${flag}` })
 const noParams: Array<string> = []
 
@@ -952,9 +998,9 @@ for (const { op, resource, method } of matches) {
         return { ...params, expr: `Omit<{{${prefix}Base}}${args}, "stream"> & ${flag}` }
       }
       const nonStreaming = declOf(`${prefix}NonStreaming`)
-      if (nonStreaming) record(nonStreaming, variant(nonStreaming, "{ readonly stream?: false | null }"), "in", "anchor", false)
+      if (nonStreaming) record(nonStreaming, variant(nonStreaming, streamMember(nonStreaming, "{ readonly stream?: false | null }")), "in", "anchor", false)
       const streaming = declOf(`${prefix}Streaming`)
-      if (streaming) record(streaming, variant(streaming, "{ readonly stream: true }"), "in", "anchor", false)
+      if (streaming) record(streaming, variant(streaming, streamMember(streaming, "{ readonly stream: true }")), "in", "anchor", false)
       const union = declOf(prefix)
       if (union && base && nonStreaming && streaming && ts.isTypeAliasDeclaration(union)) {
         const names = new Set<string>((union.typeParameters ?? []).map((p: Node) => p.name.text))

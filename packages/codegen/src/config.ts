@@ -2,14 +2,23 @@
  * Behaviour the spec does not state, per operation, kept in one place.
  */
 
+const responseTerminals = ["response.completed", "response.incomplete", "response.failed"]
+
 /**
- * How each streaming operation's event stream ends: `"done"` waits for `[DONE]`; a list of event types waits
- * for one of them. A stream that ends before is a `StreamTruncatedError`.
+ * How each streaming operation's event stream ends: `"done"` waits for `[DONE]` (Assistants runs send it as
+ * `event: done`); a list of event types waits for one of them. A stream that ends before is a
+ * `StreamTruncatedError`.
  */
 export const streamTerminals: Readonly<Record<string, "done" | ReadonlyArray<string>>> = {
   createChatCompletion: "done",
-  createResponse: ["response.completed", "response.incomplete", "response.failed"],
-  beta_createResponse: ["response.completed", "response.incomplete", "response.failed"],
+  createCompletion: "done",
+  createThreadAndRun: "done",
+  createRun: "done",
+  submitToolOuputsToRun: "done",
+  createResponse: responseTerminals,
+  beta_createResponse: responseTerminals,
+  getResponse: responseTerminals,
+  beta_getResponse: responseTerminals,
   createSpeech: ["speech.audio.done"],
   createTranscription: ["transcript.text.done"],
   createImage: ["image_generation.completed"],
@@ -17,8 +26,9 @@ export const streamTerminals: Readonly<Record<string, "done" | ReadonlyArray<str
 }
 
 /**
- * The body fields that ask a streaming operation for events, when they are not `stream: true`: speech streams
- * with `stream_format: "sse"` (its body has no `stream` field).
+ * The fields that ask a streaming operation for events, when they are not `stream: true`: speech streams with
+ * `stream_format: "sse"` (its body has no `stream` field). A field goes where the operation's params go: `stream`
+ * is a query parameter of `getResponse`, so it asks with `?stream=true`.
  */
 export const streamFlags: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   createSpeech: { stream_format: "sse" }
@@ -34,6 +44,28 @@ export const hooks: Readonly<Record<string, string>> = {
   getResponse: "responseOutputText",
   beta_createResponse: "responseOutputText",
   beta_getResponse: "responseOutputText"
+}
+
+/**
+ * Headers the API wants on every operation of a resource (and its sub-resources), by resource path: the
+ * Assistants, threads and vector stores endpoints, and the realtime session endpoints, take
+ * `OpenAI-Beta: assistants=v2`, as the official SDK sends it.
+ */
+export const resourceHeaders: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  "beta.assistants": { "openai-beta": "assistants=v2" },
+  "beta.threads": { "openai-beta": "assistants=v2" },
+  "vectorStores": { "openai-beta": "assistants=v2" },
+  "realtime.sessions": { "openai-beta": "assistants=v2" },
+  "realtime.transcriptionSessions": { "openai-beta": "assistants=v2" }
+}
+
+/** The fixed headers of an operation's resource, if any. */
+export const headersOfResource = (resource: ReadonlyArray<string>): Readonly<Record<string, string>> | undefined => {
+  for (let n = resource.length; n > 0; n--) {
+    const found = resourceHeaders[resource.slice(0, n).join(".")]
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 /** Extra handwritten modules merged into a generated resource namespace (path relative to `src/`). */

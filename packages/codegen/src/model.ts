@@ -37,9 +37,17 @@ export interface Op {
   } | undefined
   readonly response: { readonly kind: "json" | "binary" | "none"; readonly schema: Json; readonly accept: string | undefined }
   readonly eventSchema: Json | undefined
-  readonly paging: "after" | "page" | "none" | undefined
+  /**
+   * How the events look: `typed` objects tell their kind by `type` (Responses, audio, images); `named` ones come
+   * as `{ event, data }`, the SSE event name beside the object (Assistants runs); `plain` ones have no kind
+   * (chat and legacy completion chunks).
+   */
+  readonly eventShape: EventShape | undefined
+  readonly paging: "after" | "next" | "page" | "none" | undefined
   readonly admin: boolean
 }
+
+export type EventShape = "typed" | "named" | "plain"
 
 /** A resource: its own operations and its sub-resources, by path segment. */
 export interface Node {
@@ -126,6 +134,7 @@ const toOperation = (spec: Json, rawPath: string, item: Json, httpMethod: (typeo
     body,
     response,
     eventSchema: content["text/event-stream"]?.schema,
+    eventShape: content["text/event-stream"] ? eventShapeOf(spec, content["text/event-stream"].schema) : undefined,
     paging,
     admin: security.some((s) => "AdminApiKeyAuth" in s) && !security.some((s) => "ApiKeyAuth" in s)
   }
@@ -159,6 +168,34 @@ const responseOf = (content: Json): Op["response"] => {
   return { kind: "binary", schema: undefined, accept }
 }
 
+/** The property names of each member of a union of event schemas (an `allOf` member's parts merged). */
+const eventMembers = (spec: Json, schema: Json, out: Array<Set<string>>, seen: Set<Json>): void => {
+  const s = deref(spec, schema, "schemas")
+  if (s === undefined || seen.has(s)) return
+  seen.add(s)
+  const variants = s.oneOf ?? s.anyOf
+  if (Array.isArray(variants)) {
+    for (const variant of variants) eventMembers(spec, variant, out, seen)
+    return
+  }
+  const names = new Set<string>()
+  const collect = (part: Json): void => {
+    const p = deref(spec, part, "schemas")
+    for (const name of Object.keys(p?.properties ?? {})) names.add(name)
+    for (const sub of p?.allOf ?? []) collect(sub)
+  }
+  collect(s)
+  out.push(names)
+}
+
+const eventShapeOf = (spec: Json, schema: Json): EventShape => {
+  const members: Array<Set<string>> = []
+  eventMembers(spec, schema, members, new Set())
+  if (members.length > 0 && members.every((m) => m.has("event") && m.has("data") && !m.has("type"))) return "named"
+  if (members.length > 0 && members.every((m) => m.has("type"))) return "typed"
+  return "plain"
+}
+
 /** The short `x-oaiMeta` name, or our own title; never the spec's summary sentence. */
 const titleOf = (id: string, op: Json): string => {
   const title = op["x-oaiMeta"]?.name ?? titles[id]
@@ -171,7 +208,8 @@ const listStyle = (spec: Json, httpMethod: string, query: ReadonlyArray<Param>, 
   const schema = deref(spec, response.schema, "schemas")
   const data = schema?.properties?.data
   if (data === undefined || deref(spec, data, "schemas")?.type !== "array") return undefined
-  if (query.some((p) => p.name === "after")) return "after"
+  // A `next` cursor (the admin groups and roles lists) is sent back as `after`, not the last item's id.
+  if (query.some((p) => p.name === "after")) return schema.properties.next !== undefined ? "next" : "after"
   if (query.some((p) => p.name === "page")) return "page"
   return "none"
 }
@@ -197,10 +235,11 @@ const buildTree = (ops: ReadonlyArray<Op>): Node => {
 export const ownsResponseType = (op: Op): boolean => op.response.kind === "json" && !op.response.schema.$ref
 
 /**
- * Whether the operation's event type is its own union of the spec's events and `UnknownStreamEvent`. Chat
- * completion chunks carry no `type` to tell an unknown event by, so that stream keeps the spec's chunk type.
+ * Whether the operation's event type is its own union of the spec's events and an unknown event
+ * (`UnknownStreamEvent`, or `UnknownNamedStreamEvent` for named events). Chat and legacy completion chunks carry no
+ * kind to tell an unknown event by, so those streams keep the spec's chunk type.
  */
-export const ownsEventType = (op: Op): boolean => op.id !== "createChatCompletion"
+export const ownsEventType = (op: Op): boolean => op.eventShape !== undefined && op.eventShape !== "plain"
 
 /** The type text of the events the spec declares for a stream. */
 export const knownEventType = (eventSchema: Json): string =>

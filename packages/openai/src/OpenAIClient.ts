@@ -43,16 +43,31 @@ export interface Service {
   ) => Effect.Effect<WithResponse<Stream.Stream<Uint8Array, OpenAIError.OpenAIError>>, OpenAIError.OpenAIError>
   /** Sends a request and decodes its body as server-sent events, raw (comments dropped). */
   readonly sse: (spec: RequestSpec) => Stream.Stream<SseEvent, OpenAIError.OpenAIError>
-  /** Sends a streaming request and returns the events' JSON data, ending as `terminal` says. */
+  /**
+   * Sends a streaming request and returns the events' JSON data, ending as `terminal` says; with `named`, events
+   * whose SSE name starts with `thread.` come as `{ event, data }` (Assistants runs).
+   */
   readonly stream: <A = unknown>(
     spec: RequestSpec,
-    terminal: StreamTerminal
+    terminal: StreamTerminal,
+    options?: StreamOptions
   ) => Stream.Stream<A, OpenAIError.OpenAIError>
   /**
    * Opens a stream for a consumer outside Effect, which polls it (the Promise facade): retried until its first
    * item like `stream`, then read without a fiber per event.
    */
   readonly open: <A = unknown>(spec: RequestSpec, decoding: Decoding) => Effect.Effect<Opened<A>, OpenAIError.OpenAIError>
+}
+
+/**
+ * How `stream` reads events beyond their JSON data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions {
+  /** Events whose SSE name starts with `thread.` come as `{ event, data }`, as Assistants runs are read. */
+  readonly named?: boolean | undefined
 }
 
 /**
@@ -152,9 +167,10 @@ export const request = <A = unknown>(spec: {
  */
 export const stream = <A = unknown>(
   spec: RequestSpec,
-  terminal: StreamTerminal
+  terminal: StreamTerminal,
+  options?: StreamOptions
 ): Stream.Stream<A, OpenAIError.OpenAIError, OpenAIClient> =>
-  unwrap(Effect.map(OpenAIClient, (client) => client.stream<A>(spec, terminal)))
+  unwrap(Effect.map(OpenAIClient, (client) => client.stream<A>(spec, terminal, options)))
 
 /**
  * A request's body as raw server-sent events.

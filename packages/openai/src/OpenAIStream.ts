@@ -117,14 +117,15 @@ export const sse = <E = never, R = never>(
 
 /**
  * Whether a stream event is of a type this version of the library does not know (a newer API sent it). Its
- * `type` is then a plain string at run time, to compare as such.
+ * `type` (a named event's `event`, in Assistants runs) is then a plain string at run time, to compare as such.
  *
  * @since 0.1.0
  * @category guards
  */
-export const isUnknownEvent = <Event extends { readonly type: string }>(
+export const isUnknownEvent = <Event extends { readonly type: string } | { readonly event: string }>(
   event: Event
-): event is Extract<Event, Types.UnknownStreamEvent> => !knownEventTypes.has(event.type)
+): event is Extract<Event, Types.UnknownStreamEvent | Types.UnknownNamedStreamEvent> =>
+  !knownEventTypes.has("type" in event ? event.type : event.event)
 
 /**
  * A body you already have, opened for polling outside Effect (as `OpenAIClient`'s `open` gives streams): the

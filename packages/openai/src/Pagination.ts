@@ -1,6 +1,7 @@
 /**
- * Pages and item streams for list operations. Two cursor styles exist in the API: `after` with
- * `has_more`/`last_id` (the last item's `id` when `last_id` is absent), and `page` with `next_page`.
+ * Pages and item streams for list operations. Three cursor styles exist in the API: `after` with
+ * `has_more`/`last_id` (the last item's `id` when `last_id` is absent), `next` (a `next` cursor sent back as
+ * `after`), and `page` with `next_page`.
  * An empty page that says more is coming is followed (by its `last_id`); a page that says more is coming but
  * gives no cursor at all, or a cursor seen before, fails with `ResponseDecodeError` instead of stopping
  * silently or looping forever.
@@ -22,7 +23,7 @@ import type * as OpenAIRequest from "./OpenAIRequest.js"
  * @since 0.1.0
  * @category models
  */
-export type CursorStyle = "after" | "page" | "none"
+export type CursorStyle = "after" | "next" | "page" | "none"
 
 /**
  * One page of a list.
@@ -54,6 +55,9 @@ const nextCursor = (style: CursorStyle, body: Record<string, unknown>, data: Rea
       const last = data[data.length - 1]
       return isRecord(last) && typeof last.id === "string" ? last.id : undefined
     }
+    case "next":
+      if (body.has_more === false) return undefined
+      return typeof body.next === "string" && body.next !== "" ? body.next : undefined
     case "page":
       if (body.has_more === false) return undefined
       return typeof body.next_page === "string" && body.next_page !== "" ? body.next_page : undefined
@@ -85,10 +89,10 @@ export const fetchPage = <A>(
     }
     const data = body.data as ReadonlyArray<A>
     const cursor = nextCursor(style, body, data)
-    if (cursor === undefined && style === "after" && body.has_more === true) {
+    if (cursor === undefined && (style === "after" || style === "next") && body.has_more === true) {
       return Effect.fail(
         new OpenAIError.ResponseDecodeError({
-          message: `list page says has_more but gives no cursor (no last_id and no item id)${
+          message: `list page says has_more but gives no cursor (${style === "next" ? "no next" : "no last_id and no item id"})${
             response.requestId === undefined ? "" : ` (request ${response.requestId})`
           }`,
           status: response.status,

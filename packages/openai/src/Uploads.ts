@@ -1,6 +1,7 @@
 /**
- * File inputs for upload operations: bytes, `Blob`/`File`, a `Stream<Uint8Array>` or an async iterable (such as
- * a Node `ReadStream`). Everything becomes an {@link Uploadable} with a safe file name. A path on disk is
+ * File inputs for upload operations: bytes, `Blob`/`File`, a `fetch` `Response`, a `Stream<Uint8Array>` or an
+ * async iterable (such as a Node `ReadStream`, named after its path). Everything becomes an {@link Uploadable}
+ * with a safe file name. A path on disk is
  * `NodeUploads.fromPath`, at `@effect-openai/openai/node`.
  *
  * @since 0.1.0
@@ -29,12 +30,20 @@ export interface Uploadable {
 }
 
 /**
- * Anything an upload operation accepts as a file.
+ * Anything an upload operation accepts as a file. A `Response` is named after its URL; an async iterable (a Node
+ * `fs.ReadStream`, a web `ReadableStream`, a generator of bytes or strings) after its `path` when it has one. A
+ * file read from a stream or iterable is sent once: its request is not retried.
  *
  * @since 0.1.0
  * @category models
  */
-export type FileInput = Uploadable | Uint8Array | ArrayBuffer | Blob
+export type FileInput = Uploadable | Uint8Array | ArrayBuffer | Blob | Response | AsyncIterable<Uint8Array | string>
+
+const isResponse = (u: unknown): u is Response =>
+  typeof Response !== "undefined" && u instanceof Response
+
+const isAsyncIterable = (u: unknown): u is AsyncIterable<unknown> =>
+  typeof u === "object" && u !== null && Symbol.asyncIterator in u
 
 /**
  * @since 0.1.0
@@ -47,7 +56,8 @@ export const isUploadable = (u: unknown): u is Uploadable => Predicate.hasProper
  * @category guards
  */
 export const isFileInput = (u: unknown): u is FileInput =>
-  isUploadable(u) || u instanceof Uint8Array || u instanceof ArrayBuffer || (typeof Blob !== "undefined" && u instanceof Blob)
+  isUploadable(u) || u instanceof Uint8Array || u instanceof ArrayBuffer ||
+  (typeof Blob !== "undefined" && u instanceof Blob) || isResponse(u) || isAsyncIterable(u)
 
 /**
  * Makes a file name safe for a `Content-Disposition` header: no directories, no control characters (so no
@@ -147,10 +157,55 @@ export const toFile = (
   )
 }
 
+const encoder = new TextEncoder()
+
+/** Chunks of an iterable as bytes: strings are UTF-8. */
+const asBytes = (source: AsyncIterable<unknown>): AsyncIterable<Uint8Array> => ({
+  async *[Symbol.asyncIterator]() {
+    for await (const chunk of source) {
+      if (chunk instanceof Uint8Array) yield chunk
+      else if (typeof chunk === "string") yield encoder.encode(chunk)
+      else if (ArrayBuffer.isView(chunk)) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      else if (chunk instanceof ArrayBuffer) yield new Uint8Array(chunk)
+      else throw new TypeError(`an upload stream gave a chunk of type ${typeof chunk}`)
+    }
+  }
+})
+
+const lastSegment = (path: string): string | undefined => {
+  const name = path.split(/[\\/]/).pop()
+  return name === undefined || name === "" ? undefined : name
+}
+
+const nameFromUrl = (url: string): string | undefined => {
+  try {
+    const name = lastSegment(new URL(url).pathname)
+    return name === undefined ? undefined : decodeURIComponent(name)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Turns any accepted input into an {@link Uploadable}.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromInput = (input: FileInput): Uploadable => (isUploadable(input) ? input : toFile(input))
+export const fromInput = (input: FileInput): Uploadable => {
+  if (isUploadable(input)) return input
+  if (isResponse(input)) {
+    const name = nameFromUrl(input.url) ?? "file"
+    const type = input.headers.get("content-type") ?? undefined
+    const options = type === undefined ? {} : { type }
+    return input.body === null
+      ? toFile(new Uint8Array(0), name, options)
+      : toFile(Stream.fromReadableStream({ evaluate: () => input.body!, onError: readError(`response ${name}`) }), name, options)
+  }
+  if (isAsyncIterable(input) && !(input instanceof Uint8Array)) {
+    const path = (input as { path?: unknown }).path
+    const name = typeof path === "string" || path instanceof URL ? lastSegment(String(path)) : undefined
+    return toFile(asBytes(input), name ?? "file")
+  }
+  return toFile(input as Uint8Array | ArrayBuffer | Blob)
+}

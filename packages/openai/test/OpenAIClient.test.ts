@@ -3,7 +3,7 @@ import { Duration, Effect, Exit, Fiber, Redacted, TestClock } from "effect"
 import * as OpenAIClient from "../src/OpenAIClient.js"
 import * as OpenAIRequest from "../src/OpenAIRequest.js"
 import * as OpenAITest from "../src/OpenAITest.js"
-import { Chat, Embeddings, Files, Models } from "../src/index.js"
+import { Audio, Beta, Chat, Embeddings, Files, Models, VectorStores } from "../src/index.js"
 import * as NodeUploads from "../src/node/NodeUploads.js"
 import { chatParams, completion, requestCount } from "./fixtures.js"
 
@@ -158,6 +158,31 @@ describe("operations", () => {
     }).pipe(Effect.provide(OpenAITest.layer({
       "POST /files": OpenAITest.json({ id: "file-1", object: "file" }),
       "GET /files/:id/content": OpenAITest.bytes([new TextEncoder().encode("hello "), new TextEncoder().encode("world")])
+    }))))
+
+  it.effect("Assistants, threads and vector stores operations send OpenAI-Beta: assistants=v2; others do not", () =>
+    Effect.gen(function*() {
+      yield* Beta.Threads.Messages.retrieve("thread_1", "msg_1")
+      yield* VectorStores.Files.retrieve("vs_1", "file_1")
+      yield* Models.retrieve("gpt-4o")
+      const requests = yield* OpenAITest.requests
+      assert.deepStrictEqual(requests.map((r) => r.headers["openai-beta"]), ["assistants=v2", "assistants=v2", undefined])
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /threads/:thread/messages/:message": OpenAITest.unchecked({ id: "msg_1", object: "thread.message" }),
+      "GET /vector_stores/:store/files/:file": OpenAITest.unchecked({ id: "file_1", object: "vector_store.file" }),
+      "GET /models/:id": OpenAITest.unchecked({ id: "gpt-4o", object: "model" })
+    }))))
+
+  it.effect("a text answer where JSON is the norm (a transcription as text) is the text itself", () =>
+    Effect.gen(function*() {
+      const text = yield* Audio.Transcriptions.create({
+        file: new Uint8Array([82, 73, 70, 70]),
+        model: "whisper-1",
+        response_format: "text"
+      })
+      assert.strictEqual(text, "Hello there.\n")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /audio/transcriptions": OpenAITest.text("Hello there.\n", { contentType: "text/plain; charset=utf-8" })
     }))))
 
   it.effect("a missing upload path fails with UploadError before sending", () =>

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Option, Stream } from "effect"
 import * as OpenAITest from "../src/OpenAITest.js"
 import * as Pagination from "../src/Pagination.js"
-import { Files, Models, type Types } from "../src/index.js"
+import { Admin, Files, Models, type Types } from "../src/index.js"
 
 const file = (id: string) =>
   ({ id, object: "file", bytes: 1, created_at: 1, filename: `${id}.txt`, purpose: "batch", status: "processed" }) as const
@@ -127,6 +127,30 @@ describe("Pagination", () => {
         }
       }
     }))))
+
+  it.effect("next cursor style: the page's `next` goes back as `after`, not the last item's id", () =>
+    Effect.gen(function*() {
+      const all = yield* ids(Admin.Organization.Groups.listStream({ limit: 1 }))
+      assert.deepStrictEqual(all, ["group_1", "group_2"])
+      const requests = yield* OpenAITest.requests
+      assert.deepStrictEqual(requests.map((r) => r.url.searchParams.get("after")), [null, "cursor_opaque"])
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /organization/groups": (request) =>
+        OpenAITest.unchecked(
+          request.url.searchParams.get("after") === null
+            ? { object: "list", data: [{ id: "group_1" }], has_more: true, next: "cursor_opaque" }
+            : { object: "list", data: [{ id: "group_2" }], has_more: false, next: null }
+        )
+    }, { adminApiKey: "sk-admin" }))))
+
+  it.effect("next cursor style: has_more without a next fails", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Admin.Organization.Groups.list())
+      assert.strictEqual(error._tag, "ResponseDecodeError")
+      assert.include(error.message, "no next")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /organization/groups": OpenAITest.unchecked({ object: "list", data: [{ id: "group_1" }], has_more: true, next: null })
+    }, { adminApiKey: "sk-admin" }))))
 
   it.effect("a list without pagination is one page", () =>
     Effect.gen(function*() {

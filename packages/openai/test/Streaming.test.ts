@@ -4,8 +4,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Layer, Stream, TestClock } from "effect"
 import * as OpenAI from "../src/OpenAI.js"
 import * as OpenAIClient from "../src/OpenAIClient.js"
+import * as OpenAIStream from "../src/OpenAIStream.js"
 import * as OpenAITest from "../src/OpenAITest.js"
-import { Chat, Responses, type Types } from "../src/index.js"
+import { Beta, Chat, Completions, Responses, type Types } from "../src/index.js"
 import { recordingTracer } from "./utils.js"
 
 const chatParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] } as const
@@ -190,6 +191,180 @@ describe("responses streams", () => {
           content: [{ type: "output_text", text: "Hello " }, { type: "output_text", text: "there" }]
         }]
       })
+    }))))
+})
+
+describe("legacy completion streams", () => {
+  const completion = (text: string) => ({
+    id: "cmpl_1",
+    object: "text_completion",
+    created: 1,
+    model: "gpt-3.5-turbo-instruct",
+    choices: [{ index: 0, text, logprobs: null, finish_reason: "stop" }]
+  }) as const
+
+  it.effect("yields completion chunks and ends at [DONE], sending stream: true", () =>
+    Effect.gen(function*() {
+      const chunks = yield* collect(Completions.createStream({ model: "gpt-3.5-turbo-instruct", prompt: "Say" }))
+      assert.deepStrictEqual(chunks.map((c) => c.choices[0]!.text), ["Hel", "lo"])
+      const [request] = yield* OpenAITest.requests
+      assert.strictEqual((request!.json as { stream: boolean }).stream, true)
+      assert.strictEqual(request!.headers["accept"], "text/event-stream")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /completions": OpenAITest.sse([completion("Hel"), completion("lo")], { done: true })
+    }))))
+
+  it.effect("a stream that ends before [DONE] is StreamTruncatedError", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runDrain(Completions.createStream({ model: "m", prompt: "Say" })))
+      assert.strictEqual(error._tag, "StreamTruncatedError")
+      if (error._tag === "StreamTruncatedError") assert.strictEqual(error.eventsReceived, 1)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /completions": OpenAITest.sse([completion("a")])
+    }))))
+
+  it.effect("the JSON call asks for JSON: stream: false, whatever the params say", () =>
+    Effect.gen(function*() {
+      const result = yield* Completions.create({ model: "m", prompt: "Say", stream: true })
+      assert.strictEqual(result.choices[0]!.text, "Hello")
+      const [request] = yield* OpenAITest.requests
+      assert.strictEqual((request!.json as { stream: boolean }).stream, false)
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /completions": OpenAITest.json(completion("Hello"))
+    }))))
+})
+
+describe("assistants run streams", () => {
+  const run = (status: string) => ({ id: "run_1", object: "thread.run", thread_id: "thread_1", assistant_id: "asst_1", status })
+  const delta = (value: string) => ({
+    id: "msg_1",
+    object: "thread.message.delta",
+    delta: { content: [{ index: 0, type: "text", text: { value } }] }
+  })
+  const events = [
+    { event: "thread.run.created", data: run("queued") },
+    { event: "thread.message.delta", data: delta("Hel") },
+    { event: "thread.run.brand_new_event", data: { id: "x" } },
+    { event: "thread.message.delta", data: delta("lo") },
+    { event: "thread.run.completed", data: run("completed") },
+    { event: "done", data: "[DONE]" }
+  ]
+  const text = <E>(stream: Stream.Stream<Types.CreateRunStreamEvent, E, OpenAIClient.OpenAIClient>) =>
+    stream.pipe(
+      Stream.flatMap((e) =>
+        e.event === "thread.message.delta"
+          ? Stream.fromIterable(e.data.delta.content ?? [])
+          : Stream.empty
+      ),
+      Stream.map((part) => part.type === "text" ? part.text?.value ?? "" : ""),
+      Stream.mkString
+    )
+
+  it.effect("runs.createStream: named events as { event, data }, narrowing on event, ending at event: done", () =>
+    Effect.gen(function*() {
+      const all = yield* collect(Beta.Threads.Runs.createStream("thread_1", { assistant_id: "asst_1" }))
+      assert.deepStrictEqual(all.map((e) => e.event), events.slice(0, 5).map((e) => e.event))
+      assert.deepStrictEqual(all.map((e) => OpenAIStream.isUnknownEvent(e)), [false, false, true, false, false])
+      assert.strictEqual(yield* text(Beta.Threads.Runs.createStream("thread_1", { assistant_id: "asst_1" })), "Hello")
+      const [request] = yield* OpenAITest.requests
+      assert.strictEqual(request!.url.pathname, "/v1/threads/thread_1/runs")
+      assert.deepStrictEqual(request!.json, { assistant_id: "asst_1", stream: true })
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /threads/:id/runs": OpenAITest.sse(events)
+    }))))
+
+  it.effect("createAndRunStream and submitToolOutputsStream stream the same events", () =>
+    Effect.gen(function*() {
+      const started = yield* collect(Beta.Threads.createAndRunStream({ assistant_id: "asst_1" }))
+      assert.strictEqual(started.length, 5)
+      const resumed = yield* collect(
+        Beta.Threads.Runs.submitToolOutputsStream("thread_1", "run_1", { tool_outputs: [{ tool_call_id: "c1", output: "42" }] })
+      )
+      assert.strictEqual(resumed[resumed.length - 1]!.event, "thread.run.completed")
+      const requests = yield* OpenAITest.requests
+      assert.deepStrictEqual(requests.map((r) => `${r.method} ${r.url.pathname}`), [
+        "POST /v1/threads/runs",
+        "POST /v1/threads/thread_1/runs/run_1/submit_tool_outputs"
+      ])
+      assert.isTrue(requests.every((r) => (r.json as { stream: boolean }).stream === true))
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /threads/runs": OpenAITest.sse(events),
+      "POST /threads/:id/runs/:run/submit_tool_outputs": OpenAITest.sse(events)
+    }))))
+
+  it.effect("a run stream that ends before event: done is StreamTruncatedError; an error event is StreamError", () =>
+    Effect.gen(function*() {
+      const truncated = yield* Effect.flip(Stream.runDrain(Beta.Threads.Runs.createStream("cut", { assistant_id: "a" })))
+      assert.strictEqual(truncated._tag, "StreamTruncatedError")
+      if (truncated._tag === "StreamTruncatedError") {
+        assert.strictEqual(truncated.eventsReceived, 2)
+        assert.strictEqual(truncated.lastEventType, "thread.message.delta")
+      }
+      const failed = yield* Effect.flip(Stream.runDrain(Beta.Threads.Runs.createStream("error", { assistant_id: "a" })))
+      assert.strictEqual(failed._tag, "StreamError")
+      if (failed._tag === "StreamError") assert.strictEqual(failed.code, "server_error")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /threads/:id/runs": (request) =>
+        request.url.pathname.includes("/cut/")
+          ? OpenAITest.sse(events.slice(0, 2))
+          : OpenAITest.sse([events[0]!, { event: "error", data: { message: "run failed", type: "server_error", code: "server_error" } }])
+    }))))
+
+  it.effect("with decodeResponses, known events are checked and unknown ones pass", () =>
+    Effect.gen(function*() {
+      const all = yield* collect(Beta.Threads.Runs.createStream("thread_1", { assistant_id: "asst_1" }))
+      assert.strictEqual(all.length, 5)
+      const error = yield* Effect.flip(Stream.runDrain(Beta.Threads.Runs.createStream("bad", { assistant_id: "asst_1" })))
+      assert.strictEqual(error._tag, "ResponseDecodeError")
+      assert.include(error.message, "stream event of beta.threads.runs.create")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "POST /threads/:id/runs": (request) =>
+        request.url.pathname.includes("/bad/")
+          ? OpenAITest.sse([{ event: "thread.run.created", data: { ...run("queued"), created_at: "yesterday" } }, events[5]!])
+          : OpenAITest.sse(events)
+    }, { decodeResponses: true }))))
+})
+
+describe("response retrieval streams", () => {
+  const events = [
+    { type: "response.output_text.delta", delta: "lo", item_id: "i", output_index: 0, content_index: 0, sequence_number: 4 },
+    { type: "response.completed", response: response("completed"), sequence_number: 5 }
+  ]
+
+  it.effect("retrieveStream asks with ?stream=true, keeps the other query params, and ends at the terminal event", () =>
+    Effect.gen(function*() {
+      const all = yield* collect(Responses.retrieveStream("resp_1", { starting_after: 3 }))
+      assert.deepStrictEqual(all.map((e) => e.type), ["response.output_text.delta", "response.completed"])
+      const beta = yield* collect(Beta.Responses.retrieveStream("resp_1"))
+      assert.strictEqual(beta.length, 2)
+      const [plain, betaRequest] = yield* OpenAITest.requests
+      assert.strictEqual(plain!.method, "GET")
+      assert.strictEqual(plain!.url.searchParams.get("stream"), "true")
+      assert.strictEqual(plain!.url.searchParams.get("starting_after"), "3")
+      assert.strictEqual(plain!.headers["accept"], "text/event-stream")
+      assert.strictEqual(betaRequest!.url.searchParams.get("stream"), "true")
+      assert.strictEqual(betaRequest!.url.searchParams.get("beta"), "true")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /responses/:id": OpenAITest.sse(events)
+    }))))
+
+  it.effect("a retrieval stream without a terminal event is StreamTruncatedError", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runDrain(Responses.retrieveStream("resp_1")))
+      assert.strictEqual(error._tag, "StreamTruncatedError")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /responses/:id": OpenAITest.sse(events.slice(0, 1))
+    }))))
+
+  it.effect("retrieve sends no stream param unless given one, and then stream=false", () =>
+    Effect.gen(function*() {
+      yield* Responses.retrieve("resp_1")
+      yield* Responses.retrieve("resp_1", { stream: true })
+      const [plain, given] = yield* OpenAITest.requests
+      assert.isFalse(plain!.url.searchParams.has("stream"))
+      assert.strictEqual(given!.url.searchParams.get("stream"), "false")
+    }).pipe(Effect.provide(OpenAITest.layer({
+      "GET /responses/:id": OpenAITest.json(response("completed"))
     }))))
 })
 

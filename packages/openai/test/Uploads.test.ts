@@ -219,6 +219,37 @@ describe("fromInput", () => {
     assert.isFalse(Uploads.isFileInput("a.txt"))
     assert.isFalse(Uploads.isFileInput({ name: "a.txt" }))
   })
+
+  it.effect("a fetch Response is named after its URL, typed by its content-type, and read once", () =>
+    Effect.gen(function*() {
+      const response = new Response("a,b\n1,2\n", { headers: { "content-type": "text/csv" } })
+      Object.defineProperty(response, "url", { value: "https://files.example/exports/report%201.csv?sig=x" })
+      assert.isTrue(Uploads.isFileInput(response))
+      const file = Uploads.fromInput(response)
+      assert.strictEqual(file.name, "report 1.csv")
+      assert.strictEqual(file.type, "text/csv")
+      assert.isTrue(file.oneShot)
+      assert.strictEqual(text(yield* readAll(file)), "a,b\n1,2\n")
+    }))
+
+  it.effect("a Node ReadStream is named after its path; an iterable of strings is sent as UTF-8", () =>
+    Effect.gen(function*() {
+      const dir = yield* Effect.promise(() => fs.mkdtemp(nodePath.join(os.tmpdir(), "uploads-")))
+      const path = nodePath.join(dir, "notes.jsonl")
+      yield* Effect.promise(() => fs.writeFile(path, "{\"a\":1}\n"))
+      const { createReadStream } = yield* Effect.promise(() => import("node:fs"))
+      const stream = Uploads.fromInput(createReadStream(path))
+      assert.strictEqual(stream.name, "notes.jsonl")
+      assert.strictEqual(stream.type, "application/jsonl")
+      assert.strictEqual(text(yield* readAll(stream)), "{\"a\":1}\n")
+      const strings = Uploads.fromInput((async function*() {
+        yield "héllo "
+        yield "wörld"
+      })())
+      assert.strictEqual(strings.name, "file")
+      assert.strictEqual(text(yield* readAll(strings)), "héllo wörld")
+      yield* Effect.promise(() => fs.rm(dir, { recursive: true }))
+    }))
 })
 
 describe("Multipart.encode", () => {

@@ -7,6 +7,12 @@
  *   tsx packages/promise/scripts/bundle.ts
  *
  * Types come from `tsc -b` (dist/*.d.ts); this writes dist/bundle/{node,web}/.
+ *
+ * The wildcard subpaths (`./core/*`, `./resources/*`: over a hundred modules) are not entry points of their own:
+ * esbuild splits code by the set of entry points that reach it, so a hundred entries would cut the main entry into
+ * a hundred chunks (measured: ~50 ms more to import). They are re-exported instead by one internal entry that
+ * reaches all of them, and each subpath is a small module re-exporting its names from it. Every entry point thus
+ * shares one copy of each class (`instanceof` holds across entries).
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -18,33 +24,117 @@ const manifest = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "ut
   readonly exports: Record<string, Record<string, string>>
 }
 
-/** Every entry point of the package, from the source paths its exports name. */
-const entryPoints = Object.entries(manifest.exports)
+interface Entry {
+  /** The source file. */
+  readonly in: string
+  /** Where it lands in the build, without extension: `index`, `streaming`, `resources/chat/completions`. */
+  readonly out: string
+}
+
+const walk = (dir: string): Array<string> =>
+  Fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(Path.join(dir, e.name)) : [Path.join(dir, e.name)]
+  )
+
+const sourceOf = (conditions: Record<string, string>): string => conditions["@effect-openai/source"]!
+
+/** The entry points named exactly by the exports. */
+const fixed: Array<Entry> = Object.entries(manifest.exports)
   .filter(([subpath]) => !subpath.includes("*"))
   .map(([subpath, conditions]) => ({
-    in: Path.join(root, conditions["@effect-openai/source"]!),
+    in: Path.join(root, sourceOf(conditions)),
     out: subpath === "." ? "index" : subpath.slice(2)
   }))
 
-const build = (target: "node" | "web") =>
-  Esbuild.build({
-    entryPoints,
-    bundle: true,
-    splitting: true,
-    format: "esm",
+/** Every module a wildcard export matches (`*` may span directories, as in Node's resolution). */
+const matched: Array<Entry> = Object.entries(manifest.exports)
+  .filter(([subpath]) => subpath.includes("*"))
+  .flatMap(([subpath, conditions]) => {
+    const [prefix, suffix] = sourceOf(conditions).split("*") as [string, string]
+    const dir = Path.join(root, prefix)
+    return walk(dir)
+      .filter((file) => file.endsWith(suffix))
+      .map((file) => ({
+        in: file,
+        out: subpath.slice(2).replace("*", Path.relative(dir, file).slice(0, -suffix.length).split(Path.sep).join("/"))
+      }))
+  })
+
+const common: Esbuild.BuildOptions = {
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  mainFields: ["module", "main"],
+  logLevel: "warning"
+}
+
+/** The names each matched module exports at run time (types are erased), from a quick pass with packages external. */
+const exportsOf = async (): Promise<Map<string, ReadonlyArray<string>>> => {
+  const result = await Esbuild.build({
+    ...common,
+    entryPoints: matched.map((e) => e.in),
+    platform: "neutral",
+    conditions: ["@effect-openai/source"],
+    packages: "external",
+    outdir: "/",
+    write: false,
+    metafile: true,
+    absWorkingDir: root
+  })
+  const names = new Map<string, ReadonlyArray<string>>()
+  for (const output of Object.values(result.metafile!.outputs)) {
+    if (output.entryPoint !== undefined) names.set(Path.resolve(root, output.entryPoint), output.exports)
+  }
+  return names
+}
+
+const alias = (index: number, name: string) => `m${index}$${name}`
+
+const MODULES = "internal/modules"
+
+const build = async (target: "node" | "web", names: Map<string, ReadonlyArray<string>>) => {
+  const outdir = Path.join(root, "dist/bundle", target)
+  const aggregate = matched
+    .map((e, i) => {
+      const list = names.get(e.in) ?? []
+      return list.length === 0 ? "" : `export { ${list.map((n) => `${n} as ${alias(i, n)}`).join(", ")} } from ${JSON.stringify(e.in)}\n`
+    })
+    .join("")
+  await Esbuild.build({
+    ...common,
+    entryPoints: [...fixed, { in: "effect-openai:modules", out: MODULES }],
     platform: target === "node" ? "node" : "neutral",
-    mainFields: ["module", "main"],
     // the workspace packages resolve to their sources
     conditions: target === "node" ? ["@effect-openai/source", "node"] : ["@effect-openai/source", "browser"],
     // undici is a dependency of its own, loaded only when the Node transport is built
     external: ["undici"],
     minifySyntax: true,
     minifyWhitespace: true,
-    outdir: Path.join(root, "dist/bundle", target),
+    outdir,
     outExtension: { ".js": ".mjs" },
     chunkNames: "chunks/[name]-[hash]",
-    logLevel: "warning"
+    plugins: [{
+      name: "modules",
+      setup(b) {
+        b.onResolve({ filter: /^effect-openai:modules$/ }, () => ({ path: "modules", namespace: "effect-openai" }))
+        b.onLoad({ filter: /.*/, namespace: "effect-openai" }, () => ({ contents: aggregate, resolveDir: root, loader: "js" }))
+      }
+    }]
   })
+  for (const [i, e] of matched.entries()) {
+    const file = Path.join(outdir, `${e.out}.mjs`)
+    const from = Path.relative(Path.dirname(file), Path.join(outdir, `${MODULES}.mjs`)).split(Path.sep).join("/")
+    const list = names.get(e.in) ?? []
+    Fs.mkdirSync(Path.dirname(file), { recursive: true })
+    Fs.writeFileSync(
+      file,
+      list.length === 0
+        ? "export {}\n"
+        : `export { ${list.map((n) => `${alias(i, n)} as ${n}`).join(", ")} } from ${JSON.stringify(from.startsWith(".") ? from : `./${from}`)}\n`
+    )
+  }
+}
 
 Fs.rmSync(Path.join(root, "dist/bundle"), { recursive: true, force: true })
-await Promise.all([build("node"), build("web")])
+const names = await exportsOf()
+await Promise.all([build("node", names), build("web", names)])

@@ -97,6 +97,11 @@ const scenarios = (a: Adapter): Record<string, () => Promise<Result>> => {
       await a.pages(200_000)
       return measure(300_000, async () => ({ items: await a.pages(300_000) }))
     },
+    // The facade's pagination figure (F3): 100,000 items, after as many of warm-up.
+    async "pages-100k"() {
+      await a.pages(100_000)
+      return measure(100_000, async () => ({ items: await a.pages(100_000) }))
+    },
     async embeddings() {
       for (let i = 0; i < 3; i++) await a.embeddings()
       let sample: any

@@ -7,13 +7,13 @@ import { header } from "./shared.js"
 
 type Json = any
 
-/** The `type` values of a union of event schemas (its members' `type` enum or const). */
-const typesOf = (spec: Json, schema: Json, out: Set<string>, seen: Set<Json>): void => {
+/** The kinds of a union of event schemas: its members' `type` (or, for named events, `event`) enum or const. */
+const typesOf = (spec: Json, schema: Json, key: "type" | "event", out: Set<string>, seen: Set<Json>): void => {
   const s = deref(spec, schema, "schemas")
   if (s === undefined || seen.has(s)) return
   seen.add(s)
-  for (const variant of s.oneOf ?? s.anyOf ?? []) typesOf(spec, variant, out, seen)
-  const type = deref(spec, s.properties?.type, "schemas")
+  for (const variant of s.oneOf ?? s.anyOf ?? []) typesOf(spec, variant, key, out, seen)
+  const type = deref(spec, s.properties?.[key], "schemas")
   if (type === undefined) return
   if (typeof type.const === "string") out.add(type.const)
   for (const value of type.enum ?? []) if (typeof value === "string") out.add(value)
@@ -21,10 +21,12 @@ const typesOf = (spec: Json, schema: Json, out: Set<string>, seen: Set<Json>): v
 
 export const emitEventTypes = ({ spec, ops }: Model): string => {
   const types = new Set<string>()
-  for (const op of ops) if (op.eventSchema && ownsEventType(op)) typesOf(spec, op.eventSchema, types, new Set())
+  for (const op of ops) {
+    if (op.eventSchema && ownsEventType(op)) typesOf(spec, op.eventSchema, op.eventShape === "named" ? "event" : "type", types, new Set())
+  }
   const list = [...types].sort().map((t) => `  ${JSON.stringify(t)}`).join(",\n")
   return `${header("The stream event types the OpenAI API declares.")}
-/** Every \`type\` of the stream events the spec declares. */
+/** Every \`type\` of the stream events the spec declares, and every \`event\` of its named events. */
 export const knownEventTypes: ReadonlySet<string> = new Set([
 ${list}
 ])

@@ -68,10 +68,23 @@ export interface ResourceFacts {
   readonly private: ReadonlyArray<string>
 }
 
+/** One statement of a re-export module: `export * from` its source, or `export { ...names } from` it. */
+export interface ReexportFacts {
+  /** The source module, relative to the package root without extension (`resources/chat/completions/index`). */
+  readonly from: string
+  /** The names passed on; absent for `export *`. */
+  readonly names?: ReadonlyArray<string>
+}
+
 export interface Surface {
   readonly package: string
   readonly client: { readonly children: Readonly<Record<string, string>>; readonly exports: ReadonlyArray<ExportFacts> }
   readonly resources: Readonly<Record<string, ResourceFacts>>
+  /**
+   * The official modules under `resources/` that only re-export other modules (`resources/chat`,
+   * `resources/chat/index`, `resources/index`), by path relative to the package root without extension.
+   */
+  readonly reexports: Readonly<Record<string, ReadonlyArray<ReexportFacts>>>
 }
 
 /** One official name's alignment: a type expression over `T` and `{{resource#Name}}` references to facade names. */

@@ -3,7 +3,7 @@
  * functions that call the runtime in `src/internal/operation.ts`.
  */
 import * as Path from "node:path"
-import { hooks, resourceExtras, streamFlags, streamTerminals } from "../config.js"
+import { hooks, resourceExtras, streamFlags, streamTerminals, headersOfResource } from "../config.js"
 import type { Model, Node, Op, TypeNames } from "../model.js"
 import { refName } from "../types.js"
 import { endpoint, errorsOf, header, namespaceName, pathArgs, referenceLink, streamErrorsOf } from "./shared.js"
@@ -105,9 +105,15 @@ const descriptor = (op: Op, types: TypeNames): Array<string> => {
     if (terminal === undefined) throw new Error(`streaming operation ${op.id} has no terminal in config.ts`)
     fields.push(`terminal: ${JSON.stringify(terminal)}`)
     if (streamFlags[op.id]) fields.push(`streamFlag: ${JSON.stringify(streamFlags[op.id])}`)
+    if (op.eventShape === "named") fields.push(`named: true`)
   }
   if (hooks[op.id]) fields.push(`hook: ${JSON.stringify(hooks[op.id])}`)
-  if (op.response.kind === "binary") fields.push(`binary: true`, `fixedHeaders: ${JSON.stringify({ accept: op.response.accept })}`)
+  if (op.response.kind === "binary") fields.push(`binary: true`)
+  const fixedHeaders = {
+    ...(op.response.kind === "binary" ? { accept: op.response.accept } : {}),
+    ...headersOfResource(op.resource)
+  }
+  if (Object.keys(fixedHeaders).length > 0) fields.push(`fixedHeaders: ${JSON.stringify(fixedHeaders)}`)
   if (op.response.kind === "json" && types.response !== "void") fields.push(`schema: ${JSON.stringify(types.response)}`)
   if (op.eventSchema?.$ref) fields.push(`eventSchema: ${JSON.stringify(refName(op.eventSchema.$ref))}`)
   return fields

@@ -24,12 +24,24 @@ export interface UnknownStreamEvent {
   readonly type: UnknownEventType
   readonly [key: string]: unknown
 }
+
+/**
+ * A named stream event (an Assistants run's \`{ event, data }\`) this version does not know yet; its \`data\` is
+ * passed through unchanged.
+ */
+export interface UnknownNamedStreamEvent {
+  readonly event: UnknownEventType
+  readonly data: unknown
+}
 `)
   for (const op of ops) {
     const t = names.get(op.id)!
     if (t.params !== undefined) out.push(paramsDeclaration(op, t.params))
     if (ownsResponseType(op)) out.push(`export type ${t.response} = ${tsType(op.response.schema, { mode: "response", indent: "" })}\n`)
-    if (op.eventSchema && ownsEventType(op)) out.push(`export type ${t.event} = ${knownEventType(op.eventSchema)} | UnknownStreamEvent\n`)
+    if (op.eventSchema && ownsEventType(op)) {
+      const unknown = op.eventShape === "named" ? "UnknownNamedStreamEvent" : "UnknownStreamEvent"
+      out.push(`export type ${t.event} = ${knownEventType(op.eventSchema)} | ${unknown}\n`)
+    }
   }
   return out.join("\n")
 }

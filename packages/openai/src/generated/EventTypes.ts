@@ -7,8 +7,9 @@
  * @since 0.1.0
  */
 
-/** Every `type` of the stream events the spec declares. */
+/** Every `type` of the stream events the spec declares, and every `event` of its named events. */
 export const knownEventTypes: ReadonlySet<string> = new Set([
+  "done",
   "error",
   "image_edit.completed",
   "image_edit.partial_image",
@@ -73,6 +74,29 @@ export const knownEventTypes: ReadonlySet<string> = new Set([
   "response.web_search_call.searching",
   "speech.audio.delta",
   "speech.audio.done",
+  "thread.created",
+  "thread.message.completed",
+  "thread.message.created",
+  "thread.message.delta",
+  "thread.message.in_progress",
+  "thread.message.incomplete",
+  "thread.run.cancelled",
+  "thread.run.cancelling",
+  "thread.run.completed",
+  "thread.run.created",
+  "thread.run.expired",
+  "thread.run.failed",
+  "thread.run.in_progress",
+  "thread.run.incomplete",
+  "thread.run.queued",
+  "thread.run.requires_action",
+  "thread.run.step.cancelled",
+  "thread.run.step.completed",
+  "thread.run.step.created",
+  "thread.run.step.delta",
+  "thread.run.step.expired",
+  "thread.run.step.failed",
+  "thread.run.step.in_progress",
   "transcript.text.delta",
   "transcript.text.done",
   "transcript.text.segment"

@@ -58,7 +58,7 @@ export const adminOrganizationGroupsCreate: Operation = { name: "admin.organizat
 export const adminOrganizationGroupsDel: Operation = { name: "admin.organization.groups.del", method: "DELETE", path: ["/organization/groups/",""], pathNames: ["group_id"], admin: true, schema: "GroupDeletedResource" }
 
 /** `GET /organization/groups` @since 0.1.0 */
-export const adminOrganizationGroupsList: Operation = { name: "admin.organization.groups.list", method: "GET", path: ["/organization/groups"], query: ["limit","after","order"], admin: true, paging: "after", schema: "GroupListResource" }
+export const adminOrganizationGroupsList: Operation = { name: "admin.organization.groups.list", method: "GET", path: ["/organization/groups"], query: ["limit","after","order"], admin: true, paging: "next", schema: "GroupListResource" }
 
 /** `GET /organization/groups/{group_id}` @since 0.1.0 */
 export const adminOrganizationGroupsRetrieve: Operation = { name: "admin.organization.groups.retrieve", method: "GET", path: ["/organization/groups/",""], pathNames: ["group_id"], admin: true, schema: "GroupResponse" }
@@ -70,7 +70,7 @@ export const adminOrganizationGroupsRolesCreate: Operation = { name: "admin.orga
 export const adminOrganizationGroupsRolesDel: Operation = { name: "admin.organization.groups.roles.del", method: "DELETE", path: ["/organization/groups/","/roles/",""], pathNames: ["group_id","role_id"], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /** `GET /organization/groups/{group_id}/roles` @since 0.1.0 */
-export const adminOrganizationGroupsRolesList: Operation = { name: "admin.organization.groups.roles.list", method: "GET", path: ["/organization/groups/","/roles"], pathNames: ["group_id"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
+export const adminOrganizationGroupsRolesList: Operation = { name: "admin.organization.groups.roles.list", method: "GET", path: ["/organization/groups/","/roles"], pathNames: ["group_id"], query: ["limit","after","order"], admin: true, paging: "next", schema: "RoleListResource" }
 
 /** `GET /organization/groups/{group_id}/roles/{role_id}` @since 0.1.0 */
 export const adminOrganizationGroupsRolesRetrieve: Operation = { name: "admin.organization.groups.roles.retrieve", method: "GET", path: ["/organization/groups/","/roles/",""], pathNames: ["group_id","role_id"], admin: true, schema: "AssignedRoleDetails" }
@@ -85,7 +85,7 @@ export const adminOrganizationGroupsUsersCreate: Operation = { name: "admin.orga
 export const adminOrganizationGroupsUsersDel: Operation = { name: "admin.organization.groups.users.del", method: "DELETE", path: ["/organization/groups/","/users/",""], pathNames: ["group_id","user_id"], admin: true, schema: "GroupUserDeletedResource" }
 
 /** `GET /organization/groups/{group_id}/users` @since 0.1.0 */
-export const adminOrganizationGroupsUsersList: Operation = { name: "admin.organization.groups.users.list", method: "GET", path: ["/organization/groups/","/users"], pathNames: ["group_id"], query: ["limit","after","order"], admin: true, paging: "after", schema: "UserListResource" }
+export const adminOrganizationGroupsUsersList: Operation = { name: "admin.organization.groups.users.list", method: "GET", path: ["/organization/groups/","/users"], pathNames: ["group_id"], query: ["limit","after","order"], admin: true, paging: "next", schema: "UserListResource" }
 
 /** `GET /organization/groups/{group_id}/users/{user_id}` @since 0.1.0 */
 export const adminOrganizationGroupsUsersRetrieve: Operation = { name: "admin.organization.groups.users.retrieve", method: "GET", path: ["/organization/groups/","/users/",""], pathNames: ["group_id","user_id"], admin: true, schema: "GroupMemberUser" }
@@ -139,7 +139,7 @@ export const adminOrganizationProjectsGroupsCreate: Operation = { name: "admin.o
 export const adminOrganizationProjectsGroupsDel: Operation = { name: "admin.organization.projects.groups.del", method: "DELETE", path: ["/organization/projects/","/groups/",""], pathNames: ["project_id","group_id"], admin: true, schema: "ProjectGroupDeletedResource" }
 
 /** `GET /organization/projects/{project_id}/groups` @since 0.1.0 */
-export const adminOrganizationProjectsGroupsList: Operation = { name: "admin.organization.projects.groups.list", method: "GET", path: ["/organization/projects/","/groups"], pathNames: ["project_id"], query: ["limit","after","order"], admin: true, paging: "after", schema: "ProjectGroupListResource" }
+export const adminOrganizationProjectsGroupsList: Operation = { name: "admin.organization.projects.groups.list", method: "GET", path: ["/organization/projects/","/groups"], pathNames: ["project_id"], query: ["limit","after","order"], admin: true, paging: "next", schema: "ProjectGroupListResource" }
 
 /** `GET /organization/projects/{project_id}/groups/{group_id}` @since 0.1.0 */
 export const adminOrganizationProjectsGroupsRetrieve: Operation = { name: "admin.organization.projects.groups.retrieve", method: "GET", path: ["/organization/projects/","/groups/",""], pathNames: ["project_id","group_id"], query: ["group_type"], admin: true, schema: "ProjectGroup" }
@@ -151,7 +151,7 @@ export const adminOrganizationProjectsGroupsRolesCreate: Operation = { name: "ad
 export const adminOrganizationProjectsGroupsRolesDel: Operation = { name: "admin.organization.projects.groups.roles.del", method: "DELETE", path: ["/projects/","/groups/","/roles/",""], pathNames: ["project_id","group_id","role_id"], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /** `GET /projects/{project_id}/groups/{group_id}/roles` @since 0.1.0 */
-export const adminOrganizationProjectsGroupsRolesList: Operation = { name: "admin.organization.projects.groups.roles.list", method: "GET", path: ["/projects/","/groups/","/roles"], pathNames: ["project_id","group_id"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
+export const adminOrganizationProjectsGroupsRolesList: Operation = { name: "admin.organization.projects.groups.roles.list", method: "GET", path: ["/projects/","/groups/","/roles"], pathNames: ["project_id","group_id"], query: ["limit","after","order"], admin: true, paging: "next", schema: "RoleListResource" }
 
 /** `GET /projects/{project_id}/groups/{group_id}/roles/{role_id}` @since 0.1.0 */
 export const adminOrganizationProjectsGroupsRolesRetrieve: Operation = { name: "admin.organization.projects.groups.roles.retrieve", method: "GET", path: ["/projects/","/groups/","/roles/",""], pathNames: ["project_id","group_id","role_id"], admin: true, schema: "AssignedRoleDetails" }
@@ -190,7 +190,7 @@ export const adminOrganizationProjectsRolesCreate: Operation = { name: "admin.or
 export const adminOrganizationProjectsRolesDel: Operation = { name: "admin.organization.projects.roles.del", method: "DELETE", path: ["/projects/","/roles/",""], pathNames: ["project_id","role_id"], admin: true, schema: "RoleDeletedResource" }
 
 /** `GET /projects/{project_id}/roles` @since 0.1.0 */
-export const adminOrganizationProjectsRolesList: Operation = { name: "admin.organization.projects.roles.list", method: "GET", path: ["/projects/","/roles"], pathNames: ["project_id"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
+export const adminOrganizationProjectsRolesList: Operation = { name: "admin.organization.projects.roles.list", method: "GET", path: ["/projects/","/roles"], pathNames: ["project_id"], query: ["limit","after","order"], admin: true, paging: "next", schema: "PublicRoleListResource" }
 
 /** `GET /projects/{project_id}/roles/{role_id}` @since 0.1.0 */
 export const adminOrganizationProjectsRolesRetrieve: Operation = { name: "admin.organization.projects.roles.retrieve", method: "GET", path: ["/projects/","/roles/",""], pathNames: ["project_id","role_id"], admin: true, schema: "Role" }
@@ -262,7 +262,7 @@ export const adminOrganizationProjectsUsersRolesCreate: Operation = { name: "adm
 export const adminOrganizationProjectsUsersRolesDel: Operation = { name: "admin.organization.projects.users.roles.del", method: "DELETE", path: ["/projects/","/users/","/roles/",""], pathNames: ["project_id","user_id","role_id"], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /** `GET /projects/{project_id}/users/{user_id}/roles` @since 0.1.0 */
-export const adminOrganizationProjectsUsersRolesList: Operation = { name: "admin.organization.projects.users.roles.list", method: "GET", path: ["/projects/","/users/","/roles"], pathNames: ["project_id","user_id"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
+export const adminOrganizationProjectsUsersRolesList: Operation = { name: "admin.organization.projects.users.roles.list", method: "GET", path: ["/projects/","/users/","/roles"], pathNames: ["project_id","user_id"], query: ["limit","after","order"], admin: true, paging: "next", schema: "RoleListResource" }
 
 /** `GET /projects/{project_id}/users/{user_id}/roles/{role_id}` @since 0.1.0 */
 export const adminOrganizationProjectsUsersRolesRetrieve: Operation = { name: "admin.organization.projects.users.roles.retrieve", method: "GET", path: ["/projects/","/users/","/roles/",""], pathNames: ["project_id","user_id","role_id"], admin: true, schema: "AssignedRoleDetails" }
@@ -277,7 +277,7 @@ export const adminOrganizationRolesCreate: Operation = { name: "admin.organizati
 export const adminOrganizationRolesDel: Operation = { name: "admin.organization.roles.del", method: "DELETE", path: ["/organization/roles/",""], pathNames: ["role_id"], admin: true, schema: "RoleDeletedResource" }
 
 /** `GET /organization/roles` @since 0.1.0 */
-export const adminOrganizationRolesList: Operation = { name: "admin.organization.roles.list", method: "GET", path: ["/organization/roles"], query: ["limit","after","order"], admin: true, paging: "after", schema: "PublicRoleListResource" }
+export const adminOrganizationRolesList: Operation = { name: "admin.organization.roles.list", method: "GET", path: ["/organization/roles"], query: ["limit","after","order"], admin: true, paging: "next", schema: "PublicRoleListResource" }
 
 /** `GET /organization/roles/{role_id}` @since 0.1.0 */
 export const adminOrganizationRolesRetrieve: Operation = { name: "admin.organization.roles.retrieve", method: "GET", path: ["/organization/roles/",""], pathNames: ["role_id"], admin: true, schema: "Role" }
@@ -358,7 +358,7 @@ export const adminOrganizationUsersRolesCreate: Operation = { name: "admin.organ
 export const adminOrganizationUsersRolesDel: Operation = { name: "admin.organization.users.roles.del", method: "DELETE", path: ["/organization/users/","/roles/",""], pathNames: ["user_id","role_id"], admin: true, schema: "DeletedRoleAssignmentResource" }
 
 /** `GET /organization/users/{user_id}/roles` @since 0.1.0 */
-export const adminOrganizationUsersRolesList: Operation = { name: "admin.organization.users.roles.list", method: "GET", path: ["/organization/users/","/roles"], pathNames: ["user_id"], query: ["limit","after","order"], admin: true, paging: "after", schema: "RoleListResource" }
+export const adminOrganizationUsersRolesList: Operation = { name: "admin.organization.users.roles.list", method: "GET", path: ["/organization/users/","/roles"], pathNames: ["user_id"], query: ["limit","after","order"], admin: true, paging: "next", schema: "RoleListResource" }
 
 /** `GET /organization/users/{user_id}/roles/{role_id}` @since 0.1.0 */
 export const adminOrganizationUsersRolesRetrieve: Operation = { name: "admin.organization.users.roles.retrieve", method: "GET", path: ["/organization/users/","/roles/",""], pathNames: ["user_id","role_id"], admin: true, schema: "AssignedRoleDetails" }
@@ -406,19 +406,19 @@ export const batchesList: Operation = { name: "batches.list", method: "GET", pat
 export const batchesRetrieve: Operation = { name: "batches.retrieve", method: "GET", path: ["/batches/",""], pathNames: ["batch_id"], schema: "Batch" }
 
 /** `POST /assistants` @since 0.1.0 */
-export const betaAssistantsCreate: Operation = { name: "beta.assistants.create", method: "POST", path: ["/assistants"], body: "json", schema: "AssistantObject" }
+export const betaAssistantsCreate: Operation = { name: "beta.assistants.create", method: "POST", path: ["/assistants"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "AssistantObject" }
 
 /** `DELETE /assistants/{assistant_id}` @since 0.1.0 */
-export const betaAssistantsDel: Operation = { name: "beta.assistants.del", method: "DELETE", path: ["/assistants/",""], pathNames: ["assistant_id"], schema: "DeleteAssistantResponse" }
+export const betaAssistantsDel: Operation = { name: "beta.assistants.del", method: "DELETE", path: ["/assistants/",""], pathNames: ["assistant_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "DeleteAssistantResponse" }
 
 /** `GET /assistants` @since 0.1.0 */
-export const betaAssistantsList: Operation = { name: "beta.assistants.list", method: "GET", path: ["/assistants"], query: ["limit","order","after","before"], paging: "after", schema: "ListAssistantsResponse" }
+export const betaAssistantsList: Operation = { name: "beta.assistants.list", method: "GET", path: ["/assistants"], query: ["limit","order","after","before"], paging: "after", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ListAssistantsResponse" }
 
 /** `GET /assistants/{assistant_id}` @since 0.1.0 */
-export const betaAssistantsRetrieve: Operation = { name: "beta.assistants.retrieve", method: "GET", path: ["/assistants/",""], pathNames: ["assistant_id"], schema: "AssistantObject" }
+export const betaAssistantsRetrieve: Operation = { name: "beta.assistants.retrieve", method: "GET", path: ["/assistants/",""], pathNames: ["assistant_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "AssistantObject" }
 
 /** `POST /assistants/{assistant_id}` @since 0.1.0 */
-export const betaAssistantsUpdate: Operation = { name: "beta.assistants.update", method: "POST", path: ["/assistants/",""], pathNames: ["assistant_id"], body: "json", schema: "AssistantObject" }
+export const betaAssistantsUpdate: Operation = { name: "beta.assistants.update", method: "POST", path: ["/assistants/",""], pathNames: ["assistant_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "AssistantObject" }
 
 /** `POST /chatkit/sessions/{session_id}/cancel` @since 0.1.0 */
 export const betaChatkitSessionsCancel: Operation = { name: "beta.chatkit.sessions.cancel", method: "POST", path: ["/chatkit/sessions/","/cancel"], pathNames: ["session_id"], schema: "ChatSessionResource" }
@@ -457,61 +457,61 @@ export const betaResponsesInputItemsList: Operation = { name: "beta.responses.in
 export const betaResponsesInputTokensCount: Operation = { name: "beta.responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], fixedQuery: {"beta":"true"}, headers: [["betas","openai-beta"]], body: "json", schema: "BetaTokenCountsResource" }
 
 /** `GET /responses/{response_id}?beta=true` @since 0.1.0 */
-export const betaResponsesRetrieve: Operation = { name: "beta.responses.retrieve", method: "GET", path: ["/responses/",""], pathNames: ["response_id"], fixedQuery: {"beta":"true"}, query: ["include","stream","starting_after","include_obfuscation"], headers: [["betas","openai-beta"]], hook: "responseOutputText", schema: "BetaResponse" }
+export const betaResponsesRetrieve: Operation = { name: "beta.responses.retrieve", method: "GET", path: ["/responses/",""], pathNames: ["response_id"], fixedQuery: {"beta":"true"}, query: ["include","stream","starting_after","include_obfuscation"], headers: [["betas","openai-beta"]], terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "BetaResponse", eventSchema: "BetaResponseStreamEvent" }
 
 /** `POST /threads` @since 0.1.0 */
-export const betaThreadsCreate: Operation = { name: "beta.threads.create", method: "POST", path: ["/threads"], body: "json", schema: "ThreadObject" }
+export const betaThreadsCreate: Operation = { name: "beta.threads.create", method: "POST", path: ["/threads"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ThreadObject" }
 
 /** `POST /threads/runs` @since 0.1.0 */
-export const betaThreadsCreateAndRun: Operation = { name: "beta.threads.createAndRun", method: "POST", path: ["/threads/runs"], body: "json", schema: "RunObject" }
+export const betaThreadsCreateAndRun: Operation = { name: "beta.threads.createAndRun", method: "POST", path: ["/threads/runs"], body: "json", terminal: "done", named: true, fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RunObject", eventSchema: "AssistantStreamEvent" }
 
 /** `DELETE /threads/{thread_id}` @since 0.1.0 */
-export const betaThreadsDel: Operation = { name: "beta.threads.del", method: "DELETE", path: ["/threads/",""], pathNames: ["thread_id"], schema: "DeleteThreadResponse" }
+export const betaThreadsDel: Operation = { name: "beta.threads.del", method: "DELETE", path: ["/threads/",""], pathNames: ["thread_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "DeleteThreadResponse" }
 
 /** `POST /threads/{thread_id}/messages` @since 0.1.0 */
-export const betaThreadsMessagesCreate: Operation = { name: "beta.threads.messages.create", method: "POST", path: ["/threads/","/messages"], pathNames: ["thread_id"], body: "json", schema: "MessageObject" }
+export const betaThreadsMessagesCreate: Operation = { name: "beta.threads.messages.create", method: "POST", path: ["/threads/","/messages"], pathNames: ["thread_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "MessageObject" }
 
 /** `DELETE /threads/{thread_id}/messages/{message_id}` @since 0.1.0 */
-export const betaThreadsMessagesDel: Operation = { name: "beta.threads.messages.del", method: "DELETE", path: ["/threads/","/messages/",""], pathNames: ["thread_id","message_id"], schema: "DeleteMessageResponse" }
+export const betaThreadsMessagesDel: Operation = { name: "beta.threads.messages.del", method: "DELETE", path: ["/threads/","/messages/",""], pathNames: ["thread_id","message_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "DeleteMessageResponse" }
 
 /** `GET /threads/{thread_id}/messages` @since 0.1.0 */
-export const betaThreadsMessagesList: Operation = { name: "beta.threads.messages.list", method: "GET", path: ["/threads/","/messages"], pathNames: ["thread_id"], query: ["limit","order","after","before","run_id"], paging: "after", schema: "ListMessagesResponse" }
+export const betaThreadsMessagesList: Operation = { name: "beta.threads.messages.list", method: "GET", path: ["/threads/","/messages"], pathNames: ["thread_id"], query: ["limit","order","after","before","run_id"], paging: "after", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ListMessagesResponse" }
 
 /** `GET /threads/{thread_id}/messages/{message_id}` @since 0.1.0 */
-export const betaThreadsMessagesRetrieve: Operation = { name: "beta.threads.messages.retrieve", method: "GET", path: ["/threads/","/messages/",""], pathNames: ["thread_id","message_id"], schema: "MessageObject" }
+export const betaThreadsMessagesRetrieve: Operation = { name: "beta.threads.messages.retrieve", method: "GET", path: ["/threads/","/messages/",""], pathNames: ["thread_id","message_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "MessageObject" }
 
 /** `POST /threads/{thread_id}/messages/{message_id}` @since 0.1.0 */
-export const betaThreadsMessagesUpdate: Operation = { name: "beta.threads.messages.update", method: "POST", path: ["/threads/","/messages/",""], pathNames: ["thread_id","message_id"], body: "json", schema: "MessageObject" }
+export const betaThreadsMessagesUpdate: Operation = { name: "beta.threads.messages.update", method: "POST", path: ["/threads/","/messages/",""], pathNames: ["thread_id","message_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "MessageObject" }
 
 /** `GET /threads/{thread_id}` @since 0.1.0 */
-export const betaThreadsRetrieve: Operation = { name: "beta.threads.retrieve", method: "GET", path: ["/threads/",""], pathNames: ["thread_id"], schema: "ThreadObject" }
+export const betaThreadsRetrieve: Operation = { name: "beta.threads.retrieve", method: "GET", path: ["/threads/",""], pathNames: ["thread_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ThreadObject" }
 
 /** `POST /threads/{thread_id}/runs/{run_id}/cancel` @since 0.1.0 */
-export const betaThreadsRunsCancel: Operation = { name: "beta.threads.runs.cancel", method: "POST", path: ["/threads/","/runs/","/cancel"], pathNames: ["thread_id","run_id"], schema: "RunObject" }
+export const betaThreadsRunsCancel: Operation = { name: "beta.threads.runs.cancel", method: "POST", path: ["/threads/","/runs/","/cancel"], pathNames: ["thread_id","run_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RunObject" }
 
 /** `POST /threads/{thread_id}/runs` @since 0.1.0 */
-export const betaThreadsRunsCreate: Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], pathNames: ["thread_id"], query: ["include"], body: "json", schema: "RunObject" }
+export const betaThreadsRunsCreate: Operation = { name: "beta.threads.runs.create", method: "POST", path: ["/threads/","/runs"], pathNames: ["thread_id"], query: ["include"], body: "json", terminal: "done", named: true, fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RunObject", eventSchema: "AssistantStreamEvent" }
 
 /** `GET /threads/{thread_id}/runs` @since 0.1.0 */
-export const betaThreadsRunsList: Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], pathNames: ["thread_id"], query: ["limit","order","after","before"], paging: "after", schema: "ListRunsResponse" }
+export const betaThreadsRunsList: Operation = { name: "beta.threads.runs.list", method: "GET", path: ["/threads/","/runs"], pathNames: ["thread_id"], query: ["limit","order","after","before"], paging: "after", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ListRunsResponse" }
 
 /** `GET /threads/{thread_id}/runs/{run_id}` @since 0.1.0 */
-export const betaThreadsRunsRetrieve: Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""], pathNames: ["thread_id","run_id"], schema: "RunObject" }
+export const betaThreadsRunsRetrieve: Operation = { name: "beta.threads.runs.retrieve", method: "GET", path: ["/threads/","/runs/",""], pathNames: ["thread_id","run_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RunObject" }
 
 /** `GET /threads/{thread_id}/runs/{run_id}/steps` @since 0.1.0 */
-export const betaThreadsRunsStepsList: Operation = { name: "beta.threads.runs.steps.list", method: "GET", path: ["/threads/","/runs/","/steps"], pathNames: ["thread_id","run_id"], query: ["limit","order","after","before","include"], paging: "after", schema: "ListRunStepsResponse" }
+export const betaThreadsRunsStepsList: Operation = { name: "beta.threads.runs.steps.list", method: "GET", path: ["/threads/","/runs/","/steps"], pathNames: ["thread_id","run_id"], query: ["limit","order","after","before","include"], paging: "after", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ListRunStepsResponse" }
 
 /** `GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}` @since 0.1.0 */
-export const betaThreadsRunsStepsRetrieve: Operation = { name: "beta.threads.runs.steps.retrieve", method: "GET", path: ["/threads/","/runs/","/steps/",""], pathNames: ["thread_id","run_id","step_id"], query: ["include"], schema: "RunStepObject" }
+export const betaThreadsRunsStepsRetrieve: Operation = { name: "beta.threads.runs.steps.retrieve", method: "GET", path: ["/threads/","/runs/","/steps/",""], pathNames: ["thread_id","run_id","step_id"], query: ["include"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RunStepObject" }
 
 /** `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs` @since 0.1.0 */
-export const betaThreadsRunsSubmitToolOutputs: Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], pathNames: ["thread_id","run_id"], body: "json", schema: "RunObject" }
+export const betaThreadsRunsSubmitToolOutputs: Operation = { name: "beta.threads.runs.submitToolOutputs", method: "POST", path: ["/threads/","/runs/","/submit_tool_outputs"], pathNames: ["thread_id","run_id"], body: "json", terminal: "done", named: true, fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RunObject", eventSchema: "AssistantStreamEvent" }
 
 /** `POST /threads/{thread_id}/runs/{run_id}` @since 0.1.0 */
-export const betaThreadsRunsUpdate: Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], pathNames: ["thread_id","run_id"], body: "json", schema: "RunObject" }
+export const betaThreadsRunsUpdate: Operation = { name: "beta.threads.runs.update", method: "POST", path: ["/threads/","/runs/",""], pathNames: ["thread_id","run_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RunObject" }
 
 /** `POST /threads/{thread_id}` @since 0.1.0 */
-export const betaThreadsUpdate: Operation = { name: "beta.threads.update", method: "POST", path: ["/threads/",""], pathNames: ["thread_id"], body: "json", schema: "ThreadObject" }
+export const betaThreadsUpdate: Operation = { name: "beta.threads.update", method: "POST", path: ["/threads/",""], pathNames: ["thread_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ThreadObject" }
 
 /** `POST /chat/completions` @since 0.1.0 */
 export const chatCompletionsCreate: Operation = { name: "chat.completions.create", method: "POST", path: ["/chat/completions"], body: "json", terminal: "done", schema: "CreateChatCompletionResponse", eventSchema: "CreateChatCompletionStreamResponse" }
@@ -532,7 +532,7 @@ export const chatCompletionsRetrieve: Operation = { name: "chat.completions.retr
 export const chatCompletionsUpdate: Operation = { name: "chat.completions.update", method: "POST", path: ["/chat/completions/",""], pathNames: ["completion_id"], body: "json", schema: "CreateChatCompletionResponse" }
 
 /** `POST /completions` @since 0.1.0 */
-export const completionsCreate: Operation = { name: "completions.create", method: "POST", path: ["/completions"], body: "json", schema: "CreateCompletionResponse" }
+export const completionsCreate: Operation = { name: "completions.create", method: "POST", path: ["/completions"], body: "json", terminal: "done", schema: "CreateCompletionResponse", eventSchema: "CreateCompletionResponse" }
 
 /** `POST /containers` @since 0.1.0 */
 export const containersCreate: Operation = { name: "containers.create", method: "POST", path: ["/containers"], body: "json", schema: "ContainerResource" }
@@ -721,10 +721,10 @@ export const realtimeCallsReject: Operation = { name: "realtime.calls.reject", m
 export const realtimeClientSecretsCreate: Operation = { name: "realtime.clientSecrets.create", method: "POST", path: ["/realtime/client_secrets"], body: "json", schema: "RealtimeCreateClientSecretResponse" }
 
 /** `POST /realtime/sessions` @since 0.1.0 */
-export const realtimeSessionsCreate: Operation = { name: "realtime.sessions.create", method: "POST", path: ["/realtime/sessions"], body: "json", schema: "RealtimeSessionCreateResponse" }
+export const realtimeSessionsCreate: Operation = { name: "realtime.sessions.create", method: "POST", path: ["/realtime/sessions"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RealtimeSessionCreateResponse" }
 
 /** `POST /realtime/transcription_sessions` @since 0.1.0 */
-export const realtimeTranscriptionSessionsCreate: Operation = { name: "realtime.transcriptionSessions.create", method: "POST", path: ["/realtime/transcription_sessions"], body: "json", schema: "RealtimeTranscriptionSessionCreateResponse" }
+export const realtimeTranscriptionSessionsCreate: Operation = { name: "realtime.transcriptionSessions.create", method: "POST", path: ["/realtime/transcription_sessions"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "RealtimeTranscriptionSessionCreateResponse" }
 
 /** `POST /realtime/translations/client_secrets` @since 0.1.0 */
 export const realtimeTranslationsClientSecretsCreate: Operation = { name: "realtime.translations.clientSecrets.create", method: "POST", path: ["/realtime/translations/client_secrets"], body: "json", schema: "RealtimeTranslationClientSecretCreateResponse" }
@@ -748,7 +748,7 @@ export const responsesInputItemsList: Operation = { name: "responses.inputItems.
 export const responsesInputTokensCount: Operation = { name: "responses.inputTokens.count", method: "POST", path: ["/responses/input_tokens"], body: "json", schema: "TokenCountsResource" }
 
 /** `GET /responses/{response_id}` @since 0.1.0 */
-export const responsesRetrieve: Operation = { name: "responses.retrieve", method: "GET", path: ["/responses/",""], pathNames: ["response_id"], query: ["include","stream","starting_after","include_obfuscation"], hook: "responseOutputText", schema: "Response" }
+export const responsesRetrieve: Operation = { name: "responses.retrieve", method: "GET", path: ["/responses/",""], pathNames: ["response_id"], query: ["include","stream","starting_after","include_obfuscation"], terminal: ["response.completed","response.incomplete","response.failed"], hook: "responseOutputText", schema: "Response", eventSchema: "ResponseStreamEvent" }
 
 /** `GET /skills/{skill_id}/content` @since 0.1.0 */
 export const skillsContentRetrieve: Operation = { name: "skills.content.retrieve", method: "GET", path: ["/skills/","/content"], pathNames: ["skill_id"], binary: true, fixedHeaders: {"accept":"application/zip, application/json"} }
@@ -796,52 +796,52 @@ export const uploadsCreate: Operation = { name: "uploads.create", method: "POST"
 export const uploadsPartsCreate: Operation = { name: "uploads.parts.create", method: "POST", path: ["/uploads/","/parts"], pathNames: ["upload_id"], body: "multipart", schema: "UploadPart" }
 
 /** `POST /vector_stores` @since 0.1.0 */
-export const vectorStoresCreate: Operation = { name: "vectorStores.create", method: "POST", path: ["/vector_stores"], body: "json", schema: "VectorStoreObject" }
+export const vectorStoresCreate: Operation = { name: "vectorStores.create", method: "POST", path: ["/vector_stores"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreObject" }
 
 /** `DELETE /vector_stores/{vector_store_id}` @since 0.1.0 */
-export const vectorStoresDel: Operation = { name: "vectorStores.del", method: "DELETE", path: ["/vector_stores/",""], pathNames: ["vector_store_id"], schema: "DeleteVectorStoreResponse" }
+export const vectorStoresDel: Operation = { name: "vectorStores.del", method: "DELETE", path: ["/vector_stores/",""], pathNames: ["vector_store_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "DeleteVectorStoreResponse" }
 
 /** `POST /vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel` @since 0.1.0 */
-export const vectorStoresFileBatchesCancel: Operation = { name: "vectorStores.fileBatches.cancel", method: "POST", path: ["/vector_stores/","/file_batches/","/cancel"], pathNames: ["vector_store_id","batch_id"], schema: "VectorStoreFileBatchObject" }
+export const vectorStoresFileBatchesCancel: Operation = { name: "vectorStores.fileBatches.cancel", method: "POST", path: ["/vector_stores/","/file_batches/","/cancel"], pathNames: ["vector_store_id","batch_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreFileBatchObject" }
 
 /** `POST /vector_stores/{vector_store_id}/file_batches` @since 0.1.0 */
-export const vectorStoresFileBatchesCreate: Operation = { name: "vectorStores.fileBatches.create", method: "POST", path: ["/vector_stores/","/file_batches"], pathNames: ["vector_store_id"], body: "json", schema: "VectorStoreFileBatchObject" }
+export const vectorStoresFileBatchesCreate: Operation = { name: "vectorStores.fileBatches.create", method: "POST", path: ["/vector_stores/","/file_batches"], pathNames: ["vector_store_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreFileBatchObject" }
 
 /** `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/files` @since 0.1.0 */
-export const vectorStoresFileBatchesListFiles: Operation = { name: "vectorStores.fileBatches.listFiles", method: "GET", path: ["/vector_stores/","/file_batches/","/files"], pathNames: ["vector_store_id","batch_id"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
+export const vectorStoresFileBatchesListFiles: Operation = { name: "vectorStores.fileBatches.listFiles", method: "GET", path: ["/vector_stores/","/file_batches/","/files"], pathNames: ["vector_store_id","batch_id"], query: ["limit","order","after","before","filter"], paging: "after", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ListVectorStoreFilesResponse" }
 
 /** `GET /vector_stores/{vector_store_id}/file_batches/{batch_id}` @since 0.1.0 */
-export const vectorStoresFileBatchesRetrieve: Operation = { name: "vectorStores.fileBatches.retrieve", method: "GET", path: ["/vector_stores/","/file_batches/",""], pathNames: ["vector_store_id","batch_id"], schema: "VectorStoreFileBatchObject" }
+export const vectorStoresFileBatchesRetrieve: Operation = { name: "vectorStores.fileBatches.retrieve", method: "GET", path: ["/vector_stores/","/file_batches/",""], pathNames: ["vector_store_id","batch_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreFileBatchObject" }
 
 /** `GET /vector_stores/{vector_store_id}/files/{file_id}/content` @since 0.1.0 */
-export const vectorStoresFilesContent: Operation = { name: "vectorStores.files.content", method: "GET", path: ["/vector_stores/","/files/","/content"], pathNames: ["vector_store_id","file_id"], paging: "none", schema: "VectorStoreFileContentResponse" }
+export const vectorStoresFilesContent: Operation = { name: "vectorStores.files.content", method: "GET", path: ["/vector_stores/","/files/","/content"], pathNames: ["vector_store_id","file_id"], paging: "none", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreFileContentResponse" }
 
 /** `POST /vector_stores/{vector_store_id}/files` @since 0.1.0 */
-export const vectorStoresFilesCreate: Operation = { name: "vectorStores.files.create", method: "POST", path: ["/vector_stores/","/files"], pathNames: ["vector_store_id"], body: "json", schema: "VectorStoreFileObject" }
+export const vectorStoresFilesCreate: Operation = { name: "vectorStores.files.create", method: "POST", path: ["/vector_stores/","/files"], pathNames: ["vector_store_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreFileObject" }
 
 /** `DELETE /vector_stores/{vector_store_id}/files/{file_id}` @since 0.1.0 */
-export const vectorStoresFilesDel: Operation = { name: "vectorStores.files.del", method: "DELETE", path: ["/vector_stores/","/files/",""], pathNames: ["vector_store_id","file_id"], schema: "DeleteVectorStoreFileResponse" }
+export const vectorStoresFilesDel: Operation = { name: "vectorStores.files.del", method: "DELETE", path: ["/vector_stores/","/files/",""], pathNames: ["vector_store_id","file_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "DeleteVectorStoreFileResponse" }
 
 /** `GET /vector_stores/{vector_store_id}/files` @since 0.1.0 */
-export const vectorStoresFilesList: Operation = { name: "vectorStores.files.list", method: "GET", path: ["/vector_stores/","/files"], pathNames: ["vector_store_id"], query: ["limit","order","after","before","filter"], paging: "after", schema: "ListVectorStoreFilesResponse" }
+export const vectorStoresFilesList: Operation = { name: "vectorStores.files.list", method: "GET", path: ["/vector_stores/","/files"], pathNames: ["vector_store_id"], query: ["limit","order","after","before","filter"], paging: "after", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ListVectorStoreFilesResponse" }
 
 /** `GET /vector_stores/{vector_store_id}/files/{file_id}` @since 0.1.0 */
-export const vectorStoresFilesRetrieve: Operation = { name: "vectorStores.files.retrieve", method: "GET", path: ["/vector_stores/","/files/",""], pathNames: ["vector_store_id","file_id"], schema: "VectorStoreFileObject" }
+export const vectorStoresFilesRetrieve: Operation = { name: "vectorStores.files.retrieve", method: "GET", path: ["/vector_stores/","/files/",""], pathNames: ["vector_store_id","file_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreFileObject" }
 
 /** `POST /vector_stores/{vector_store_id}/files/{file_id}` @since 0.1.0 */
-export const vectorStoresFilesUpdate: Operation = { name: "vectorStores.files.update", method: "POST", path: ["/vector_stores/","/files/",""], pathNames: ["vector_store_id","file_id"], body: "json", schema: "VectorStoreFileObject" }
+export const vectorStoresFilesUpdate: Operation = { name: "vectorStores.files.update", method: "POST", path: ["/vector_stores/","/files/",""], pathNames: ["vector_store_id","file_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreFileObject" }
 
 /** `GET /vector_stores` @since 0.1.0 */
-export const vectorStoresList: Operation = { name: "vectorStores.list", method: "GET", path: ["/vector_stores"], query: ["limit","order","after","before"], paging: "after", schema: "ListVectorStoresResponse" }
+export const vectorStoresList: Operation = { name: "vectorStores.list", method: "GET", path: ["/vector_stores"], query: ["limit","order","after","before"], paging: "after", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "ListVectorStoresResponse" }
 
 /** `GET /vector_stores/{vector_store_id}` @since 0.1.0 */
-export const vectorStoresRetrieve: Operation = { name: "vectorStores.retrieve", method: "GET", path: ["/vector_stores/",""], pathNames: ["vector_store_id"], schema: "VectorStoreObject" }
+export const vectorStoresRetrieve: Operation = { name: "vectorStores.retrieve", method: "GET", path: ["/vector_stores/",""], pathNames: ["vector_store_id"], fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreObject" }
 
 /** `POST /vector_stores/{vector_store_id}/search` @since 0.1.0 */
-export const vectorStoresSearch: Operation = { name: "vectorStores.search", method: "POST", path: ["/vector_stores/","/search"], pathNames: ["vector_store_id"], body: "json", schema: "VectorStoreSearchResultsPage" }
+export const vectorStoresSearch: Operation = { name: "vectorStores.search", method: "POST", path: ["/vector_stores/","/search"], pathNames: ["vector_store_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreSearchResultsPage" }
 
 /** `POST /vector_stores/{vector_store_id}` @since 0.1.0 */
-export const vectorStoresUpdate: Operation = { name: "vectorStores.update", method: "POST", path: ["/vector_stores/",""], pathNames: ["vector_store_id"], body: "json", schema: "VectorStoreObject" }
+export const vectorStoresUpdate: Operation = { name: "vectorStores.update", method: "POST", path: ["/vector_stores/",""], pathNames: ["vector_store_id"], body: "json", fixedHeaders: {"openai-beta":"assistants=v2"}, schema: "VectorStoreObject" }
 
 /** `POST /videos/characters` @since 0.1.0 */
 export const videosCharactersCreate: Operation = { name: "videos.characters.create", method: "POST", path: ["/videos/characters"], body: "multipart", schema: "VideoCharacterResource" }

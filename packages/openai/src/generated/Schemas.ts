@@ -2857,9 +2857,9 @@ export const BetaResponseStreamEvent: Schema.Schema<Types.BetaResponseStreamEven
 
 export const AdminApiKeysDeleteResponse: Schema.Schema<Types.AdminApiKeysDeleteResponse> = /* @__PURE__ */ S.lazy(() => S.struct({ "id": [S.string, true], "object": [S.literal("organization.admin_api_key.deleted"), true], "deleted": [S.boolean, true] }))
 
-export const CreateTranscriptionResponse: Schema.Schema<Types.CreateTranscriptionResponse> = /* @__PURE__ */ S.lazy(() => S.union([CreateTranscriptionResponseJson, CreateTranscriptionResponseDiarizedJson, CreateTranscriptionResponseVerboseJson]))
+export const CreateTranscriptionResponse: Schema.Schema<Types.CreateTranscriptionResponse> = /* @__PURE__ */ S.lazy(() => S.union([CreateTranscriptionResponseJson, CreateTranscriptionResponseDiarizedJson, CreateTranscriptionResponseVerboseJson, S.string]))
 
-export const CreateTranslationResponse: Schema.Schema<Types.CreateTranslationResponse> = /* @__PURE__ */ S.lazy(() => S.union([CreateTranslationResponseJson, CreateTranslationResponseVerboseJson]))
+export const CreateTranslationResponse: Schema.Schema<Types.CreateTranslationResponse> = /* @__PURE__ */ S.lazy(() => S.union([CreateTranslationResponseJson, CreateTranslationResponseVerboseJson, S.string]))
 
 export const DeleteEvalResponse: Schema.Schema<Types.DeleteEvalResponse> = /* @__PURE__ */ S.lazy(() => S.struct({ "object": [S.string, true], "deleted": [S.boolean, true], "eval_id": [S.string, true] }))
 

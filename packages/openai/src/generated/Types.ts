@@ -10920,6 +10920,15 @@ export interface UnknownStreamEvent {
   readonly [key: string]: unknown
 }
 
+/**
+ * A named stream event (an Assistants run's `{ event, data }`) this version does not know yet; its `data` is
+ * passed through unchanged.
+ */
+export interface UnknownNamedStreamEvent {
+  readonly event: UnknownEventType
+  readonly data: unknown
+}
+
 export type AdminApiKeysCreateParams = {
   readonly name: string
   readonly expires_in_seconds?: number
@@ -11303,13 +11312,13 @@ export type CreateSpeechStreamEvent = CreateSpeechResponseStreamEvent | UnknownS
 
 export type CreateTranscriptionParams = CreateTranscriptionRequest
 
-export type CreateTranscriptionResponse = CreateTranscriptionResponseJson | CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseVerboseJson
+export type CreateTranscriptionResponse = CreateTranscriptionResponseJson | CreateTranscriptionResponseDiarizedJson | CreateTranscriptionResponseVerboseJson | string
 
 export type CreateTranscriptionStreamEvent = CreateTranscriptionResponseStreamEvent | UnknownStreamEvent
 
 export type CreateTranslationParams = CreateTranslationRequest
 
-export type CreateTranslationResponse = CreateTranslationResponseJson | CreateTranslationResponseVerboseJson
+export type CreateTranslationResponse = CreateTranslationResponseJson | CreateTranslationResponseVerboseJson | string
 
 export type CreateVoiceConsentParams = CreateVoiceConsentRequest
 
@@ -11395,9 +11404,13 @@ export interface Beta_getResponseParams {
   readonly betas?: ReadonlyArray<"responses_multi_agent=v1">
 }
 
+export type Beta_getResponseStreamEvent = BetaResponseStreamEvent | UnknownStreamEvent
+
 export type CreateThreadParams = CreateThreadRequest
 
 export type CreateThreadAndRunParams = CreateThreadAndRunRequest
+
+export type CreateThreadAndRunStreamEvent = AssistantStreamEvent | UnknownNamedStreamEvent
 
 export type CreateMessageParams = CreateMessageRequest
 
@@ -11414,6 +11427,8 @@ export type ModifyMessageParams = ModifyMessageRequest
 export type CreateRunParams = CreateRunRequest & {
   readonly include?: ReadonlyArray<"step_details.tool_calls[*].file_search.results[*].content">
 }
+
+export type CreateRunStreamEvent = AssistantStreamEvent | UnknownNamedStreamEvent
 
 export interface ListRunsParams {
   readonly limit?: number
@@ -11435,6 +11450,8 @@ export interface GetRunStepParams {
 }
 
 export type SubmitToolOuputsToRunParams = SubmitToolOutputsRunRequest
+
+export type SubmitToolOuputsToRunStreamEvent = AssistantStreamEvent | UnknownNamedStreamEvent
 
 export type ModifyRunParams = ModifyRunRequest
 
@@ -11637,6 +11654,8 @@ export interface GetResponseParams {
   readonly starting_after?: number
   readonly include_obfuscation?: boolean
 }
+
+export type GetResponseStreamEvent = ResponseStreamEvent | UnknownStreamEvent
 
 export type CreateSkillParams = CreateSkillBody
 

@@ -35,8 +35,10 @@ export interface Operation {
   readonly admin?: boolean
   readonly paging?: Pagination.CursorStyle
   readonly terminal?: "done" | ReadonlyArray<string>
-  /** The body fields that ask for events (default `{ stream: true }`). */
+  /** The fields that ask for events (default `{ stream: true }`), in the body or the query as the params go. */
   readonly streamFlag?: Readonly<Record<string, unknown>>
+  /** Events come as `{ event, data }`: the SSE event name beside its JSON data (Assistants runs). */
+  readonly named?: boolean
   /** Multipart fields sent as parts of their own content type (a JSON part, an `application/sdp` part). */
   readonly partTypes?: Readonly<Record<string, string>>
   readonly hook?: HookName
@@ -126,15 +128,19 @@ export const terminalOf = (op: Operation): OpenAIRequest.StreamTerminal => {
   return set
 }
 
-/** Splits the caller's params into path, query, headers and body as the descriptor says. */
+/**
+ * Splits the caller's params into path, query, headers and body as the descriptor says. `extra` fields are set over
+ * the params and go where a param of their name goes (`stream` to the body, or to the query of `getResponse`).
+ */
 export const toSpec = (
   op: Operation,
   pathArgs: ReadonlyArray<string>,
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined,
-  extraBody?: Readonly<Record<string, unknown>>
+  extra?: Readonly<Record<string, unknown>>
 ): OpenAIRequest.RequestSpec => {
   const source: Record<string, unknown> = params === undefined ? {} : { ...(params as Record<string, unknown>) }
+  if (extra !== undefined) Object.assign(source, extra)
   let query: Record<string, unknown> | undefined = op.fixedQuery ? { ...op.fixedQuery } : undefined
   if (op.query) {
     for (const name of op.query) {
@@ -159,10 +165,10 @@ export const toSpec = (
   let body: OpenAIRequest.Body | undefined
   switch (op.body) {
     case "json":
-      body = OpenAIRequest.json(extraBody ? { ...source, ...extraBody } : source)
+      body = OpenAIRequest.json(source)
       break
     case "multipart":
-      body = OpenAIRequest.multipart(extraBody ? { ...source, ...extraBody } : source, op.partTypes)
+      body = OpenAIRequest.multipart(source, op.partTypes)
       break
     case "text": {
       const text = typeof source.body === "string" ? source.body : ""
@@ -198,8 +204,11 @@ export const json = <A, E extends OpenAIError = OpenAIError>(
   params: Params,
   options: OpenAIRequest.RequestOptions | undefined
 ): Effect.Effect<OpenAIRequest.WithResponse<A>, E, OpenAIClient.OpenAIClient> => {
-  // A streaming operation called for one JSON answer says so, whatever `stream` the params carry.
-  const extra = op.terminal === undefined ? undefined : noStream
+  // A streaming operation called for one JSON answer says so, whatever `stream` the params carry: always in a
+  // body (as the official SDK's non-streaming calls send it), in the query only over the caller's own `stream`.
+  const extra = op.terminal !== undefined && (op.body !== undefined || (params !== undefined && "stream" in params))
+    ? noStream
+    : undefined
   const prepared = op.hook === undefined ? undefined : prepareHook(op.hook, params)
   return Effect.flatMap(
     OpenAIClient.requestWithResponse<A>(toSpec(op, pathArgs, prepared ? prepared.params : params, options, extra)),
@@ -239,7 +248,27 @@ export const items = <A, E extends OpenAIError = OpenAIError>(
     (p) => decode(op, "schema", p.body, p.response)
   ) as Stream.Stream<A, E, OpenAIClient.OpenAIClient>
 
-/** The events of a streaming operation (`stream: true` is added to the body). */
+const named = { named: true } as const
+
+/** The event kinds the spec declares, loaded like the schemas: only a program that checks named events needs them. */
+let eventTypes: Promise<{ readonly knownEventTypes: ReadonlySet<string> }> | undefined
+const knownEventTypes = Effect.promise(() => eventTypes ??= import("../generated/EventTypes.js"))
+
+/**
+ * The events checked against the spec (`decodeResponses` on). A named event of a kind this version does not know
+ * passes as it is, as unknown typed events do (their unions accept any other `type`).
+ */
+const checked = <A, R>(op: Operation, events: Stream.Stream<A, OpenAIError, R>): Stream.Stream<A, OpenAIError, R> =>
+  op.named !== true
+    ? Stream.mapEffect(events, (event) => decode(op, "eventSchema", event, undefined))
+    : unwrap(Effect.map(knownEventTypes, ({ knownEventTypes: known }) =>
+      Stream.mapEffect(events, (event) =>
+        known.has((event as { readonly event: string }).event)
+          ? decode(op, "eventSchema", event, undefined)
+          : Effect.succeed(event))
+    ))
+
+/** The events of a streaming operation (`stream: true`, or its `streamFlag`, is added to the params). */
 export const events = <A, E extends OpenAIError = OpenAIError>(
   op: Operation,
   pathArgs: ReadonlyArray<string>,
@@ -249,10 +278,12 @@ export const events = <A, E extends OpenAIError = OpenAIError>(
   unwrap(
     Effect.map(OpenAIConfig, ({ decodeResponses: enabled }) => {
       const spec = toSpec(op, pathArgs, params, options, op.streamFlag ?? streamTrue)
-      const events = OpenAIClient.stream<A>({ ...spec, headers: { ...spec.headers, accept: "text/event-stream" } }, terminalOf(op))
-      return enabled && op.eventSchema !== undefined
-        ? Stream.mapEffect(events, (event) => decode(op, "eventSchema", event, undefined))
-        : events
+      const events = OpenAIClient.stream<A>(
+        { ...spec, headers: { ...spec.headers, accept: "text/event-stream" } },
+        terminalOf(op),
+        op.named === true ? named : undefined
+      )
+      return enabled && op.eventSchema !== undefined ? checked(op, events) : events
     })
   ) as Stream.Stream<A, E, OpenAIClient.OpenAIClient>
 

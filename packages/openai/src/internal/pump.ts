@@ -147,6 +147,23 @@ export interface Deadlines {
   readonly onTimeout: (phase: "first-event" | "idle", limit: Duration.Duration) => OpenAIError.OpenAIError
 }
 
+/** The implementation of Effect's default clock, told apart from a test clock, whose sleeps must stay its own. */
+const DefaultClock = Effect.runSync(Effect.clock).constructor
+
+/**
+ * A sleep of the watchdog. On the default clock its timer does not keep the process alive: a stream being read
+ * holds its socket, and a stream nobody reads any more (a response handed over and dropped) should not hold the
+ * process open for its idle limit.
+ */
+const guardSleep = (clock: Clock.Clock, millis: number): Effect.Effect<void> =>
+  clock.constructor !== DefaultClock
+    ? clock.sleep(Duration.millis(millis))
+    : Effect.async<void>((resume) => {
+      const timer = setTimeout(() => resume(Effect.void), millis)
+      ;(timer as { unref?: () => void }).unref?.()
+      return Effect.sync(() => clearTimeout(timer))
+    })
+
 /**
  * The watchdog: sleeps until the next deadline, and fails the pump when it has passed while the consumer
  * waits. It never sleeps past one idle period, since the first item may arrive meanwhile and switch the
@@ -166,7 +183,7 @@ export const watch = <A, E>(pump: Pump<A, E>, clock: Clock.Clock, deadlines: Dea
       return Effect.void
     }
     const delay = now >= due ? idleMillis : Math.min(due - now, idleMillis)
-    return Effect.flatMap(clock.sleep(Duration.millis(delay)), tick)
+    return Effect.flatMap(guardSleep(clock, delay), tick)
   }
   return Effect.suspend(tick)
 }

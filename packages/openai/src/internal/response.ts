@@ -54,6 +54,11 @@ export const readJson = <A>(
     (text) => {
       const meta = new Meta(sent.response.status, sent.headers)
       if (text === "") return Effect.succeed<WithResponse<A>>({ data: null as A, response: meta })
+      // A text answer where JSON is the norm (transcriptions asked for `text`, `srt` or `vtt`) is the text itself.
+      const type = sent.headers["content-type"]
+      if (type !== undefined && type.startsWith("text/") && !type.includes("json")) {
+        return Effect.succeed<WithResponse<A>>({ data: text as A, response: meta })
+      }
       try {
         return Effect.succeed<WithResponse<A>>({ data: JSON.parse(text) as A, response: meta })
       } catch (cause) {

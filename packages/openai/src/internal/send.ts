@@ -76,7 +76,10 @@ export const makeSend = (httpClient: HttpClient.HttpClient, auth: Auth) =>
       const checked: Effect.Effect<Sent, OpenAIError.OpenAIError> = response.status < 200 || response.status >= 300
         ? statusError(response, responseHeaders, redactor)
         : Effect.succeed({ response, headers: responseHeaders, redactor })
-      return debug ? Effect.zipRight(logResponse(prepared, response.status, responseHeaders), checked) : checked
+      // A server may echo the credentials in a response header: the log gets the headers through the redactor.
+      return debug
+        ? Effect.zipRight(logResponse(prepared, response.status, Redact.headers(redactor, responseHeaders)), checked)
+        : checked
     })
   })
 

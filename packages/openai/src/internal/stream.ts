@@ -200,8 +200,12 @@ export const makeStreams = (engine: Engine) => {
           }))))
 
   return {
-    stream: <A>(spec: RequestSpec, terminal: StreamTerminal): Stream.Stream<A, OpenAIError.OpenAIError> =>
-      events(spec, (origin, max) => new JsonEvents(terminal, origin, max) as unknown as Decoder<A>),
+    stream: <A>(
+      spec: RequestSpec,
+      terminal: StreamTerminal,
+      options?: { readonly named?: boolean | undefined }
+    ): Stream.Stream<A, OpenAIError.OpenAIError> =>
+      events(spec, (origin, max) => new JsonEvents(terminal, origin, max, options?.named === true) as unknown as Decoder<A>),
     sse: (spec: RequestSpec): Stream.Stream<SseEvent, OpenAIError.OpenAIError> =>
       events(spec, (origin, max) => new RawEvents(origin, max)),
     open: <A>(spec: RequestSpec, decoding: Decoding): Effect.Effect<Opened<A>, OpenAIError.OpenAIError> =>

@@ -2,6 +2,7 @@
 // success, error and requirement types. Checked by tsc; the test body only runs the checks' no-ops.
 import { describe, expectTypeOf, it } from "vitest"
 import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { OpenAIClient } from "../../src/OpenAIClient.js"
 import type * as OpenAIError from "../../src/OpenAIError.js"
 import type * as Types from "../../src/generated/Types.js"
@@ -10,5 +11,6 @@ import { Completions } from "../../src/generated/index.js"
 describe("Completions signatures", () => {
   it("have the expected success, error and requirement types", () => {
     expectTypeOf<ReturnType<typeof Completions.create>>().toEqualTypeOf<Effect.Effect<Types.CreateCompletionResponse, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Completions.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateCompletionResponse, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient>>()
   })
 })

@@ -17,6 +17,7 @@ describe("Responses signatures", () => {
     expectTypeOf<ReturnType<typeof Responses.createStream>>().toEqualTypeOf<Stream.Stream<Types.CreateResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient>>()
     expectTypeOf<ReturnType<typeof Responses.del>>().toEqualTypeOf<Effect.Effect<void, OpenAIError.RequestError, OpenAIClient>>()
     expectTypeOf<ReturnType<typeof Responses.retrieve>>().toEqualTypeOf<Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient>>()
+    expectTypeOf<ReturnType<typeof Responses.retrieveStream>>().toEqualTypeOf<Stream.Stream<Types.GetResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient>>()
     expectTypeOf<ReturnType<typeof Responses.InputItems.list>>().toEqualTypeOf<Effect.Effect<Page<Types.ResponseItemList["data"][number]>, OpenAIError.RequestError, OpenAIClient>>()
     expectTypeOf<ReturnType<typeof Responses.InputItems.listStream>>().toEqualTypeOf<Stream.Stream<Types.ResponseItemList["data"][number], OpenAIError.RequestError, OpenAIClient>>()
     expectTypeOf<ReturnType<typeof Responses.InputTokens.count>>().toEqualTypeOf<Effect.Effect<Types.TokenCountsResource, OpenAIError.RequestError, OpenAIClient>>()

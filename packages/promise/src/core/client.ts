@@ -96,11 +96,12 @@ export class ClientCore {
   static InvalidWebhookSignatureError = Errors.InvalidWebhookSignatureError
   static toFile = toFile
 
+  // Secrets live in private fields, read through getters: `console.log(client)` shows none of them.
   #apiKey: string | ApiKeySetter | null
-  adminAPIKey: string | null
+  #adminAPIKey: string | null
+  #webhookSecret: string | null
   organization: string | null
   project: string | null
-  webhookSecret: string | null
   baseURL: string
   maxRetries: number
   timeout: number
@@ -144,10 +145,10 @@ export class ClientCore {
       else this.logger.warn(`OPENAI_LOG ${JSON.stringify(envLevel)} is not a log level; using warn`)
     }
     this.#apiKey = apiKey || null
-    this.adminAPIKey = adminAPIKey || null
+    this.#adminAPIKey = adminAPIKey || null
     this.organization = options.organization === undefined ? readEnv("OPENAI_ORG_ID") ?? null : options.organization
     this.project = options.project === undefined ? readEnv("OPENAI_PROJECT_ID") ?? null : options.project
-    this.webhookSecret = options.webhookSecret === undefined
+    this.#webhookSecret = options.webhookSecret === undefined
       ? readEnv("OPENAI_WEBHOOK_SECRET") ?? null
       : options.webhookSecret
     this.baseURL = options.baseURL || readEnv("OPENAI_BASE_URL") || "https://api.openai.com/v1"
@@ -155,10 +156,12 @@ export class ClientCore {
     this.timeout = timeout
     this.logLevel = logLevel
     this.fetchOptions = options.fetchOptions
-    this._options = { ...options, apiKey: this.#apiKey }
+    // The options as given, less the credentials (kept in private fields only).
+    const { adminAPIKey: _admin, apiKey: _key, webhookSecret: _secret, ...rest } = options
+    this._options = rest
     this._runtime = new ClientRuntime({
       apiKey: this.#apiKey,
-      adminAPIKey: this.adminAPIKey,
+      adminAPIKey: this.#adminAPIKey,
       organization: this.organization,
       project: this.project,
       baseURL: this.baseURL,
@@ -181,16 +184,24 @@ export class ClientCore {
     return typeof this.#apiKey === "string" ? this.#apiKey : null
   }
 
+  get adminAPIKey(): string | null {
+    return this.#adminAPIKey
+  }
+
+  get webhookSecret(): string | null {
+    return this.#webhookSecret
+  }
+
   /** A client with these options changed and the rest kept. */
   withOptions(options: Partial<ClientOptions>): this {
     const Class = this.constructor as new(options: ClientOptions) => this
     return new Class({
       ...this._options,
       apiKey: this.#apiKey,
-      adminAPIKey: this.adminAPIKey,
+      adminAPIKey: this.#adminAPIKey,
       organization: this.organization,
       project: this.project,
-      webhookSecret: this.webhookSecret,
+      webhookSecret: this.#webhookSecret,
       baseURL: this.baseURL,
       maxRetries: this.maxRetries,
       timeout: this.timeout,

@@ -99,8 +99,8 @@ export class InternalServerError extends APIError<number, Headers> {}
 /** A 429 that says the quota or billing is exhausted: waiting does not help, so it is never retried. */
 export class InsufficientQuotaError extends RateLimitError {}
 
-/** The server sent an error event in the middle of a stream. */
-export class StreamError extends APIError<undefined, undefined, ErrorBody | undefined> {}
+/** The server sent an error event in the middle of a stream; `headers` are the stream's response headers. */
+export class StreamError extends APIError<undefined, Headers | undefined, ErrorBody | undefined> {}
 
 /** A stream ended without its terminal event: what arrived is not the whole answer. */
 export class StreamTruncatedError extends APIConnectionError {

@@ -67,7 +67,7 @@ class Polled<A> implements AsyncIterator<A> {
     const failure = this.opened.failure
     if (failure !== undefined) {
       this.end()
-      return new Failure(fromCore(failure))
+      return new Failure(fromCore(failure, this.opened.response.headers))
     }
     if (this.opened.finished) {
       this.end()

@@ -103,19 +103,20 @@ const byteIterable = (source: AsyncIterable<unknown>): AsyncIterable<Uint8Array>
 })
 
 /**
- * A value of an upload parameter as the core takes it. Values that are not files (strings, numbers, objects) pass
- * through as they are.
+ * A value of an upload parameter as the core takes it. The core takes bytes, `Blob`s, `Response`s and async
+ * iterables (a Node `fs.ReadStream` named after its path) itself; what is left here is the official SDK's looser
+ * forms: objects shaped like a `Blob` or a `Response` without being one, and the name `unknown_file` it gives a
+ * stream that has none. Values that are not files (strings, numbers, objects) pass through as they are.
  */
 export const toCoreFile = (value: unknown): unknown => {
-  if (Uploads.isUploadable(value) || value instanceof Uint8Array || value instanceof ArrayBuffer) return value
-  if (typeof Blob !== "undefined" && value instanceof Blob) return value
+  if (Uploads.isFileInput(value) && !isAsyncIterable(value)) return value
   if (isResponseLike(value)) {
     const name = nameFromUrl(value.url) ?? "file"
     const type = value.headers.get("content-type") ?? undefined
     if (value.body === null) return Uploads.toFile(new Uint8Array(0), name, type === undefined ? {} : { type })
     return Uploads.toFile(readerIterable(value.body), name, type === undefined ? {} : { type })
   }
-  if (isFsReadStream(value)) return Uploads.toFile(byteIterable(value), baseName(String(value.path)))
+  if (isFsReadStream(value)) return value
   if (isBlobLike(value)) {
     // A Blob-like object that is not a `Blob`: read on each attempt, as a Blob can be.
     const name = (value as Partial<FileLike>).name
@@ -129,6 +130,9 @@ export const toCoreFile = (value: unknown): unknown => {
       })
     )
   }
+  // Any other stream of bytes (an async generator, a web `ReadableStream`): a file without a name, as the official
+  // SDK reads it.
+  if (isAsyncIterable(value)) return Uploads.toFile(byteIterable(value), "unknown_file")
   return value
 }
 

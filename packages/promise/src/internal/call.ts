@@ -13,6 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { APIPromise, type Delivered, responseOf, type ResponseMeta, type Source } from "../core/api-promise.js"
 import type { ClientCore } from "../core/client.js"
+import { ResponseDecodeError, StreamError, StreamTruncatedError } from "../core/error.js"
 import { type PageConstructor, PagePromise } from "../core/pagination.js"
 import { Stream } from "../core/streaming.js"
 import { toCoreFields } from "../core/uploads.js"
@@ -148,7 +149,14 @@ const streamSource = <A>(
         Effect.flatMap(OpenAIClient, (core) => core.open<A>(spec, decoding)),
         run,
         (opened) => resolve({ data: Stream.fromOpened(opened, controllerFor(run)), meta: opened.response }),
-        reject
+        (error) => {
+          // The response came but its body failed before the first event (an error event, a truncated or unreadable
+          // body): as with the official SDK, the stream is handed over and its loop throws.
+          if (error instanceof StreamError || error instanceof StreamTruncatedError || error instanceof ResponseDecodeError) {
+            const failing = new Stream<A>(() => ({ next: () => Promise.reject(error) }), controllerFor(run))
+            resolve({ data: failing, meta: { status: 200, headers: {}, requestId: error.requestID ?? undefined } })
+          } else reject(error)
+        }
       )
     ),
   raw: () => rawResponse(client, spec, run)
@@ -198,8 +206,6 @@ const specOf = (
   return toSpec(op, args, rest, coreOptions(options))
 }
 
-const namedEvents = (op: Operation): boolean => op.name.startsWith("beta.threads")
-
 /** A method of any operation but a list. */
 export const call = (
   client: ClientCore,
@@ -212,7 +218,7 @@ export const call = (
   const run = runOptions(options)
   if (op.binary === true) return new APIPromise(binarySource(client, spec, run))
   if (op.terminal !== undefined && (params as Params | null | undefined)?.stream === true) {
-    const decoding: Decoding = { _tag: "Json", terminal: terminalOf(op), named: namedEvents(op) }
+    const decoding: Decoding = { _tag: "Json", terminal: terminalOf(op), named: op.named === true }
     return new APIPromise(streamSource(client, streamHeaders(spec), decoding, run))
   }
   return new APIPromise(jsonSource(client, spec, run))

@@ -40,7 +40,11 @@ export const toHeaders = (record: Readonly<Record<string, string>>): Headers => 
   return headers
 }
 
-export const fromCore = (error: CoreError.OpenAIError): OpenAIError => {
+/**
+ * The official class of a core error. `responseHeaders` are those of the stream the error came in, if any: an
+ * error event carries them (and so its `requestID`), as in the official SDK.
+ */
+export const fromCore = (error: CoreError.OpenAIError, responseHeaders?: Readonly<Record<string, string>>): OpenAIError => {
   switch (error._tag) {
     case "BadRequestError":
     case "AuthenticationError":
@@ -69,7 +73,11 @@ export const fromCore = (error: CoreError.OpenAIError): OpenAIError => {
       const event = error.event
       const inner = isRecord(event) && isRecord(event.error) ? event.error : event
       // The official message is the error object's own; the core's message when the event has none.
-      return new StreamError(undefined, isRecord(inner) ? inner : undefined, error.message, undefined)
+      const headers = responseHeaders === undefined ? undefined : toHeaders(responseHeaders)
+      const failure = new StreamError(undefined, isRecord(inner) ? inner : undefined, error.message, headers)
+      // An error event before the stream was handed over (its first event) comes without the headers; its id does.
+      if (headers === undefined) (failure as { requestID: string | null | undefined }).requestID = error.requestId
+      return failure
     }
     case "StreamTruncatedError":
       return new StreamTruncatedError({ message: error.message, eventsReceived: error.eventsReceived })

@@ -4,7 +4,7 @@
  * error class.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as OpenAI from "@effect-openai/openai/OpenAI"
 import * as OpenAIAuth from "@effect-openai/openai/OpenAIAuth"
 import * as OpenAIClient from "@effect-openai/openai/OpenAIClient"
@@ -114,6 +114,18 @@ const loggerLayer = (logger: Logger, level: LogLevelName): Layer.Layer<never> =>
     EffectLogger.minimumLogLevel(minimum[level])
   )
 
+/**
+ * The default transport, built once and shared by every client of the process (as the global `fetch` and its
+ * connection pool are shared): `withOptions` clients and many short-lived clients reuse the same connections.
+ */
+let sharedTransport: Promise<HttpClient.HttpClient> | undefined
+const defaultTransport: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.promise(() =>
+    sharedTransport ??= ManagedRuntime.make(OpenAI.defaultTransport).runPromise(HttpClient.HttpClient)
+  )
+)
+
 const usesFetch = (options: RuntimeOptions): boolean => options.fetch !== undefined || options.fetchOptions !== undefined
 
 const fetchTransport = (options: RuntimeOptions): Layer.Layer<HttpClient.HttpClient> => {
@@ -162,15 +174,19 @@ export class ClientRuntime {
   private readonly main: Lazy
   private viaFetch: Lazy | undefined
 
-  constructor(readonly options: RuntimeOptions) {
-    const transport = usesFetch(options) ? fetchTransport(options) : OpenAI.defaultTransport
+  // Private, so that no inspection of the client (even with hidden properties shown) reaches the credentials.
+  readonly #options: RuntimeOptions
+
+  constructor(options: RuntimeOptions) {
+    this.#options = options
+    const transport = usesFetch(options) ? fetchTransport(options) : defaultTransport
     this.main = new Lazy(ManagedRuntime.make(clientLayer(options, transport)))
   }
 
   /** The runtime for a call: with per-call `fetchOptions`, one whose transport is `fetch`. */
   private lazyFor(run: RunOptions | undefined): Lazy {
-    if (run?.fetchOptions === undefined || usesFetch(this.options)) return this.main
-    return this.viaFetch ??= new Lazy(ManagedRuntime.make(clientLayer(this.options, fetchTransport(this.options))))
+    if (run?.fetchOptions === undefined || usesFetch(this.#options)) return this.main
+    return this.viaFetch ??= new Lazy(ManagedRuntime.make(clientLayer(this.#options, fetchTransport(this.#options))))
   }
 
   /** Runs `effect` as one fiber; its outcome settles through `onExit`, with errors already turned into classes. */
@@ -185,9 +201,9 @@ export class ClientRuntime {
       onFailure(new APIUserAbortError())
       return
     }
-    const fetchOptions = run?.fetchOptions ?? this.options.fetchOptions
+    const fetchOptions = run?.fetchOptions ?? this.#options.fetchOptions
     const program = fetchOptions === undefined ? effect : Effect.provideService(effect, FetchHttpClient.RequestInit, {
-      ...this.options.fetchOptions,
+      ...this.#options.fetchOptions,
       ...run?.fetchOptions
     })
     const lazy = this.lazyFor(run)

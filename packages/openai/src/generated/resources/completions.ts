@@ -8,6 +8,7 @@
  */
 
 import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import * as Op from "../../internal/operation.js"
 import * as Ops from "../Operations.js"
 import type { OpenAIClient } from "../../OpenAIClient.js"
@@ -34,3 +35,13 @@ export const createWithResponse = (params: Types.CreateCompletionParams, options
  */
 export const create = (params: Types.CreateCompletionParams, options?: RequestOptions): Effect.Effect<Types.CreateCompletionResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createWithResponse(params, options))
+
+/**
+ * Create completion: `POST /completions`, streamed: each event as it arrives (`stream: true` is set for you).
+ *
+ * @see https://platform.openai.com/docs/api-reference/completions
+ * @since 0.1.0
+ * @category operations
+ */
+export const createStream = (params: Omit<Types.CreateCompletionParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateCompletionResponse, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
+  Op.events(Ops.completionsCreate, [], params, options)

@@ -131,3 +131,13 @@ export const retrieveWithResponse = (responseId: string, params?: Types.GetRespo
  */
 export const retrieve = (responseId: string, params?: Types.GetResponseParams, options?: RequestOptions): Effect.Effect<Types.Response, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(responseId, params, options))
+
+/**
+ * Get a model response: `GET /responses/{response_id}`, streamed: each event as it arrives (`stream: true` is set for you).
+ *
+ * @see https://platform.openai.com/docs/api-reference/responses
+ * @since 0.1.0
+ * @category operations
+ */
+export const retrieveStream = (responseId: string, params?: Omit<Types.GetResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.GetResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
+  Op.events(Ops.responsesRetrieve, [responseId], params, options)

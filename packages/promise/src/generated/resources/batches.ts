@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { batchesCancel, batchesCreate, batchesList, batchesRetrieve } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../core/pagination.js"
 import { APIResource } from "../../core/resource.js"
@@ -28,7 +28,7 @@ export class Batches extends APIResource {
    * @since 0.1.0
    */
   create(body: BatchCreateParams, options?: RequestOptions): APIPromise<Batch> {
-    return call(this._client, Operations.batchesCreate, undefined, body, options)
+    return call(this._client, batchesCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +38,7 @@ export class Batches extends APIResource {
    * @since 0.1.0
    */
   retrieve(batchID: string, options?: RequestOptions): APIPromise<Batch> {
-    return call(this._client, Operations.batchesRetrieve, batchID, undefined, options)
+    return call(this._client, batchesRetrieve, batchID, undefined, options)
   }
 
   /**
@@ -48,7 +48,7 @@ export class Batches extends APIResource {
    * @since 0.1.0
    */
   list(query?: BatchListParams | null, options?: RequestOptions): PagePromise<BatchesPage, Batch> {
-    return list(this._client, Operations.batchesList, CursorPage, undefined, query, options)
+    return list(this._client, batchesList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -58,7 +58,7 @@ export class Batches extends APIResource {
    * @since 0.1.0
    */
   cancel(batchID: string, options?: RequestOptions): APIPromise<Batch> {
-    return call(this._client, Operations.batchesCancel, batchID, undefined, options)
+    return call(this._client, batchesCancel, batchID, undefined, options)
   }
 }
 

@@ -7,10 +7,11 @@
  * @since 0.1.0
  */
 
+import { completionsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../core/api-promise.js"
 import { APIResource } from "../../core/resource.js"
+import type { Stream } from "../../core/streaming.js"
 import type * as CompletionsAPI from "./completions.js"
 import { call } from "../../internal/call.js"
 import type { RequestOptions } from "../../internal/request-options.js"
@@ -27,8 +28,23 @@ export class Completions extends APIResource {
    * @see https://platform.openai.com/docs/api-reference/completions
    * @since 0.1.0
    */
-  create(body: CompletionCreateParamsNonStreaming, options?: RequestOptions): APIPromise<Completion> {
-    return call(this._client, Operations.completionsCreate, undefined, body, options)
+  create(body: CompletionCreateParamsNonStreaming, options?: RequestOptions): APIPromise<Completion>
+  /**
+   * Create completion: `POST /completions`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/completions
+   * @since 0.1.0
+   */
+  create(body: CompletionCreateParamsStreaming, options?: RequestOptions): APIPromise<Stream<Completion>>
+  /**
+   * Create completion: `POST /completions`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/completions
+   * @since 0.1.0
+   */
+  create(body: CompletionCreateParamsBase, options?: RequestOptions): APIPromise<Stream<Completion> | Completion>
+  create(body: CompletionCreateParamsBase, options?: RequestOptions): APIPromise<Completion | Stream<Completion>> {
+    return call(this._client, completionsCreate, undefined, body, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { embeddingsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../core/api-promise.js"
 import { APIResource } from "../../core/resource.js"
 import { call } from "../../internal/call.js"
@@ -35,7 +35,7 @@ export class Embeddings extends APIResource {
    */
   create(body: EmbeddingCreateParams, options?: RequestOptions): APIPromise<CreateEmbeddingResponse>
   create(body: EmbeddingCreateParams, options?: RequestOptions): APIPromise<Base64EmbeddingResponse | CreateEmbeddingResponse> {
-    return call(this._client, Operations.embeddingsCreate, undefined, body, options)
+    return call(this._client, embeddingsCreate, undefined, body, options)
   }
 }
 

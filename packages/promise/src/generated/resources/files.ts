@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  filesContent,
+  filesCreate,
+  filesDel,
+  filesList,
+  filesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../core/pagination.js"
 import { APIResource } from "../../core/resource.js"
@@ -28,7 +34,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   create(body: FileCreateParams, options?: RequestOptions): APIPromise<FileObject> {
-    return call(this._client, Operations.filesCreate, undefined, body, options)
+    return call(this._client, filesCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +44,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   retrieve(fileID: string, options?: RequestOptions): APIPromise<FileObject> {
-    return call(this._client, Operations.filesRetrieve, fileID, undefined, options)
+    return call(this._client, filesRetrieve, fileID, undefined, options)
   }
 
   /**
@@ -48,7 +54,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   list(query?: FileListParams | null, options?: RequestOptions): PagePromise<FileObjectsPage, FileObject> {
-    return list(this._client, Operations.filesList, CursorPage, undefined, query, options)
+    return list(this._client, filesList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -58,7 +64,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   delete(fileID: string, options?: RequestOptions): APIPromise<FileDeleted> {
-    return call(this._client, Operations.filesDel, fileID, undefined, options)
+    return call(this._client, filesDel, fileID, undefined, options)
   }
 
   /**
@@ -68,7 +74,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   content(fileID: string, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.filesContent, fileID, undefined, options)
+    return call(this._client, filesContent, fileID, undefined, options)
   }
 }
 

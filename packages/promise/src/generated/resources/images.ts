@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { imagesCreateVariation, imagesEdit, imagesGenerate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../core/api-promise.js"
 import { APIResource } from "../../core/resource.js"
 import type { Stream } from "../../core/streaming.js"
@@ -30,7 +30,7 @@ export class Images extends APIResource {
    * @since 0.1.0
    */
   createVariation(body: ImageCreateVariationParams, options?: RequestOptions): APIPromise<ImagesResponse> {
-    return call(this._client, Operations.imagesCreateVariation, undefined, body, options)
+    return call(this._client, imagesCreateVariation, undefined, body, options)
   }
 
   /**
@@ -55,7 +55,7 @@ export class Images extends APIResource {
    */
   edit(body: ImageEditParamsBase, options?: RequestOptions): APIPromise<Stream<ImageEditStreamEvent> | ImagesResponse>
   edit(body: ImageEditParamsBase, options?: RequestOptions): APIPromise<ImagesResponse | Stream<ImageEditStreamEvent>> {
-    return call(this._client, Operations.imagesEdit, undefined, body, options)
+    return call(this._client, imagesEdit, undefined, body, options)
   }
 
   /**
@@ -80,7 +80,7 @@ export class Images extends APIResource {
    */
   generate(body: ImageGenerateParamsBase, options?: RequestOptions): APIPromise<Stream<ImageGenStreamEvent> | ImagesResponse>
   generate(body: ImageGenerateParamsBase, options?: RequestOptions): APIPromise<ImagesResponse | Stream<ImageGenStreamEvent>> {
-    return call(this._client, Operations.imagesGenerate, undefined, body, options)
+    return call(this._client, imagesGenerate, undefined, body, options)
   }
 }
 

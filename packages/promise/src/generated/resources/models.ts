@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { modelsDel, modelsList, modelsRetrieve } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../core/api-promise.js"
 import { Page, type PagePromise } from "../../core/pagination.js"
 import { APIResource } from "../../core/resource.js"
@@ -28,7 +28,7 @@ export class Models extends APIResource {
    * @since 0.1.0
    */
   retrieve(model: string, options?: RequestOptions): APIPromise<Model> {
-    return call(this._client, Operations.modelsRetrieve, model, undefined, options)
+    return call(this._client, modelsRetrieve, model, undefined, options)
   }
 
   /**
@@ -38,7 +38,7 @@ export class Models extends APIResource {
    * @since 0.1.0
    */
   list(options?: RequestOptions): PagePromise<ModelsPage, Model> {
-    return list(this._client, Operations.modelsList, Page, undefined, undefined, options)
+    return list(this._client, modelsList, Page, undefined, undefined, options)
   }
 
   /**
@@ -48,7 +48,7 @@ export class Models extends APIResource {
    * @since 0.1.0
    */
   delete(model: string, options?: RequestOptions): APIPromise<ModelDeleted> {
-    return call(this._client, Operations.modelsDel, model, undefined, options)
+    return call(this._client, modelsDel, model, undefined, options)
   }
 }
 

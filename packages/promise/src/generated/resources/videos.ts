@@ -7,8 +7,19 @@
  * @since 0.1.0
  */
 
+import {
+  videosCharactersCreate,
+  videosCharactersRetrieve,
+  videosCreate,
+  videosDel,
+  videosDownloadContent,
+  videosEdit,
+  videosExtend,
+  videosList,
+  videosRemix,
+  videosRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../core/pagination.js"
 import { APIResource } from "../../core/resource.js"
@@ -29,7 +40,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   create(body: VideoCreateParams, options?: RequestOptions): APIPromise<Video> {
-    return call(this._client, Operations.videosCreate, undefined, body, options)
+    return call(this._client, videosCreate, undefined, body, options)
   }
 
   /**
@@ -40,7 +51,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   retrieve(videoID: string, options?: RequestOptions): APIPromise<Video> {
-    return call(this._client, Operations.videosRetrieve, videoID, undefined, options)
+    return call(this._client, videosRetrieve, videoID, undefined, options)
   }
 
   /**
@@ -51,7 +62,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   list(query?: VideoListParams | null, options?: RequestOptions): PagePromise<VideosPage, Video> {
-    return list(this._client, Operations.videosList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, videosList, ConversationCursorPage, undefined, query, options)
   }
 
   /**
@@ -62,7 +73,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   delete(videoID: string, options?: RequestOptions): APIPromise<VideoDeleteResponse> {
-    return call(this._client, Operations.videosDel, videoID, undefined, options)
+    return call(this._client, videosDel, videoID, undefined, options)
   }
 
   /**
@@ -73,7 +84,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   createCharacter(body: VideoCreateCharacterParams, options?: RequestOptions): APIPromise<VideoCreateCharacterResponse> {
-    return call(this._client, Operations.videosCharactersCreate, undefined, body, options)
+    return call(this._client, videosCharactersCreate, undefined, body, options)
   }
 
   /**
@@ -84,7 +95,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   downloadContent(videoID: string, query?: VideoDownloadContentParams | null, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.videosDownloadContent, videoID, query, options)
+    return call(this._client, videosDownloadContent, videoID, query, options)
   }
 
   /**
@@ -95,7 +106,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   edit(body: VideoEditParams, options?: RequestOptions): APIPromise<Video> {
-    return call(this._client, Operations.videosEdit, undefined, body, options)
+    return call(this._client, videosEdit, undefined, body, options)
   }
 
   /**
@@ -106,7 +117,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   extend(body: VideoExtendParams, options?: RequestOptions): APIPromise<Video> {
-    return call(this._client, Operations.videosExtend, undefined, body, options)
+    return call(this._client, videosExtend, undefined, body, options)
   }
 
   /**
@@ -117,7 +128,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   getCharacter(characterID: string, options?: RequestOptions): APIPromise<VideoGetCharacterResponse> {
-    return call(this._client, Operations.videosCharactersRetrieve, characterID, undefined, options)
+    return call(this._client, videosCharactersRetrieve, characterID, undefined, options)
   }
 
   /**
@@ -128,7 +139,7 @@ export class Videos extends APIResource {
    * @since 0.1.0
    */
   remix(videoID: string, body: VideoRemixParams, options?: RequestOptions): APIPromise<Video> {
-    return call(this._client, Operations.videosRemix, videoID, body, options)
+    return call(this._client, videosRemix, videoID, body, options)
   }
 }
 

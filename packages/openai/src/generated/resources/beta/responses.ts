@@ -131,3 +131,13 @@ export const retrieveWithResponse = (responseId: string, params?: Types.Beta_get
  */
 export const retrieve = (responseId: string, params?: Types.Beta_getResponseParams, options?: RequestOptions): Effect.Effect<Types.BetaResponse, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(retrieveWithResponse(responseId, params, options))
+
+/**
+ * Get a model response: `GET /responses/{response_id}?beta=true`, streamed: each event as it arrives (`stream: true` is set for you).
+ *
+ * @see https://platform.openai.com/docs/api-reference/responses
+ * @since 0.1.0
+ * @category operations
+ */
+export const retrieveStream = (responseId: string, params?: Omit<Types.Beta_getResponseParams, "stream">, options?: RequestOptions): Stream.Stream<Types.Beta_getResponseStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
+  Op.events(Ops.betaResponsesRetrieve, [responseId], params, options)

@@ -8,6 +8,7 @@
  */
 
 import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import * as Op from "../../../internal/operation.js"
 import * as Ops from "../../Operations.js"
 import type { OpenAIClient } from "../../../OpenAIClient.js"
@@ -60,6 +61,16 @@ export const createAndRunWithResponse = (params: Types.CreateThreadAndRunParams,
  */
 export const createAndRun = (params: Types.CreateThreadAndRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(createAndRunWithResponse(params, options))
+
+/**
+ * Create thread and run: `POST /threads/runs`, streamed: each event as it arrives (`stream: true` is set for you).
+ *
+ * @see https://platform.openai.com/docs/api-reference/threads
+ * @since 0.1.0
+ * @category operations
+ */
+export const createAndRunStream = (params: Omit<Types.CreateThreadAndRunParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateThreadAndRunStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
+  Op.events(Ops.betaThreadsCreateAndRun, [], params, options)
 
 /**
  * Delete thread: `DELETE /threads/{thread_id}`, with the response metadata.

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { audioSpeechCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { APIResource } from "../../../core/resource.js"
 import { call } from "../../../internal/call.js"
@@ -27,7 +27,7 @@ export class Speech extends APIResource {
    * @since 0.1.0
    */
   create(body: SpeechCreateParams, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.audioSpeechCreate, undefined, body, options)
+    return call(this._client, audioSpeechCreate, undefined, body, options)
   }
 }
 

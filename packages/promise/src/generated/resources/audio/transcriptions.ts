@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { audioTranscriptionsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { APIResource } from "../../../core/resource.js"
 import type { Stream } from "../../../core/streaming.js"
@@ -66,7 +66,7 @@ export class Transcriptions extends APIResource {
    */
   create(body: TranscriptionCreateParams, options?: RequestOptions): APIPromise<Stream<TranscriptionStreamEvent> | TranscriptionCreateResponse | string>
   create(body: TranscriptionCreateParams, options?: RequestOptions): APIPromise<Transcription | TranscriptionVerbose | string | Stream<TranscriptionStreamEvent> | TranscriptionCreateResponse> {
-    return call(this._client, Operations.audioTranscriptionsCreate, undefined, body, options)
+    return call(this._client, audioTranscriptionsCreate, undefined, body, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { audioTranslationsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { APIResource } from "../../../core/resource.js"
 import type * as AudioAPI from "./audio.js"
@@ -50,7 +50,7 @@ export class Translations extends APIResource {
    */
   create(body: TranslationCreateParams, options?: RequestOptions): APIPromise<Translation>
   create(body: TranslationCreateParams, options?: RequestOptions): APIPromise<Translation | TranslationVerbose | string> {
-    return call(this._client, Operations.audioTranslationsCreate, undefined, body, options)
+    return call(this._client, audioTranslationsCreate, undefined, body, options)
   }
 }
 

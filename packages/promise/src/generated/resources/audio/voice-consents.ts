@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  audioVoiceConsentsCreate,
+  audioVoiceConsentsDel,
+  audioVoiceConsentsList,
+  audioVoiceConsentsRetrieve,
+  audioVoiceConsentsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -28,7 +34,7 @@ export class VoiceConsents extends APIResource {
    * @since 0.1.0
    */
   create(body: VoiceConsentCreateParams, options?: RequestOptions): APIPromise<VoiceConsent> {
-    return call(this._client, Operations.audioVoiceConsentsCreate, undefined, body, options)
+    return call(this._client, audioVoiceConsentsCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +44,7 @@ export class VoiceConsents extends APIResource {
    * @since 0.1.0
    */
   retrieve(consentID: string, options?: RequestOptions): APIPromise<VoiceConsent> {
-    return call(this._client, Operations.audioVoiceConsentsRetrieve, consentID, undefined, options)
+    return call(this._client, audioVoiceConsentsRetrieve, consentID, undefined, options)
   }
 
   /**
@@ -48,7 +54,7 @@ export class VoiceConsents extends APIResource {
    * @since 0.1.0
    */
   update(consentID: string, body: VoiceConsentUpdateParams, options?: RequestOptions): APIPromise<VoiceConsent> {
-    return call(this._client, Operations.audioVoiceConsentsUpdate, consentID, body, options)
+    return call(this._client, audioVoiceConsentsUpdate, consentID, body, options)
   }
 
   /**
@@ -58,7 +64,7 @@ export class VoiceConsents extends APIResource {
    * @since 0.1.0
    */
   list(query?: VoiceConsentListParams | null, options?: RequestOptions): PagePromise<VoiceConsentsPage, VoiceConsent> {
-    return list(this._client, Operations.audioVoiceConsentsList, CursorPage, undefined, query, options)
+    return list(this._client, audioVoiceConsentsList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -68,7 +74,7 @@ export class VoiceConsents extends APIResource {
    * @since 0.1.0
    */
   delete(consentID: string, options?: RequestOptions): APIPromise<VoiceConsentDeleted> {
-    return call(this._client, Operations.audioVoiceConsentsDel, consentID, undefined, options)
+    return call(this._client, audioVoiceConsentsDel, consentID, undefined, options)
   }
 }
 

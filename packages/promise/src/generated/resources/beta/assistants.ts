@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  betaAssistantsCreate,
+  betaAssistantsDel,
+  betaAssistantsList,
+  betaAssistantsRetrieve,
+  betaAssistantsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -29,7 +35,7 @@ export class Assistants extends APIResource {
    * @since 0.1.0
    */
   create(body: AssistantCreateParams, options?: RequestOptions): APIPromise<Assistant> {
-    return call(this._client, Operations.betaAssistantsCreate, undefined, body, options)
+    return call(this._client, betaAssistantsCreate, undefined, body, options)
   }
 
   /**
@@ -40,7 +46,7 @@ export class Assistants extends APIResource {
    * @since 0.1.0
    */
   retrieve(assistantID: string, options?: RequestOptions): APIPromise<Assistant> {
-    return call(this._client, Operations.betaAssistantsRetrieve, assistantID, undefined, options)
+    return call(this._client, betaAssistantsRetrieve, assistantID, undefined, options)
   }
 
   /**
@@ -51,7 +57,7 @@ export class Assistants extends APIResource {
    * @since 0.1.0
    */
   update(assistantID: string, body: AssistantUpdateParams, options?: RequestOptions): APIPromise<Assistant> {
-    return call(this._client, Operations.betaAssistantsUpdate, assistantID, body, options)
+    return call(this._client, betaAssistantsUpdate, assistantID, body, options)
   }
 
   /**
@@ -62,7 +68,7 @@ export class Assistants extends APIResource {
    * @since 0.1.0
    */
   list(query?: AssistantListParams | null, options?: RequestOptions): PagePromise<AssistantsPage, Assistant> {
-    return list(this._client, Operations.betaAssistantsList, CursorPage, undefined, query, options)
+    return list(this._client, betaAssistantsList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -73,7 +79,7 @@ export class Assistants extends APIResource {
    * @since 0.1.0
    */
   delete(assistantID: string, options?: RequestOptions): APIPromise<AssistantDeleted> {
-    return call(this._client, Operations.betaAssistantsDel, assistantID, undefined, options)
+    return call(this._client, betaAssistantsDel, assistantID, undefined, options)
   }
 }
 
@@ -88,7 +94,7 @@ export declare namespace Assistant {
   }
 }
 export type AssistantDeleted = T.DeleteAssistantResponse
-export type AssistantStreamEvent = T.AssistantStreamEvent
+export type AssistantStreamEvent = T.CreateThreadAndRunStreamEvent
 export declare namespace AssistantStreamEvent {
   export type ThreadCreated = T.ThreadStreamEvent
   export type ThreadRunCreated = Extract<T.RunStreamEvent, { readonly event: "thread.run.created" }>

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  containersCreate,
+  containersDel,
+  containersList,
+  containersRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -42,7 +47,7 @@ export class Containers extends APIResource {
    * @since 0.1.0
    */
   create(body: ContainerCreateParams, options?: RequestOptions): APIPromise<ContainerCreateResponse> {
-    return call(this._client, Operations.containersCreate, undefined, body, options)
+    return call(this._client, containersCreate, undefined, body, options)
   }
 
   /**
@@ -52,7 +57,7 @@ export class Containers extends APIResource {
    * @since 0.1.0
    */
   retrieve(containerID: string, options?: RequestOptions): APIPromise<ContainerRetrieveResponse> {
-    return call(this._client, Operations.containersRetrieve, containerID, undefined, options)
+    return call(this._client, containersRetrieve, containerID, undefined, options)
   }
 
   /**
@@ -62,7 +67,7 @@ export class Containers extends APIResource {
    * @since 0.1.0
    */
   list(query?: ContainerListParams | null, options?: RequestOptions): PagePromise<ContainerListResponsesPage, ContainerListResponse> {
-    return list(this._client, Operations.containersList, CursorPage, undefined, query, options)
+    return list(this._client, containersList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -72,7 +77,7 @@ export class Containers extends APIResource {
    * @since 0.1.0
    */
   delete(containerID: string, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.containersDel, containerID, undefined, options)
+    return call(this._client, containersDel, containerID, undefined, options)
   }
 }
 

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  conversationsCreate,
+  conversationsDel,
+  conversationsRetrieve,
+  conversationsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { APIResource } from "../../../core/resource.js"
 import {
@@ -40,7 +45,7 @@ export class Conversations extends APIResource {
    * @since 0.1.0
    */
   create(body?: ConversationCreateParams | null, options?: RequestOptions): APIPromise<Conversation> {
-    return call(this._client, Operations.conversationsCreate, undefined, body, options)
+    return call(this._client, conversationsCreate, undefined, body, options)
   }
 
   /**
@@ -50,7 +55,7 @@ export class Conversations extends APIResource {
    * @since 0.1.0
    */
   retrieve(conversationID: string, options?: RequestOptions): APIPromise<Conversation> {
-    return call(this._client, Operations.conversationsRetrieve, conversationID, undefined, options)
+    return call(this._client, conversationsRetrieve, conversationID, undefined, options)
   }
 
   /**
@@ -60,7 +65,7 @@ export class Conversations extends APIResource {
    * @since 0.1.0
    */
   update(conversationID: string, body: ConversationUpdateParams, options?: RequestOptions): APIPromise<Conversation> {
-    return call(this._client, Operations.conversationsUpdate, conversationID, body, options)
+    return call(this._client, conversationsUpdate, conversationID, body, options)
   }
 
   /**
@@ -70,7 +75,7 @@ export class Conversations extends APIResource {
    * @since 0.1.0
    */
   delete(conversationID: string, options?: RequestOptions): APIPromise<ConversationDeletedResource> {
-    return call(this._client, Operations.conversationsDel, conversationID, undefined, options)
+    return call(this._client, conversationsDel, conversationID, undefined, options)
   }
 }
 

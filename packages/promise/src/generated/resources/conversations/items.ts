@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  conversationsItemsCreate,
+  conversationsItemsDel,
+  conversationsItemsList,
+  conversationsItemsRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -29,7 +34,7 @@ export class Items extends APIResource {
    * @since 0.1.0
    */
   create(conversationID: string, params: ItemCreateParams, options?: RequestOptions): APIPromise<ConversationItemList> {
-    return call(this._client, Operations.conversationsItemsCreate, conversationID, params, options)
+    return call(this._client, conversationsItemsCreate, conversationID, params, options)
   }
 
   /**
@@ -39,7 +44,7 @@ export class Items extends APIResource {
    * @since 0.1.0
    */
   retrieve(itemID: string, params: ItemRetrieveParams, options?: RequestOptions): APIPromise<ConversationItem> {
-    return call(this._client, Operations.conversationsItemsRetrieve, itemID, params, options)
+    return call(this._client, conversationsItemsRetrieve, itemID, params, options)
   }
 
   /**
@@ -49,7 +54,7 @@ export class Items extends APIResource {
    * @since 0.1.0
    */
   list(conversationID: string, query?: ItemListParams | null, options?: RequestOptions): PagePromise<ConversationItemsPage, ConversationItem> {
-    return list(this._client, Operations.conversationsItemsList, ConversationCursorPage, conversationID, query, options)
+    return list(this._client, conversationsItemsList, ConversationCursorPage, conversationID, query, options)
   }
 
   /**
@@ -59,7 +64,7 @@ export class Items extends APIResource {
    * @since 0.1.0
    */
   delete(itemID: string, params: ItemDeleteParams, options?: RequestOptions): APIPromise<ConversationsAPI.Conversation> {
-    return call(this._client, Operations.conversationsItemsDel, itemID, params, options)
+    return call(this._client, conversationsItemsDel, itemID, params, options)
   }
 }
 

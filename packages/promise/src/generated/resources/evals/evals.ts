@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  evalsCreate,
+  evalsDel,
+  evalsList,
+  evalsRetrieve,
+  evalsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -48,7 +54,7 @@ export class Evals extends APIResource {
    * @since 0.1.0
    */
   create(body: EvalCreateParams, options?: RequestOptions): APIPromise<EvalCreateResponse> {
-    return call(this._client, Operations.evalsCreate, undefined, body, options)
+    return call(this._client, evalsCreate, undefined, body, options)
   }
 
   /**
@@ -58,7 +64,7 @@ export class Evals extends APIResource {
    * @since 0.1.0
    */
   retrieve(evalID: string, options?: RequestOptions): APIPromise<EvalRetrieveResponse> {
-    return call(this._client, Operations.evalsRetrieve, evalID, undefined, options)
+    return call(this._client, evalsRetrieve, evalID, undefined, options)
   }
 
   /**
@@ -68,7 +74,7 @@ export class Evals extends APIResource {
    * @since 0.1.0
    */
   update(evalID: string, body: EvalUpdateParams, options?: RequestOptions): APIPromise<EvalUpdateResponse> {
-    return call(this._client, Operations.evalsUpdate, evalID, body, options)
+    return call(this._client, evalsUpdate, evalID, body, options)
   }
 
   /**
@@ -78,7 +84,7 @@ export class Evals extends APIResource {
    * @since 0.1.0
    */
   list(query?: EvalListParams | null, options?: RequestOptions): PagePromise<EvalListResponsesPage, EvalListResponse> {
-    return list(this._client, Operations.evalsList, CursorPage, undefined, query, options)
+    return list(this._client, evalsList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -88,7 +94,7 @@ export class Evals extends APIResource {
    * @since 0.1.0
    */
   delete(evalID: string, options?: RequestOptions): APIPromise<EvalDeleteResponse> {
-    return call(this._client, Operations.evalsDel, evalID, undefined, options)
+    return call(this._client, evalsDel, evalID, undefined, options)
   }
 }
 

@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  realtimeCallsAccept,
+  realtimeCallsCreate,
+  realtimeCallsHangup,
+  realtimeCallsRefer,
+  realtimeCallsReject
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { APIResource } from "../../../core/resource.js"
 import { call } from "../../../internal/call.js"
@@ -27,7 +33,7 @@ export class Calls extends APIResource {
    * @since 0.1.0
    */
   create(body: CallCreateParams, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.realtimeCallsCreate, undefined, body, options)
+    return call(this._client, realtimeCallsCreate, undefined, body, options)
   }
 
   /**
@@ -37,7 +43,7 @@ export class Calls extends APIResource {
    * @since 0.1.0
    */
   accept(callID: string, body: CallAcceptParams, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.realtimeCallsAccept, callID, body, options)
+    return call(this._client, realtimeCallsAccept, callID, body, options)
   }
 
   /**
@@ -47,7 +53,7 @@ export class Calls extends APIResource {
    * @since 0.1.0
    */
   hangup(callID: string, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.realtimeCallsHangup, callID, undefined, options)
+    return call(this._client, realtimeCallsHangup, callID, undefined, options)
   }
 
   /**
@@ -57,7 +63,7 @@ export class Calls extends APIResource {
    * @since 0.1.0
    */
   refer(callID: string, body: CallReferParams, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.realtimeCallsRefer, callID, body, options)
+    return call(this._client, realtimeCallsRefer, callID, body, options)
   }
 
   /**
@@ -67,7 +73,7 @@ export class Calls extends APIResource {
    * @since 0.1.0
    */
   reject(callID: string, body?: CallRejectParams | null, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.realtimeCallsReject, callID, body, options)
+    return call(this._client, realtimeCallsReject, callID, body, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { responsesInputItemsList } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
 import type * as ResponsesAPI from "./responses.js"
@@ -28,7 +28,7 @@ export class InputItems extends APIResource {
    * @since 0.1.0
    */
   list(responseID: string, query?: InputItemListParams | null, options?: RequestOptions): PagePromise<ResponsesAPI.ResponseItemsPage, ResponsesAPI.ResponseItem> {
-    return list(this._client, Operations.responsesInputItemsList, CursorPage, responseID, query, options)
+    return list(this._client, responsesInputItemsList, CursorPage, responseID, query, options)
   }
 }
 

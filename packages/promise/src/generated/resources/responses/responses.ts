@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  responsesCancel,
+  responsesCompact,
+  responsesCreate,
+  responsesDel,
+  responsesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import type { CursorPage } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -53,7 +59,7 @@ export class Responses extends APIResource {
    */
   create(body: ResponseCreateParamsBase, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent> | Response>
   create(body: ResponseCreateParamsBase, options?: RequestOptions): APIPromise<Response | Stream<ResponseStreamEvent>> {
-    return call(this._client, Operations.responsesCreate, undefined, body, options)
+    return call(this._client, responsesCreate, undefined, body, options)
   }
 
   /**
@@ -62,8 +68,23 @@ export class Responses extends APIResource {
    * @see https://platform.openai.com/docs/api-reference/responses
    * @since 0.1.0
    */
-  retrieve(responseID: string, query?: ResponseRetrieveParamsNonStreaming, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.responsesRetrieve, responseID, query, options)
+  retrieve(responseID: string, query?: ResponseRetrieveParamsNonStreaming, options?: RequestOptions): APIPromise<Response>
+  /**
+   * Get a model response: `GET /responses/{response_id}`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/responses
+   * @since 0.1.0
+   */
+  retrieve(responseID: string, query: ResponseRetrieveParamsStreaming, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent>>
+  /**
+   * Get a model response: `GET /responses/{response_id}`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/responses
+   * @since 0.1.0
+   */
+  retrieve(responseID: string, query?: ResponseRetrieveParamsBase, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent> | Response>
+  retrieve(responseID: string, query?: ResponseRetrieveParamsBase, options?: RequestOptions): APIPromise<Response | Stream<ResponseStreamEvent>> {
+    return call(this._client, responsesRetrieve, responseID, query, options)
   }
 
   /**
@@ -73,7 +94,7 @@ export class Responses extends APIResource {
    * @since 0.1.0
    */
   delete(responseID: string, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.responsesDel, responseID, undefined, options)
+    return call(this._client, responsesDel, responseID, undefined, options)
   }
 
   /**
@@ -83,7 +104,7 @@ export class Responses extends APIResource {
    * @since 0.1.0
    */
   cancel(responseID: string, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.responsesCancel, responseID, undefined, options)
+    return call(this._client, responsesCancel, responseID, undefined, options)
   }
 
   /**
@@ -93,7 +114,7 @@ export class Responses extends APIResource {
    * @since 0.1.0
    */
   compact(body: ResponseCompactParams, options?: RequestOptions): APIPromise<CompactedResponse> {
-    return call(this._client, Operations.responsesCompact, undefined, body, options)
+    return call(this._client, responsesCompact, undefined, body, options)
   }
 }
 
@@ -907,7 +928,7 @@ export declare namespace ResponseRetrieveParams {
   export type ResponseRetrieveParamsStreaming = ResponsesAPI.ResponseRetrieveParamsStreaming
 }
 export type ResponseRetrieveParamsBase = T.GetResponseParams
-export type ResponseRetrieveParamsNonStreaming = Omit<ResponseRetrieveParamsBase, "stream"> & { readonly stream?: false | null }
+export type ResponseRetrieveParamsNonStreaming = Omit<ResponseRetrieveParamsBase, "stream"> & { readonly stream?: false }
 export type ResponseRetrieveParamsStreaming = Omit<ResponseRetrieveParamsBase, "stream"> & { readonly stream: true }
 export type ResponseCompactParams = T.CompactconversationParams
 export declare namespace ResponseCompactParams {

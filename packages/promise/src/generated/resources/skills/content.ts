@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 
-import { Operations } from "@effect-openai/openai/Operation"
+import { skillsContentRetrieve } from "@effect-openai/openai/generated/Operations"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { APIResource } from "../../../core/resource.js"
 import { call } from "../../../internal/call.js"
@@ -26,6 +26,6 @@ export class Content extends APIResource {
    * @since 0.1.0
    */
   retrieve(skillID: string, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.skillsContentRetrieve, skillID, undefined, options)
+    return call(this._client, skillsContentRetrieve, skillID, undefined, options)
   }
 }

@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  skillsCreate,
+  skillsDel,
+  skillsList,
+  skillsRetrieve,
+  skillsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -46,7 +52,7 @@ export class Skills extends APIResource {
    * @since 0.1.0
    */
   create(body?: SkillCreateParams | null, options?: RequestOptions): APIPromise<Skill> {
-    return call(this._client, Operations.skillsCreate, undefined, body, options)
+    return call(this._client, skillsCreate, undefined, body, options)
   }
 
   /**
@@ -56,7 +62,7 @@ export class Skills extends APIResource {
    * @since 0.1.0
    */
   retrieve(skillID: string, options?: RequestOptions): APIPromise<Skill> {
-    return call(this._client, Operations.skillsRetrieve, skillID, undefined, options)
+    return call(this._client, skillsRetrieve, skillID, undefined, options)
   }
 
   /**
@@ -66,7 +72,7 @@ export class Skills extends APIResource {
    * @since 0.1.0
    */
   update(skillID: string, body: SkillUpdateParams, options?: RequestOptions): APIPromise<Skill> {
-    return call(this._client, Operations.skillsUpdate, skillID, body, options)
+    return call(this._client, skillsUpdate, skillID, body, options)
   }
 
   /**
@@ -76,7 +82,7 @@ export class Skills extends APIResource {
    * @since 0.1.0
    */
   list(query?: SkillListParams | null, options?: RequestOptions): PagePromise<SkillsPage, Skill> {
-    return list(this._client, Operations.skillsList, CursorPage, undefined, query, options)
+    return list(this._client, skillsList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -86,7 +92,7 @@ export class Skills extends APIResource {
    * @since 0.1.0
    */
   delete(skillID: string, options?: RequestOptions): APIPromise<DeletedSkill> {
-    return call(this._client, Operations.skillsDel, skillID, undefined, options)
+    return call(this._client, skillsDel, skillID, undefined, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { uploadsCancel, uploadsComplete, uploadsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { APIResource } from "../../../core/resource.js"
 import { type PartCreateParams, Parts, type UploadPart } from "./parts.js"
@@ -31,7 +31,7 @@ export class Uploads extends APIResource {
    * @since 0.1.0
    */
   create(body: UploadCreateParams, options?: RequestOptions): APIPromise<Upload> {
-    return call(this._client, Operations.uploadsCreate, undefined, body, options)
+    return call(this._client, uploadsCreate, undefined, body, options)
   }
 
   /**
@@ -41,7 +41,7 @@ export class Uploads extends APIResource {
    * @since 0.1.0
    */
   cancel(uploadID: string, options?: RequestOptions): APIPromise<Upload> {
-    return call(this._client, Operations.uploadsCancel, uploadID, undefined, options)
+    return call(this._client, uploadsCancel, uploadID, undefined, options)
   }
 
   /**
@@ -51,7 +51,7 @@ export class Uploads extends APIResource {
    * @since 0.1.0
    */
   complete(uploadID: string, body: UploadCompleteParams, options?: RequestOptions): APIPromise<Upload> {
-    return call(this._client, Operations.uploadsComplete, uploadID, body, options)
+    return call(this._client, uploadsComplete, uploadID, body, options)
   }
 }
 

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  vectorStoresFileBatchesCancel,
+  vectorStoresFileBatchesCreate,
+  vectorStoresFileBatchesListFiles,
+  vectorStoresFileBatchesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -29,7 +34,7 @@ export class FileBatches extends APIResource {
    * @since 0.1.0
    */
   create(vectorStoreID: string, body: FileBatchCreateParams, options?: RequestOptions): APIPromise<VectorStoreFileBatch> {
-    return call(this._client, Operations.vectorStoresFileBatchesCreate, vectorStoreID, body, options)
+    return call(this._client, vectorStoresFileBatchesCreate, vectorStoreID, body, options)
   }
 
   /**
@@ -39,7 +44,7 @@ export class FileBatches extends APIResource {
    * @since 0.1.0
    */
   retrieve(batchID: string, params: FileBatchRetrieveParams, options?: RequestOptions): APIPromise<VectorStoreFileBatch> {
-    return call(this._client, Operations.vectorStoresFileBatchesRetrieve, batchID, params, options)
+    return call(this._client, vectorStoresFileBatchesRetrieve, batchID, params, options)
   }
 
   /**
@@ -49,7 +54,7 @@ export class FileBatches extends APIResource {
    * @since 0.1.0
    */
   cancel(batchID: string, params: FileBatchCancelParams, options?: RequestOptions): APIPromise<VectorStoreFileBatch> {
-    return call(this._client, Operations.vectorStoresFileBatchesCancel, batchID, params, options)
+    return call(this._client, vectorStoresFileBatchesCancel, batchID, params, options)
   }
 
   /**
@@ -59,7 +64,7 @@ export class FileBatches extends APIResource {
    * @since 0.1.0
    */
   listFiles(batchID: string, params: FileBatchListFilesParams, options?: RequestOptions): PagePromise<VectorStoresFilesAPI.VectorStoreFilesPage, VectorStoresFilesAPI.VectorStoreFile> {
-    return list(this._client, Operations.vectorStoresFileBatchesListFiles, CursorPage, batchID, params, options)
+    return list(this._client, vectorStoresFileBatchesListFiles, CursorPage, batchID, params, options)
   }
 }
 

@@ -7,8 +7,15 @@
  * @since 0.1.0
  */
 
+import {
+  vectorStoresFilesContent,
+  vectorStoresFilesCreate,
+  vectorStoresFilesDel,
+  vectorStoresFilesList,
+  vectorStoresFilesRetrieve,
+  vectorStoresFilesUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, Page, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -28,7 +35,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   create(vectorStoreID: string, body: FileCreateParams, options?: RequestOptions): APIPromise<VectorStoreFile> {
-    return call(this._client, Operations.vectorStoresFilesCreate, vectorStoreID, body, options)
+    return call(this._client, vectorStoresFilesCreate, vectorStoreID, body, options)
   }
 
   /**
@@ -38,7 +45,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   retrieve(fileID: string, params: FileRetrieveParams, options?: RequestOptions): APIPromise<VectorStoreFile> {
-    return call(this._client, Operations.vectorStoresFilesRetrieve, fileID, params, options)
+    return call(this._client, vectorStoresFilesRetrieve, fileID, params, options)
   }
 
   /**
@@ -48,7 +55,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   update(fileID: string, params: FileUpdateParams, options?: RequestOptions): APIPromise<VectorStoreFile> {
-    return call(this._client, Operations.vectorStoresFilesUpdate, fileID, params, options)
+    return call(this._client, vectorStoresFilesUpdate, fileID, params, options)
   }
 
   /**
@@ -58,7 +65,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   list(vectorStoreID: string, query?: FileListParams | null, options?: RequestOptions): PagePromise<VectorStoreFilesPage, VectorStoreFile> {
-    return list(this._client, Operations.vectorStoresFilesList, CursorPage, vectorStoreID, query, options)
+    return list(this._client, vectorStoresFilesList, CursorPage, vectorStoreID, query, options)
   }
 
   /**
@@ -68,7 +75,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   delete(fileID: string, params: FileDeleteParams, options?: RequestOptions): APIPromise<VectorStoreFileDeleted> {
-    return call(this._client, Operations.vectorStoresFilesDel, fileID, params, options)
+    return call(this._client, vectorStoresFilesDel, fileID, params, options)
   }
 
   /**
@@ -78,7 +85,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   content(fileID: string, params: FileContentParams, options?: RequestOptions): PagePromise<FileContentResponsesPage, FileContentResponse> {
-    return list(this._client, Operations.vectorStoresFilesContent, Page, fileID, params, options)
+    return list(this._client, vectorStoresFilesContent, Page, fileID, params, options)
   }
 }
 

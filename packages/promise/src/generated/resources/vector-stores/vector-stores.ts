@@ -7,8 +7,15 @@
  * @since 0.1.0
  */
 
+import {
+  vectorStoresCreate,
+  vectorStoresDel,
+  vectorStoresList,
+  vectorStoresRetrieve,
+  vectorStoresSearch,
+  vectorStoresUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, Page, type PagePromise } from "../../../core/pagination.js"
 import { APIResource } from "../../../core/resource.js"
@@ -56,7 +63,7 @@ export class VectorStores extends APIResource {
    * @since 0.1.0
    */
   create(body: VectorStoreCreateParams, options?: RequestOptions): APIPromise<VectorStore> {
-    return call(this._client, Operations.vectorStoresCreate, undefined, body, options)
+    return call(this._client, vectorStoresCreate, undefined, body, options)
   }
 
   /**
@@ -66,7 +73,7 @@ export class VectorStores extends APIResource {
    * @since 0.1.0
    */
   retrieve(vectorStoreID: string, options?: RequestOptions): APIPromise<VectorStore> {
-    return call(this._client, Operations.vectorStoresRetrieve, vectorStoreID, undefined, options)
+    return call(this._client, vectorStoresRetrieve, vectorStoreID, undefined, options)
   }
 
   /**
@@ -76,7 +83,7 @@ export class VectorStores extends APIResource {
    * @since 0.1.0
    */
   update(vectorStoreID: string, body: VectorStoreUpdateParams, options?: RequestOptions): APIPromise<VectorStore> {
-    return call(this._client, Operations.vectorStoresUpdate, vectorStoreID, body, options)
+    return call(this._client, vectorStoresUpdate, vectorStoreID, body, options)
   }
 
   /**
@@ -86,7 +93,7 @@ export class VectorStores extends APIResource {
    * @since 0.1.0
    */
   list(query?: VectorStoreListParams | null, options?: RequestOptions): PagePromise<VectorStoresPage, VectorStore> {
-    return list(this._client, Operations.vectorStoresList, CursorPage, undefined, query, options)
+    return list(this._client, vectorStoresList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -96,7 +103,7 @@ export class VectorStores extends APIResource {
    * @since 0.1.0
    */
   delete(vectorStoreID: string, options?: RequestOptions): APIPromise<VectorStoreDeleted> {
-    return call(this._client, Operations.vectorStoresDel, vectorStoreID, undefined, options)
+    return call(this._client, vectorStoresDel, vectorStoreID, undefined, options)
   }
 
   /**
@@ -106,7 +113,7 @@ export class VectorStores extends APIResource {
    * @since 0.1.0
    */
   search(vectorStoreID: string, body: VectorStoreSearchParams, options?: RequestOptions): PagePromise<VectorStoreSearchResponsesPage, VectorStoreSearchResponse> {
-    return list(this._client, Operations.vectorStoresSearch, Page, vectorStoreID, body, options)
+    return list(this._client, vectorStoresSearch, Page, vectorStoreID, body, options)
   }
 }
 

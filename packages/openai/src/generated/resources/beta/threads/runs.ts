@@ -61,6 +61,16 @@ export const create = (threadId: string, params: Types.CreateRunParams, options?
   Op.data(createWithResponse(threadId, params, options))
 
 /**
+ * Create run: `POST /threads/{thread_id}/runs`, streamed: each event as it arrives (`stream: true` is set for you).
+ *
+ * @see https://platform.openai.com/docs/api-reference/threads
+ * @since 0.1.0
+ * @category operations
+ */
+export const createStream = (threadId: string, params: Omit<Types.CreateRunParams, "stream">, options?: RequestOptions): Stream.Stream<Types.CreateRunStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
+  Op.events(Ops.betaThreadsRunsCreate, [threadId], params, options)
+
+/**
  * List runs: `GET /threads/{thread_id}/runs`. The first page; `Pagination.nextPage` and `Pagination.pages` go on from it.
  *
  * @see https://platform.openai.com/docs/api-reference/threads
@@ -119,6 +129,16 @@ export const submitToolOutputsWithResponse = (threadId: string, runId: string, p
  */
 export const submitToolOutputs = (threadId: string, runId: string, params: Types.SubmitToolOuputsToRunParams, options?: RequestOptions): Effect.Effect<Types.RunObject, OpenAIError.RequestError, OpenAIClient> =>
   Op.data(submitToolOutputsWithResponse(threadId, runId, params, options))
+
+/**
+ * Submit tool outputs to run: `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`, streamed: each event as it arrives (`stream: true` is set for you).
+ *
+ * @see https://platform.openai.com/docs/api-reference/threads
+ * @since 0.1.0
+ * @category operations
+ */
+export const submitToolOutputsStream = (threadId: string, runId: string, params: Omit<Types.SubmitToolOuputsToRunParams, "stream">, options?: RequestOptions): Stream.Stream<Types.SubmitToolOuputsToRunStreamEvent, OpenAIError.RequestError | OpenAIError.StreamFailure, OpenAIClient> =>
+  Op.events(Ops.betaThreadsRunsSubmitToolOutputs, [threadId, runId], params, options)
 
 /**
  * Modify run: `POST /threads/{thread_id}/runs/{run_id}`, with the response metadata.

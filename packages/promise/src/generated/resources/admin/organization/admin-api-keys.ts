@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationAdminAPIKeysCreate,
+  adminOrganizationAdminAPIKeysDel,
+  adminOrganizationAdminAPIKeysList,
+  adminOrganizationAdminAPIKeysRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +33,7 @@ export class AdminAPIKeys extends APIResource {
    * @since 0.1.0
    */
   create(body: AdminAPIKeyCreateParams, options?: RequestOptions): APIPromise<AdminAPIKeyCreateResponse> {
-    return call(this._client, Operations.adminOrganizationAdminAPIKeysCreate, undefined, body, options)
+    return call(this._client, adminOrganizationAdminAPIKeysCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +43,7 @@ export class AdminAPIKeys extends APIResource {
    * @since 0.1.0
    */
   retrieve(keyID: string, options?: RequestOptions): APIPromise<AdminAPIKey> {
-    return call(this._client, Operations.adminOrganizationAdminAPIKeysRetrieve, keyID, undefined, options)
+    return call(this._client, adminOrganizationAdminAPIKeysRetrieve, keyID, undefined, options)
   }
 
   /**
@@ -48,7 +53,7 @@ export class AdminAPIKeys extends APIResource {
    * @since 0.1.0
    */
   list(query?: AdminAPIKeyListParams | null, options?: RequestOptions): PagePromise<AdminAPIKeysPage, AdminAPIKey> {
-    return list(this._client, Operations.adminOrganizationAdminAPIKeysList, CursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationAdminAPIKeysList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -58,7 +63,7 @@ export class AdminAPIKeys extends APIResource {
    * @since 0.1.0
    */
   delete(keyID: string, options?: RequestOptions): APIPromise<AdminAPIKeyDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationAdminAPIKeysDel, keyID, undefined, options)
+    return call(this._client, adminOrganizationAdminAPIKeysDel, keyID, undefined, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { adminOrganizationAuditLogsList } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import { ConversationCursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
 import { list } from "../../../../internal/call.js"
@@ -27,7 +27,7 @@ export class AuditLogs extends APIResource {
    * @since 0.1.0
    */
   list(query?: AuditLogListParams | null, options?: RequestOptions): PagePromise<AuditLogListResponsesPage, AuditLogListResponse> {
-    return list(this._client, Operations.adminOrganizationAuditLogsList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationAuditLogsList, ConversationCursorPage, undefined, query, options)
   }
 }
 

@@ -7,8 +7,16 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationCertificatesActivate,
+  adminOrganizationCertificatesCreate,
+  adminOrganizationCertificatesDeactivate,
+  adminOrganizationCertificatesDel,
+  adminOrganizationCertificatesList,
+  adminOrganizationCertificatesRetrieve,
+  adminOrganizationCertificatesUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { ConversationCursorPage, Page, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +36,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   create(body: CertificateCreateParams, options?: RequestOptions): APIPromise<Certificate> {
-    return call(this._client, Operations.adminOrganizationCertificatesCreate, undefined, body, options)
+    return call(this._client, adminOrganizationCertificatesCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +46,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   retrieve(certificateID: string, query?: CertificateRetrieveParams | null, options?: RequestOptions): APIPromise<Certificate> {
-    return call(this._client, Operations.adminOrganizationCertificatesRetrieve, certificateID, query, options)
+    return call(this._client, adminOrganizationCertificatesRetrieve, certificateID, query, options)
   }
 
   /**
@@ -48,7 +56,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   update(certificateID: string, body: CertificateUpdateParams, options?: RequestOptions): APIPromise<Certificate> {
-    return call(this._client, Operations.adminOrganizationCertificatesUpdate, certificateID, body, options)
+    return call(this._client, adminOrganizationCertificatesUpdate, certificateID, body, options)
   }
 
   /**
@@ -58,7 +66,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   list(query?: CertificateListParams | null, options?: RequestOptions): PagePromise<CertificateListResponsesPage, CertificateListResponse> {
-    return list(this._client, Operations.adminOrganizationCertificatesList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationCertificatesList, ConversationCursorPage, undefined, query, options)
   }
 
   /**
@@ -68,7 +76,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   delete(certificateID: string, options?: RequestOptions): APIPromise<CertificateDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationCertificatesDel, certificateID, undefined, options)
+    return call(this._client, adminOrganizationCertificatesDel, certificateID, undefined, options)
   }
 
   /**
@@ -78,7 +86,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   activate(body: CertificateActivateParams, options?: RequestOptions): PagePromise<CertificateActivateResponsesPage, CertificateActivateResponse> {
-    return list(this._client, Operations.adminOrganizationCertificatesActivate, Page, undefined, body, options)
+    return list(this._client, adminOrganizationCertificatesActivate, Page, undefined, body, options)
   }
 
   /**
@@ -88,7 +96,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   deactivate(body: CertificateDeactivateParams, options?: RequestOptions): PagePromise<CertificateDeactivateResponsesPage, CertificateDeactivateResponse> {
-    return list(this._client, Operations.adminOrganizationCertificatesDeactivate, Page, undefined, body, options)
+    return list(this._client, adminOrganizationCertificatesDeactivate, Page, undefined, body, options)
   }
 }
 

@@ -7,8 +7,11 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationDataRetentionRetrieve,
+  adminOrganizationDataRetentionUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -27,7 +30,7 @@ export class DataRetention extends APIResource {
    * @since 0.1.0
    */
   retrieve(options?: RequestOptions): APIPromise<OrganizationDataRetention> {
-    return call(this._client, Operations.adminOrganizationDataRetentionRetrieve, undefined, undefined, options)
+    return call(this._client, adminOrganizationDataRetentionRetrieve, undefined, undefined, options)
   }
 
   /**
@@ -37,7 +40,7 @@ export class DataRetention extends APIResource {
    * @since 0.1.0
    */
   update(body: DataRetentionUpdateParams, options?: RequestOptions): APIPromise<OrganizationDataRetention> {
-    return call(this._client, Operations.adminOrganizationDataRetentionUpdate, undefined, body, options)
+    return call(this._client, adminOrganizationDataRetentionUpdate, undefined, body, options)
   }
 }
 

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationInvitesCreate,
+  adminOrganizationInvitesDel,
+  adminOrganizationInvitesList,
+  adminOrganizationInvitesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +33,7 @@ export class Invites extends APIResource {
    * @since 0.1.0
    */
   create(body: InviteCreateParams, options?: RequestOptions): APIPromise<Invite> {
-    return call(this._client, Operations.adminOrganizationInvitesCreate, undefined, body, options)
+    return call(this._client, adminOrganizationInvitesCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +43,7 @@ export class Invites extends APIResource {
    * @since 0.1.0
    */
   retrieve(inviteID: string, options?: RequestOptions): APIPromise<Invite> {
-    return call(this._client, Operations.adminOrganizationInvitesRetrieve, inviteID, undefined, options)
+    return call(this._client, adminOrganizationInvitesRetrieve, inviteID, undefined, options)
   }
 
   /**
@@ -48,7 +53,7 @@ export class Invites extends APIResource {
    * @since 0.1.0
    */
   list(query?: InviteListParams | null, options?: RequestOptions): PagePromise<InvitesPage, Invite> {
-    return list(this._client, Operations.adminOrganizationInvitesList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationInvitesList, ConversationCursorPage, undefined, query, options)
   }
 
   /**
@@ -58,7 +63,7 @@ export class Invites extends APIResource {
    * @since 0.1.0
    */
   delete(inviteID: string, options?: RequestOptions): APIPromise<InviteDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationInvitesDel, inviteID, undefined, options)
+    return call(this._client, adminOrganizationInvitesDel, inviteID, undefined, options)
   }
 }
 

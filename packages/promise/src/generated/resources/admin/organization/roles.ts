@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationRolesCreate,
+  adminOrganizationRolesDel,
+  adminOrganizationRolesList,
+  adminOrganizationRolesRetrieve,
+  adminOrganizationRolesUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +34,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   create(body: RoleCreateParams, options?: RequestOptions): APIPromise<Role> {
-    return call(this._client, Operations.adminOrganizationRolesCreate, undefined, body, options)
+    return call(this._client, adminOrganizationRolesCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +44,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   retrieve(roleID: string, options?: RequestOptions): APIPromise<Role> {
-    return call(this._client, Operations.adminOrganizationRolesRetrieve, roleID, undefined, options)
+    return call(this._client, adminOrganizationRolesRetrieve, roleID, undefined, options)
   }
 
   /**
@@ -48,7 +54,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   update(roleID: string, body: RoleUpdateParams, options?: RequestOptions): APIPromise<Role> {
-    return call(this._client, Operations.adminOrganizationRolesUpdate, roleID, body, options)
+    return call(this._client, adminOrganizationRolesUpdate, roleID, body, options)
   }
 
   /**
@@ -58,7 +64,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   list(query?: RoleListParams | null, options?: RequestOptions): PagePromise<RolesPage, Role> {
-    return list(this._client, Operations.adminOrganizationRolesList, NextCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationRolesList, NextCursorPage, undefined, query, options)
   }
 
   /**
@@ -68,7 +74,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   delete(roleID: string, options?: RequestOptions): APIPromise<RoleDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationRolesDel, roleID, undefined, options)
+    return call(this._client, adminOrganizationRolesDel, roleID, undefined, options)
   }
 }
 

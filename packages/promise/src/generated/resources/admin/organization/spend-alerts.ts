@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationSpendAlertsCreate,
+  adminOrganizationSpendAlertsDel,
+  adminOrganizationSpendAlertsList,
+  adminOrganizationSpendAlertsRetrieve,
+  adminOrganizationSpendAlertsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +34,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   create(body: SpendAlertCreateParams, options?: RequestOptions): APIPromise<OrganizationSpendAlert> {
-    return call(this._client, Operations.adminOrganizationSpendAlertsCreate, undefined, body, options)
+    return call(this._client, adminOrganizationSpendAlertsCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +44,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   retrieve(alertID: string, options?: RequestOptions): APIPromise<OrganizationSpendAlert> {
-    return call(this._client, Operations.adminOrganizationSpendAlertsRetrieve, alertID, undefined, options)
+    return call(this._client, adminOrganizationSpendAlertsRetrieve, alertID, undefined, options)
   }
 
   /**
@@ -48,7 +54,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   update(alertID: string, body: SpendAlertUpdateParams, options?: RequestOptions): APIPromise<OrganizationSpendAlert> {
-    return call(this._client, Operations.adminOrganizationSpendAlertsUpdate, alertID, body, options)
+    return call(this._client, adminOrganizationSpendAlertsUpdate, alertID, body, options)
   }
 
   /**
@@ -58,7 +64,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   list(query?: SpendAlertListParams | null, options?: RequestOptions): PagePromise<OrganizationSpendAlertsPage, OrganizationSpendAlert> {
-    return list(this._client, Operations.adminOrganizationSpendAlertsList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationSpendAlertsList, ConversationCursorPage, undefined, query, options)
   }
 
   /**
@@ -68,7 +74,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   delete(alertID: string, options?: RequestOptions): APIPromise<OrganizationSpendAlertDeleted> {
-    return call(this._client, Operations.adminOrganizationSpendAlertsDel, alertID, undefined, options)
+    return call(this._client, adminOrganizationSpendAlertsDel, alertID, undefined, options)
   }
 }
 

@@ -7,8 +7,12 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationSpendLimitDel,
+  adminOrganizationSpendLimitRetrieve,
+  adminOrganizationSpendLimitUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -27,7 +31,7 @@ export class SpendLimit extends APIResource {
    * @since 0.1.0
    */
   retrieve(options?: RequestOptions): APIPromise<OrganizationSpendLimit> {
-    return call(this._client, Operations.adminOrganizationSpendLimitRetrieve, undefined, undefined, options)
+    return call(this._client, adminOrganizationSpendLimitRetrieve, undefined, undefined, options)
   }
 
   /**
@@ -37,7 +41,7 @@ export class SpendLimit extends APIResource {
    * @since 0.1.0
    */
   update(body: SpendLimitUpdateParams, options?: RequestOptions): APIPromise<OrganizationSpendLimit> {
-    return call(this._client, Operations.adminOrganizationSpendLimitUpdate, undefined, body, options)
+    return call(this._client, adminOrganizationSpendLimitUpdate, undefined, body, options)
   }
 
   /**
@@ -47,7 +51,7 @@ export class SpendLimit extends APIResource {
    * @since 0.1.0
    */
   delete(options?: RequestOptions): APIPromise<OrganizationSpendLimitDeleted> {
-    return call(this._client, Operations.adminOrganizationSpendLimitDel, undefined, undefined, options)
+    return call(this._client, adminOrganizationSpendLimitDel, undefined, undefined, options)
   }
 }
 

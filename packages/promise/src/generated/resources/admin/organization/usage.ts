@@ -7,8 +7,20 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationUsageAudioSpeeches,
+  adminOrganizationUsageAudioTranscriptions,
+  adminOrganizationUsageCodeInterpreterSessions,
+  adminOrganizationUsageCompletions,
+  adminOrganizationUsageCosts,
+  adminOrganizationUsageEmbeddings,
+  adminOrganizationUsageFileSearchCalls,
+  adminOrganizationUsageImages,
+  adminOrganizationUsageModerations,
+  adminOrganizationUsageVectorStores,
+  adminOrganizationUsageWebSearchCalls
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -27,7 +39,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   audioSpeeches(query: UsageAudioSpeechesParams, options?: RequestOptions): APIPromise<UsageAudioSpeechesResponse> {
-    return call(this._client, Operations.adminOrganizationUsageAudioSpeeches, undefined, query, options)
+    return call(this._client, adminOrganizationUsageAudioSpeeches, undefined, query, options)
   }
 
   /**
@@ -37,7 +49,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   audioTranscriptions(query: UsageAudioTranscriptionsParams, options?: RequestOptions): APIPromise<UsageAudioTranscriptionsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageAudioTranscriptions, undefined, query, options)
+    return call(this._client, adminOrganizationUsageAudioTranscriptions, undefined, query, options)
   }
 
   /**
@@ -47,7 +59,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   codeInterpreterSessions(query: UsageCodeInterpreterSessionsParams, options?: RequestOptions): APIPromise<UsageCodeInterpreterSessionsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageCodeInterpreterSessions, undefined, query, options)
+    return call(this._client, adminOrganizationUsageCodeInterpreterSessions, undefined, query, options)
   }
 
   /**
@@ -57,7 +69,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   completions(query: UsageCompletionsParams, options?: RequestOptions): APIPromise<UsageCompletionsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageCompletions, undefined, query, options)
+    return call(this._client, adminOrganizationUsageCompletions, undefined, query, options)
   }
 
   /**
@@ -67,7 +79,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   costs(query: UsageCostsParams, options?: RequestOptions): APIPromise<UsageCostsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageCosts, undefined, query, options)
+    return call(this._client, adminOrganizationUsageCosts, undefined, query, options)
   }
 
   /**
@@ -77,7 +89,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   embeddings(query: UsageEmbeddingsParams, options?: RequestOptions): APIPromise<UsageEmbeddingsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageEmbeddings, undefined, query, options)
+    return call(this._client, adminOrganizationUsageEmbeddings, undefined, query, options)
   }
 
   /**
@@ -87,7 +99,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   fileSearchCalls(query: UsageFileSearchCallsParams, options?: RequestOptions): APIPromise<UsageFileSearchCallsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageFileSearchCalls, undefined, query, options)
+    return call(this._client, adminOrganizationUsageFileSearchCalls, undefined, query, options)
   }
 
   /**
@@ -97,7 +109,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   images(query: UsageImagesParams, options?: RequestOptions): APIPromise<UsageImagesResponse> {
-    return call(this._client, Operations.adminOrganizationUsageImages, undefined, query, options)
+    return call(this._client, adminOrganizationUsageImages, undefined, query, options)
   }
 
   /**
@@ -107,7 +119,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   moderations(query: UsageModerationsParams, options?: RequestOptions): APIPromise<UsageModerationsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageModerations, undefined, query, options)
+    return call(this._client, adminOrganizationUsageModerations, undefined, query, options)
   }
 
   /**
@@ -117,7 +129,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   vectorStores(query: UsageVectorStoresParams, options?: RequestOptions): APIPromise<UsageVectorStoresResponse> {
-    return call(this._client, Operations.adminOrganizationUsageVectorStores, undefined, query, options)
+    return call(this._client, adminOrganizationUsageVectorStores, undefined, query, options)
   }
 
   /**
@@ -127,7 +139,7 @@ export class Usage extends APIResource {
    * @since 0.1.0
    */
   webSearchCalls(query: UsageWebSearchCallsParams, options?: RequestOptions): APIPromise<UsageWebSearchCallsResponse> {
-    return call(this._client, Operations.adminOrganizationUsageWebSearchCalls, undefined, query, options)
+    return call(this._client, adminOrganizationUsageWebSearchCalls, undefined, query, options)
   }
 }
 

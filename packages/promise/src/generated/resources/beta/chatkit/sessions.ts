@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { betaChatkitSessionsCancel, betaChatkitSessionsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import type * as BetaChatkitThreadsAPI from "./threads.js"
@@ -28,7 +28,7 @@ export class Sessions extends APIResource {
    * @since 0.1.0
    */
   create(body: SessionCreateParams, options?: RequestOptions): APIPromise<BetaChatkitThreadsAPI.ChatSession> {
-    return call(this._client, Operations.betaChatkitSessionsCreate, undefined, body, options)
+    return call(this._client, betaChatkitSessionsCreate, undefined, body, options)
   }
 
   /**
@@ -38,7 +38,7 @@ export class Sessions extends APIResource {
    * @since 0.1.0
    */
   cancel(sessionID: string, options?: RequestOptions): APIPromise<BetaChatkitThreadsAPI.ChatSession> {
-    return call(this._client, Operations.betaChatkitSessionsCancel, sessionID, undefined, options)
+    return call(this._client, betaChatkitSessionsCancel, sessionID, undefined, options)
   }
 }
 

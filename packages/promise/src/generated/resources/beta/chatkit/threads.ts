@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  betaChatkitThreadsDel,
+  betaChatkitThreadsList,
+  betaChatkitThreadsListItems,
+  betaChatkitThreadsRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +33,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   retrieve(threadID: string, options?: RequestOptions): APIPromise<ChatKitThread> {
-    return call(this._client, Operations.betaChatkitThreadsRetrieve, threadID, undefined, options)
+    return call(this._client, betaChatkitThreadsRetrieve, threadID, undefined, options)
   }
 
   /**
@@ -38,7 +43,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   list(query?: ThreadListParams | null, options?: RequestOptions): PagePromise<ChatKitThreadsPage, ChatKitThread> {
-    return list(this._client, Operations.betaChatkitThreadsList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, betaChatkitThreadsList, ConversationCursorPage, undefined, query, options)
   }
 
   /**
@@ -48,7 +53,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   delete(threadID: string, options?: RequestOptions): APIPromise<ThreadDeleteResponse> {
-    return call(this._client, Operations.betaChatkitThreadsDel, threadID, undefined, options)
+    return call(this._client, betaChatkitThreadsDel, threadID, undefined, options)
   }
 
   /**
@@ -58,7 +63,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   listItems(threadID: string, query?: ThreadListItemsParams | null, options?: RequestOptions): PagePromise<ChatKitThreadItemListDataPage, ChatKitThreadUserMessageItem | ChatKitThreadAssistantMessageItem | ChatKitWidgetItem | ChatKitThreadItemList.ChatKitClientToolCall | ChatKitThreadItemList.ChatKitTask | ChatKitThreadItemList.ChatKitTaskGroup> {
-    return list(this._client, Operations.betaChatkitThreadsListItems, ConversationCursorPage, threadID, query, options)
+    return list(this._client, betaChatkitThreadsListItems, ConversationCursorPage, threadID, query, options)
   }
 }
 

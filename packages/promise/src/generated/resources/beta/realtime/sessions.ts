@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { realtimeSessionsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -27,7 +27,7 @@ export class Sessions extends APIResource {
    * @since 0.1.0
    */
   create(body: SessionCreateParams, options?: RequestOptions): APIPromise<SessionCreateResponse> {
-    return call(this._client, Operations.realtimeSessionsCreate, undefined, body, options)
+    return call(this._client, realtimeSessionsCreate, undefined, body, options)
   }
 }
 

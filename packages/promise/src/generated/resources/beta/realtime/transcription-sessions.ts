@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { realtimeTranscriptionSessionsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -27,7 +27,7 @@ export class TranscriptionSessions extends APIResource {
    * @since 0.1.0
    */
   create(body: TranscriptionSessionCreateParams, options?: RequestOptions): APIPromise<TranscriptionSession> {
-    return call(this._client, Operations.realtimeTranscriptionSessionsCreate, undefined, body, options)
+    return call(this._client, realtimeTranscriptionSessionsCreate, undefined, body, options)
   }
 }
 

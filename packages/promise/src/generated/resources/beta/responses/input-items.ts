@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { betaResponsesInputItemsList } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
 import type * as BetaResponsesAPI from "./responses.js"
@@ -28,7 +28,7 @@ export class InputItems extends APIResource {
    * @since 0.1.0
    */
   list(responseID: string, params?: InputItemListParams | null, options?: RequestOptions): PagePromise<BetaResponsesAPI.BetaResponseItemsPage, BetaResponsesAPI.BetaResponseItem> {
-    return list(this._client, Operations.betaResponsesInputItemsList, CursorPage, responseID, params, options)
+    return list(this._client, betaResponsesInputItemsList, CursorPage, responseID, params, options)
   }
 }
 

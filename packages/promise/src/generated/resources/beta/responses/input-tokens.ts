@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { betaResponsesInputTokensCount } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -27,7 +27,7 @@ export class InputTokens extends APIResource {
    * @since 0.1.0
    */
   count(params?: InputTokenCountParams | null, options?: RequestOptions): APIPromise<InputTokenCountResponse> {
-    return call(this._client, Operations.betaResponsesInputTokensCount, undefined, params, options)
+    return call(this._client, betaResponsesInputTokensCount, undefined, params, options)
   }
 }
 

@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  betaResponsesCancel,
+  betaResponsesCompact,
+  betaResponsesCreate,
+  betaResponsesDel,
+  betaResponsesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import type { CursorPage } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -53,7 +59,7 @@ export class Responses extends APIResource {
    */
   create(params: ResponseCreateParamsBase, options?: RequestOptions): APIPromise<Stream<BetaResponseStreamEvent> | BetaResponse>
   create(params: ResponseCreateParamsBase, options?: RequestOptions): APIPromise<BetaResponse | Stream<BetaResponseStreamEvent>> {
-    return call(this._client, Operations.betaResponsesCreate, undefined, params, options)
+    return call(this._client, betaResponsesCreate, undefined, params, options)
   }
 
   /**
@@ -62,8 +68,23 @@ export class Responses extends APIResource {
    * @see https://platform.openai.com/docs/api-reference/responses
    * @since 0.1.0
    */
-  retrieve(responseID: string, params?: ResponseRetrieveParamsNonStreaming, options?: RequestOptions): APIPromise<BetaResponse> {
-    return call(this._client, Operations.betaResponsesRetrieve, responseID, params, options)
+  retrieve(responseID: string, params?: ResponseRetrieveParamsNonStreaming, options?: RequestOptions): APIPromise<BetaResponse>
+  /**
+   * Get a model response: `GET /responses/{response_id}?beta=true`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/responses
+   * @since 0.1.0
+   */
+  retrieve(responseID: string, params: ResponseRetrieveParamsStreaming, options?: RequestOptions): APIPromise<Stream<BetaResponseStreamEvent>>
+  /**
+   * Get a model response: `GET /responses/{response_id}?beta=true`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/responses
+   * @since 0.1.0
+   */
+  retrieve(responseID: string, params?: ResponseRetrieveParamsBase, options?: RequestOptions): APIPromise<Stream<BetaResponseStreamEvent> | BetaResponse>
+  retrieve(responseID: string, params?: ResponseRetrieveParamsBase, options?: RequestOptions): APIPromise<BetaResponse | Stream<BetaResponseStreamEvent>> {
+    return call(this._client, betaResponsesRetrieve, responseID, params, options)
   }
 
   /**
@@ -73,7 +94,7 @@ export class Responses extends APIResource {
    * @since 0.1.0
    */
   delete(responseID: string, params?: ResponseDeleteParams | null, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.betaResponsesDel, responseID, params, options)
+    return call(this._client, betaResponsesDel, responseID, params, options)
   }
 
   /**
@@ -83,7 +104,7 @@ export class Responses extends APIResource {
    * @since 0.1.0
    */
   cancel(responseID: string, params?: ResponseCancelParams | null, options?: RequestOptions): APIPromise<BetaResponse> {
-    return call(this._client, Operations.betaResponsesCancel, responseID, params, options)
+    return call(this._client, betaResponsesCancel, responseID, params, options)
   }
 
   /**
@@ -93,7 +114,7 @@ export class Responses extends APIResource {
    * @since 0.1.0
    */
   compact(params: ResponseCompactParams, options?: RequestOptions): APIPromise<BetaCompactedResponse> {
-    return call(this._client, Operations.betaResponsesCompact, undefined, params, options)
+    return call(this._client, betaResponsesCompact, undefined, params, options)
   }
 }
 
@@ -1270,7 +1291,7 @@ export declare namespace ResponseRetrieveParams {
   export type ResponseRetrieveParamsStreaming = BetaResponsesAPI.ResponseRetrieveParamsStreaming
 }
 export type ResponseRetrieveParamsBase = T.Beta_getResponseParams
-export type ResponseRetrieveParamsNonStreaming = Omit<ResponseRetrieveParamsBase, "stream"> & { readonly stream?: false | null }
+export type ResponseRetrieveParamsNonStreaming = Omit<ResponseRetrieveParamsBase, "stream"> & { readonly stream?: false }
 export type ResponseRetrieveParamsStreaming = Omit<ResponseRetrieveParamsBase, "stream"> & { readonly stream: true }
 export type ResponseDeleteParams = T.Beta_deleteResponseParams
 export type ResponseCancelParams = T.Beta_cancelResponseParams

@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  betaThreadsMessagesCreate,
+  betaThreadsMessagesDel,
+  betaThreadsMessagesList,
+  betaThreadsMessagesRetrieve,
+  betaThreadsMessagesUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -29,7 +35,7 @@ export class Messages extends APIResource {
    * @since 0.1.0
    */
   create(threadID: string, body: MessageCreateParams, options?: RequestOptions): APIPromise<Message> {
-    return call(this._client, Operations.betaThreadsMessagesCreate, threadID, body, options)
+    return call(this._client, betaThreadsMessagesCreate, threadID, body, options)
   }
 
   /**
@@ -40,7 +46,7 @@ export class Messages extends APIResource {
    * @since 0.1.0
    */
   retrieve(messageID: string, params: MessageRetrieveParams, options?: RequestOptions): APIPromise<Message> {
-    return call(this._client, Operations.betaThreadsMessagesRetrieve, messageID, params, options)
+    return call(this._client, betaThreadsMessagesRetrieve, messageID, params, options)
   }
 
   /**
@@ -51,7 +57,7 @@ export class Messages extends APIResource {
    * @since 0.1.0
    */
   update(messageID: string, params: MessageUpdateParams, options?: RequestOptions): APIPromise<Message> {
-    return call(this._client, Operations.betaThreadsMessagesUpdate, messageID, params, options)
+    return call(this._client, betaThreadsMessagesUpdate, messageID, params, options)
   }
 
   /**
@@ -61,7 +67,7 @@ export class Messages extends APIResource {
    * @since 0.1.0
    */
   list(threadID: string, query?: MessageListParams | null, options?: RequestOptions): PagePromise<MessagesPage, Message> {
-    return list(this._client, Operations.betaThreadsMessagesList, CursorPage, threadID, query, options)
+    return list(this._client, betaThreadsMessagesList, CursorPage, threadID, query, options)
   }
 
   /**
@@ -72,7 +78,7 @@ export class Messages extends APIResource {
    * @since 0.1.0
    */
   delete(messageID: string, params: MessageDeleteParams, options?: RequestOptions): APIPromise<MessageDeleted> {
-    return call(this._client, Operations.betaThreadsMessagesDel, messageID, params, options)
+    return call(this._client, betaThreadsMessagesDel, messageID, params, options)
   }
 }
 

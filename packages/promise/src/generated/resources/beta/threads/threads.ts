@@ -7,10 +7,18 @@
  * @since 0.1.0
  */
 
+import {
+  betaThreadsCreate,
+  betaThreadsCreateAndRun,
+  betaThreadsDel,
+  betaThreadsRetrieve,
+  betaThreadsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
+import type { Stream } from "../../../../core/streaming.js"
+import type * as BetaAssistantsAPI from "../assistants.js"
 import { Messages } from "./messages.js"
 import type * as BetaThreadsRunsAPI from "./runs/runs.js"
 import { Runs } from "./runs/runs.js"
@@ -38,7 +46,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   create(body?: ThreadCreateParams | null, options?: RequestOptions): APIPromise<Thread> {
-    return call(this._client, Operations.betaThreadsCreate, undefined, body, options)
+    return call(this._client, betaThreadsCreate, undefined, body, options)
   }
 
   /**
@@ -49,7 +57,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   retrieve(threadID: string, options?: RequestOptions): APIPromise<Thread> {
-    return call(this._client, Operations.betaThreadsRetrieve, threadID, undefined, options)
+    return call(this._client, betaThreadsRetrieve, threadID, undefined, options)
   }
 
   /**
@@ -60,7 +68,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   update(threadID: string, body: ThreadUpdateParams, options?: RequestOptions): APIPromise<Thread> {
-    return call(this._client, Operations.betaThreadsUpdate, threadID, body, options)
+    return call(this._client, betaThreadsUpdate, threadID, body, options)
   }
 
   /**
@@ -71,7 +79,7 @@ export class Threads extends APIResource {
    * @since 0.1.0
    */
   delete(threadID: string, options?: RequestOptions): APIPromise<ThreadDeleted> {
-    return call(this._client, Operations.betaThreadsDel, threadID, undefined, options)
+    return call(this._client, betaThreadsDel, threadID, undefined, options)
   }
 
   /**
@@ -80,8 +88,23 @@ export class Threads extends APIResource {
    * @see https://platform.openai.com/docs/api-reference/threads
    * @since 0.1.0
    */
-  createAndRun(body: ThreadCreateAndRunParamsNonStreaming, options?: RequestOptions): APIPromise<BetaThreadsRunsAPI.Run> {
-    return call(this._client, Operations.betaThreadsCreateAndRun, undefined, body, options)
+  createAndRun(body: ThreadCreateAndRunParamsNonStreaming, options?: RequestOptions): APIPromise<BetaThreadsRunsAPI.Run>
+  /**
+   * Create thread and run: `POST /threads/runs`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/threads
+   * @since 0.1.0
+   */
+  createAndRun(body: ThreadCreateAndRunParamsStreaming, options?: RequestOptions): APIPromise<Stream<BetaAssistantsAPI.AssistantStreamEvent>>
+  /**
+   * Create thread and run: `POST /threads/runs`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/threads
+   * @since 0.1.0
+   */
+  createAndRun(body: ThreadCreateAndRunParamsBase, options?: RequestOptions): APIPromise<Stream<BetaAssistantsAPI.AssistantStreamEvent> | BetaThreadsRunsAPI.Run>
+  createAndRun(body: ThreadCreateAndRunParamsBase, options?: RequestOptions): APIPromise<BetaThreadsRunsAPI.Run | Stream<BetaAssistantsAPI.AssistantStreamEvent>> {
+    return call(this._client, betaThreadsCreateAndRun, undefined, body, options)
   }
 }
 

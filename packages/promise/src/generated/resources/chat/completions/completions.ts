@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  chatCompletionsCreate,
+  chatCompletionsDel,
+  chatCompletionsList,
+  chatCompletionsRetrieve,
+  chatCompletionsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -50,7 +56,7 @@ export class Completions extends APIResource {
    */
   create(body: ChatCompletionCreateParamsBase, options?: RequestOptions): APIPromise<Stream<ChatCompletionChunk> | ChatCompletion>
   create(body: ChatCompletionCreateParamsBase, options?: RequestOptions): APIPromise<ChatCompletion | Stream<ChatCompletionChunk>> {
-    return call(this._client, Operations.chatCompletionsCreate, undefined, body, options)
+    return call(this._client, chatCompletionsCreate, undefined, body, options)
   }
 
   /**
@@ -60,7 +66,7 @@ export class Completions extends APIResource {
    * @since 0.1.0
    */
   retrieve(completionID: string, options?: RequestOptions): APIPromise<ChatCompletion> {
-    return call(this._client, Operations.chatCompletionsRetrieve, completionID, undefined, options)
+    return call(this._client, chatCompletionsRetrieve, completionID, undefined, options)
   }
 
   /**
@@ -70,7 +76,7 @@ export class Completions extends APIResource {
    * @since 0.1.0
    */
   update(completionID: string, body: ChatCompletionUpdateParams, options?: RequestOptions): APIPromise<ChatCompletion> {
-    return call(this._client, Operations.chatCompletionsUpdate, completionID, body, options)
+    return call(this._client, chatCompletionsUpdate, completionID, body, options)
   }
 
   /**
@@ -80,7 +86,7 @@ export class Completions extends APIResource {
    * @since 0.1.0
    */
   list(query?: ChatCompletionListParams | null, options?: RequestOptions): PagePromise<ChatCompletionsPage, ChatCompletion> {
-    return list(this._client, Operations.chatCompletionsList, CursorPage, undefined, query, options)
+    return list(this._client, chatCompletionsList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -90,7 +96,7 @@ export class Completions extends APIResource {
    * @since 0.1.0
    */
   delete(completionID: string, options?: RequestOptions): APIPromise<ChatCompletionDeleted> {
-    return call(this._client, Operations.chatCompletionsDel, completionID, undefined, options)
+    return call(this._client, chatCompletionsDel, completionID, undefined, options)
   }
 }
 

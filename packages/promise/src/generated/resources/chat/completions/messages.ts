@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { chatCompletionsMessagesList } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
 import type * as ChatCompletionsAPI from "./completions.js"
@@ -28,7 +28,7 @@ export class Messages extends APIResource {
    * @since 0.1.0
    */
   list(completionID: string, query?: MessageListParams | null, options?: RequestOptions): PagePromise<ChatCompletionsAPI.ChatCompletionStoreMessagesPage, ChatCompletionsAPI.ChatCompletionStoreMessage> {
-    return list(this._client, Operations.chatCompletionsMessagesList, CursorPage, completionID, query, options)
+    return list(this._client, chatCompletionsMessagesList, CursorPage, completionID, query, options)
   }
 }
 

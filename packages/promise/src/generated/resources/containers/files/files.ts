@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  containersFilesCreate,
+  containersFilesDel,
+  containersFilesList,
+  containersFilesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -32,7 +37,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   create(containerID: string, body: FileCreateParams, options?: RequestOptions): APIPromise<FileCreateResponse> {
-    return call(this._client, Operations.containersFilesCreate, containerID, body, options)
+    return call(this._client, containersFilesCreate, containerID, body, options)
   }
 
   /**
@@ -42,7 +47,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   retrieve(fileID: string, params: FileRetrieveParams, options?: RequestOptions): APIPromise<FileRetrieveResponse> {
-    return call(this._client, Operations.containersFilesRetrieve, fileID, params, options)
+    return call(this._client, containersFilesRetrieve, fileID, params, options)
   }
 
   /**
@@ -52,7 +57,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   list(containerID: string, query?: FileListParams | null, options?: RequestOptions): PagePromise<FileListResponsesPage, FileListResponse> {
-    return list(this._client, Operations.containersFilesList, CursorPage, containerID, query, options)
+    return list(this._client, containersFilesList, CursorPage, containerID, query, options)
   }
 
   /**
@@ -62,7 +67,7 @@ export class Files extends APIResource {
    * @since 0.1.0
    */
   delete(fileID: string, params: FileDeleteParams, options?: RequestOptions): APIPromise<void> {
-    return call(this._client, Operations.containersFilesDel, fileID, params, options)
+    return call(this._client, containersFilesDel, fileID, params, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { evalsRunsOutputItemsList, evalsRunsOutputItemsRetrieve } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +28,7 @@ export class OutputItems extends APIResource {
    * @since 0.1.0
    */
   retrieve(outputItemID: string, params: OutputItemRetrieveParams, options?: RequestOptions): APIPromise<OutputItemRetrieveResponse> {
-    return call(this._client, Operations.evalsRunsOutputItemsRetrieve, outputItemID, params, options)
+    return call(this._client, evalsRunsOutputItemsRetrieve, outputItemID, params, options)
   }
 
   /**
@@ -38,7 +38,7 @@ export class OutputItems extends APIResource {
    * @since 0.1.0
    */
   list(runID: string, params: OutputItemListParams, options?: RequestOptions): PagePromise<OutputItemListResponsesPage, OutputItemListResponse> {
-    return list(this._client, Operations.evalsRunsOutputItemsList, CursorPage, runID, params, options)
+    return list(this._client, evalsRunsOutputItemsList, CursorPage, runID, params, options)
   }
 }
 

@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  evalsRunsCancel,
+  evalsRunsCreate,
+  evalsRunsDel,
+  evalsRunsList,
+  evalsRunsRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -39,7 +45,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   create(evalID: string, body: RunCreateParams, options?: RequestOptions): APIPromise<RunCreateResponse> {
-    return call(this._client, Operations.evalsRunsCreate, evalID, body, options)
+    return call(this._client, evalsRunsCreate, evalID, body, options)
   }
 
   /**
@@ -49,7 +55,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   retrieve(runID: string, params: RunRetrieveParams, options?: RequestOptions): APIPromise<RunRetrieveResponse> {
-    return call(this._client, Operations.evalsRunsRetrieve, runID, params, options)
+    return call(this._client, evalsRunsRetrieve, runID, params, options)
   }
 
   /**
@@ -59,7 +65,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   list(evalID: string, query?: RunListParams | null, options?: RequestOptions): PagePromise<RunListResponsesPage, RunListResponse> {
-    return list(this._client, Operations.evalsRunsList, CursorPage, evalID, query, options)
+    return list(this._client, evalsRunsList, CursorPage, evalID, query, options)
   }
 
   /**
@@ -69,7 +75,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   delete(runID: string, params: RunDeleteParams, options?: RequestOptions): APIPromise<RunDeleteResponse> {
-    return call(this._client, Operations.evalsRunsDel, runID, params, options)
+    return call(this._client, evalsRunsDel, runID, params, options)
   }
 
   /**
@@ -79,7 +85,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   cancel(runID: string, params: RunCancelParams, options?: RequestOptions): APIPromise<RunCancelResponse> {
-    return call(this._client, Operations.evalsRunsCancel, runID, params, options)
+    return call(this._client, evalsRunsCancel, runID, params, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { fineTuningAlphaGradersRun, fineTuningAlphaGradersValidate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -27,7 +27,7 @@ export class Graders extends APIResource {
    * @since 0.1.0
    */
   run(body: GraderRunParams, options?: RequestOptions): APIPromise<GraderRunResponse> {
-    return call(this._client, Operations.fineTuningAlphaGradersRun, undefined, body, options)
+    return call(this._client, fineTuningAlphaGradersRun, undefined, body, options)
   }
 
   /**
@@ -37,7 +37,7 @@ export class Graders extends APIResource {
    * @since 0.1.0
    */
   validate(body: GraderValidateParams, options?: RequestOptions): APIPromise<GraderValidateResponse> {
-    return call(this._client, Operations.fineTuningAlphaGradersValidate, undefined, body, options)
+    return call(this._client, fineTuningAlphaGradersValidate, undefined, body, options)
   }
 }
 

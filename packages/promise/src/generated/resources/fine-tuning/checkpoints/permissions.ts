@@ -7,8 +7,12 @@
  * @since 0.1.0
  */
 
+import {
+  fineTuningCheckpointsPermissionsCreate,
+  fineTuningCheckpointsPermissionsDel,
+  fineTuningCheckpointsPermissionsList
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { ConversationCursorPage, Page, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -28,7 +32,7 @@ export class Permissions extends APIResource {
    * @since 0.1.0
    */
   create(fineTunedModelCheckpoint: string, body: PermissionCreateParams, options?: RequestOptions): PagePromise<PermissionCreateResponsesPage, PermissionCreateResponse> {
-    return list(this._client, Operations.fineTuningCheckpointsPermissionsCreate, Page, fineTunedModelCheckpoint, body, options)
+    return list(this._client, fineTuningCheckpointsPermissionsCreate, Page, fineTunedModelCheckpoint, body, options)
   }
 
   /**
@@ -39,7 +43,7 @@ export class Permissions extends APIResource {
    * @since 0.1.0
    */
   retrieve(fineTunedModelCheckpoint: string, query?: PermissionRetrieveParams | null, options?: RequestOptions): APIPromise<PermissionRetrieveResponse> {
-    return call(this._client, Operations.fineTuningCheckpointsPermissionsList, fineTunedModelCheckpoint, query, options)
+    return call(this._client, fineTuningCheckpointsPermissionsList, fineTunedModelCheckpoint, query, options)
   }
 
   /**
@@ -49,7 +53,7 @@ export class Permissions extends APIResource {
    * @since 0.1.0
    */
   list(fineTunedModelCheckpoint: string, query?: PermissionListParams | null, options?: RequestOptions): PagePromise<PermissionListResponsesPage, PermissionListResponse> {
-    return list(this._client, Operations.fineTuningCheckpointsPermissionsList, ConversationCursorPage, fineTunedModelCheckpoint, query, options)
+    return list(this._client, fineTuningCheckpointsPermissionsList, ConversationCursorPage, fineTunedModelCheckpoint, query, options)
   }
 
   /**
@@ -59,7 +63,7 @@ export class Permissions extends APIResource {
    * @since 0.1.0
    */
   delete(permissionID: string, params: PermissionDeleteParams, options?: RequestOptions): APIPromise<PermissionDeleteResponse> {
-    return call(this._client, Operations.fineTuningCheckpointsPermissionsDel, permissionID, params, options)
+    return call(this._client, fineTuningCheckpointsPermissionsDel, permissionID, params, options)
   }
 }
 

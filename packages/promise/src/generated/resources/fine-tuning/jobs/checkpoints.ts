@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { fineTuningJobsCheckpointsList } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
 import { list } from "../../../../internal/call.js"
@@ -27,7 +27,7 @@ export class Checkpoints extends APIResource {
    * @since 0.1.0
    */
   list(fineTuningJobID: string, query?: CheckpointListParams | null, options?: RequestOptions): PagePromise<FineTuningJobCheckpointsPage, FineTuningJobCheckpoint> {
-    return list(this._client, Operations.fineTuningJobsCheckpointsList, CursorPage, fineTuningJobID, query, options)
+    return list(this._client, fineTuningJobsCheckpointsList, CursorPage, fineTuningJobID, query, options)
   }
 }
 

@@ -7,8 +7,16 @@
  * @since 0.1.0
  */
 
+import {
+  fineTuningJobsCancel,
+  fineTuningJobsCreate,
+  fineTuningJobsList,
+  fineTuningJobsListEvents,
+  fineTuningJobsPause,
+  fineTuningJobsResume,
+  fineTuningJobsRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -37,7 +45,7 @@ export class Jobs extends APIResource {
    * @since 0.1.0
    */
   create(body: JobCreateParams, options?: RequestOptions): APIPromise<FineTuningJob> {
-    return call(this._client, Operations.fineTuningJobsCreate, undefined, body, options)
+    return call(this._client, fineTuningJobsCreate, undefined, body, options)
   }
 
   /**
@@ -47,7 +55,7 @@ export class Jobs extends APIResource {
    * @since 0.1.0
    */
   retrieve(fineTuningJobID: string, options?: RequestOptions): APIPromise<FineTuningJob> {
-    return call(this._client, Operations.fineTuningJobsRetrieve, fineTuningJobID, undefined, options)
+    return call(this._client, fineTuningJobsRetrieve, fineTuningJobID, undefined, options)
   }
 
   /**
@@ -57,7 +65,7 @@ export class Jobs extends APIResource {
    * @since 0.1.0
    */
   list(query?: JobListParams | null, options?: RequestOptions): PagePromise<FineTuningJobsPage, FineTuningJob> {
-    return list(this._client, Operations.fineTuningJobsList, CursorPage, undefined, query, options)
+    return list(this._client, fineTuningJobsList, CursorPage, undefined, query, options)
   }
 
   /**
@@ -67,7 +75,7 @@ export class Jobs extends APIResource {
    * @since 0.1.0
    */
   cancel(fineTuningJobID: string, options?: RequestOptions): APIPromise<FineTuningJob> {
-    return call(this._client, Operations.fineTuningJobsCancel, fineTuningJobID, undefined, options)
+    return call(this._client, fineTuningJobsCancel, fineTuningJobID, undefined, options)
   }
 
   /**
@@ -77,7 +85,7 @@ export class Jobs extends APIResource {
    * @since 0.1.0
    */
   listEvents(fineTuningJobID: string, query?: JobListEventsParams | null, options?: RequestOptions): PagePromise<FineTuningJobEventsPage, FineTuningJobEvent> {
-    return list(this._client, Operations.fineTuningJobsListEvents, CursorPage, fineTuningJobID, query, options)
+    return list(this._client, fineTuningJobsListEvents, CursorPage, fineTuningJobID, query, options)
   }
 
   /**
@@ -87,7 +95,7 @@ export class Jobs extends APIResource {
    * @since 0.1.0
    */
   pause(fineTuningJobID: string, options?: RequestOptions): APIPromise<FineTuningJob> {
-    return call(this._client, Operations.fineTuningJobsPause, fineTuningJobID, undefined, options)
+    return call(this._client, fineTuningJobsPause, fineTuningJobID, undefined, options)
   }
 
   /**
@@ -97,7 +105,7 @@ export class Jobs extends APIResource {
    * @since 0.1.0
    */
   resume(fineTuningJobID: string, options?: RequestOptions): APIPromise<FineTuningJob> {
-    return call(this._client, Operations.fineTuningJobsResume, fineTuningJobID, undefined, options)
+    return call(this._client, fineTuningJobsResume, fineTuningJobID, undefined, options)
   }
 }
 

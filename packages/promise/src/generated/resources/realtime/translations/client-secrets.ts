@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { realtimeTranslationsClientSecretsCreate } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import type * as RealtimeAPI from "../realtime.js"
@@ -28,7 +28,7 @@ export class ClientSecrets extends APIResource {
    * @since 0.1.0
    */
   create(body: ClientSecretCreateParams, options?: RequestOptions): APIPromise<RealtimeAPI.RealtimeTranslationClientSecretCreateResponse> {
-    return call(this._client, Operations.realtimeTranslationsClientSecretsCreate, undefined, body, options)
+    return call(this._client, realtimeTranslationsClientSecretsCreate, undefined, body, options)
   }
 }
 

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 
-import { Operations } from "@effect-openai/openai/Operation"
+import { skillsVersionsContentRetrieve } from "@effect-openai/openai/generated/Operations"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { APIResource } from "../../../../core/resource.js"
 import { call } from "../../../../internal/call.js"
@@ -26,7 +26,7 @@ export class Content extends APIResource {
    * @since 0.1.0
    */
   retrieve(version: string, params: ContentRetrieveParams, options?: RequestOptions): APIPromise<Response> {
-    return call(this._client, Operations.skillsVersionsContentRetrieve, version, params, options)
+    return call(this._client, skillsVersionsContentRetrieve, version, params, options)
   }
 }
 

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  skillsVersionsCreate,
+  skillsVersionsDel,
+  skillsVersionsList,
+  skillsVersionsRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
 import { APIResource } from "../../../../core/resource.js"
@@ -32,7 +37,7 @@ export class Versions extends APIResource {
    * @since 0.1.0
    */
   create(skillID: string, body?: VersionCreateParams | null, options?: RequestOptions): APIPromise<SkillVersion> {
-    return call(this._client, Operations.skillsVersionsCreate, skillID, body, options)
+    return call(this._client, skillsVersionsCreate, skillID, body, options)
   }
 
   /**
@@ -42,7 +47,7 @@ export class Versions extends APIResource {
    * @since 0.1.0
    */
   retrieve(version: string, params: VersionRetrieveParams, options?: RequestOptions): APIPromise<SkillVersion> {
-    return call(this._client, Operations.skillsVersionsRetrieve, version, params, options)
+    return call(this._client, skillsVersionsRetrieve, version, params, options)
   }
 
   /**
@@ -52,7 +57,7 @@ export class Versions extends APIResource {
    * @since 0.1.0
    */
   list(skillID: string, query?: VersionListParams | null, options?: RequestOptions): PagePromise<SkillVersionsPage, SkillVersion> {
-    return list(this._client, Operations.skillsVersionsList, CursorPage, skillID, query, options)
+    return list(this._client, skillsVersionsList, CursorPage, skillID, query, options)
   }
 
   /**
@@ -62,7 +67,7 @@ export class Versions extends APIResource {
    * @since 0.1.0
    */
   delete(version: string, params: VersionDeleteParams, options?: RequestOptions): APIPromise<DeletedSkillVersion> {
-    return call(this._client, Operations.skillsVersionsDel, version, params, options)
+    return call(this._client, skillsVersionsDel, version, params, options)
   }
 }
 

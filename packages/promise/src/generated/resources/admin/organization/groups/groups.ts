@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationGroupsCreate,
+  adminOrganizationGroupsDel,
+  adminOrganizationGroupsList,
+  adminOrganizationGroupsRetrieve,
+  adminOrganizationGroupsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -58,7 +64,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   create(body: GroupCreateParams, options?: RequestOptions): APIPromise<Group> {
-    return call(this._client, Operations.adminOrganizationGroupsCreate, undefined, body, options)
+    return call(this._client, adminOrganizationGroupsCreate, undefined, body, options)
   }
 
   /**
@@ -68,7 +74,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   retrieve(groupID: string, options?: RequestOptions): APIPromise<Group> {
-    return call(this._client, Operations.adminOrganizationGroupsRetrieve, groupID, undefined, options)
+    return call(this._client, adminOrganizationGroupsRetrieve, groupID, undefined, options)
   }
 
   /**
@@ -78,7 +84,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   update(groupID: string, body: GroupUpdateParams, options?: RequestOptions): APIPromise<GroupUpdateResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsUpdate, groupID, body, options)
+    return call(this._client, adminOrganizationGroupsUpdate, groupID, body, options)
   }
 
   /**
@@ -88,7 +94,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   list(query?: GroupListParams | null, options?: RequestOptions): PagePromise<GroupsPage, Group> {
-    return list(this._client, Operations.adminOrganizationGroupsList, NextCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationGroupsList, NextCursorPage, undefined, query, options)
   }
 
   /**
@@ -98,7 +104,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   delete(groupID: string, options?: RequestOptions): APIPromise<GroupDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsDel, groupID, undefined, options)
+    return call(this._client, adminOrganizationGroupsDel, groupID, undefined, options)
   }
 }
 

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationGroupsRolesCreate,
+  adminOrganizationGroupsRolesDel,
+  adminOrganizationGroupsRolesList,
+  adminOrganizationGroupsRolesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -28,7 +33,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   create(groupID: string, body: RoleCreateParams, options?: RequestOptions): APIPromise<RoleCreateResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsRolesCreate, groupID, body, options)
+    return call(this._client, adminOrganizationGroupsRolesCreate, groupID, body, options)
   }
 
   /**
@@ -38,7 +43,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   retrieve(roleID: string, params: RoleRetrieveParams, options?: RequestOptions): APIPromise<RoleRetrieveResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsRolesRetrieve, roleID, params, options)
+    return call(this._client, adminOrganizationGroupsRolesRetrieve, roleID, params, options)
   }
 
   /**
@@ -48,7 +53,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   list(groupID: string, query?: RoleListParams | null, options?: RequestOptions): PagePromise<RoleListResponsesPage, RoleListResponse> {
-    return list(this._client, Operations.adminOrganizationGroupsRolesList, NextCursorPage, groupID, query, options)
+    return list(this._client, adminOrganizationGroupsRolesList, NextCursorPage, groupID, query, options)
   }
 
   /**
@@ -58,7 +63,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   delete(roleID: string, params: RoleDeleteParams, options?: RequestOptions): APIPromise<RoleDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsRolesDel, roleID, params, options)
+    return call(this._client, adminOrganizationGroupsRolesDel, roleID, params, options)
   }
 }
 

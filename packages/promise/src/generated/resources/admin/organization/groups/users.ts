@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationGroupsUsersCreate,
+  adminOrganizationGroupsUsersDel,
+  adminOrganizationGroupsUsersList,
+  adminOrganizationGroupsUsersRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -28,7 +33,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   create(groupID: string, body: UserCreateParams, options?: RequestOptions): APIPromise<UserCreateResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsUsersCreate, groupID, body, options)
+    return call(this._client, adminOrganizationGroupsUsersCreate, groupID, body, options)
   }
 
   /**
@@ -38,7 +43,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   retrieve(userID: string, params: UserRetrieveParams, options?: RequestOptions): APIPromise<UserRetrieveResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsUsersRetrieve, userID, params, options)
+    return call(this._client, adminOrganizationGroupsUsersRetrieve, userID, params, options)
   }
 
   /**
@@ -48,7 +53,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   list(groupID: string, query?: UserListParams | null, options?: RequestOptions): PagePromise<OrganizationGroupUsersPage, OrganizationGroupUser> {
-    return list(this._client, Operations.adminOrganizationGroupsUsersList, NextCursorPage, groupID, query, options)
+    return list(this._client, adminOrganizationGroupsUsersList, NextCursorPage, groupID, query, options)
   }
 
   /**
@@ -58,7 +63,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   delete(userID: string, params: UserDeleteParams, options?: RequestOptions): APIPromise<UserDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationGroupsUsersDel, userID, params, options)
+    return call(this._client, adminOrganizationGroupsUsersDel, userID, params, options)
   }
 }
 

@@ -7,8 +7,12 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsApiKeysDel,
+  adminOrganizationProjectsApiKeysList,
+  adminOrganizationProjectsApiKeysRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -28,7 +32,7 @@ export class APIKeys extends APIResource {
    * @since 0.1.0
    */
   retrieve(apiKeyID: string, params: APIKeyRetrieveParams, options?: RequestOptions): APIPromise<ProjectAPIKey> {
-    return call(this._client, Operations.adminOrganizationProjectsApiKeysRetrieve, apiKeyID, params, options)
+    return call(this._client, adminOrganizationProjectsApiKeysRetrieve, apiKeyID, params, options)
   }
 
   /**
@@ -38,7 +42,7 @@ export class APIKeys extends APIResource {
    * @since 0.1.0
    */
   list(projectID: string, query?: APIKeyListParams | null, options?: RequestOptions): PagePromise<ProjectAPIKeysPage, ProjectAPIKey> {
-    return list(this._client, Operations.adminOrganizationProjectsApiKeysList, ConversationCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsApiKeysList, ConversationCursorPage, projectID, query, options)
   }
 
   /**
@@ -48,7 +52,7 @@ export class APIKeys extends APIResource {
    * @since 0.1.0
    */
   delete(apiKeyID: string, params: APIKeyDeleteParams, options?: RequestOptions): APIPromise<APIKeyDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsApiKeysDel, apiKeyID, params, options)
+    return call(this._client, adminOrganizationProjectsApiKeysDel, apiKeyID, params, options)
   }
 }
 

@@ -7,8 +7,12 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsCertificatesActivate,
+  adminOrganizationProjectsCertificatesDeactivate,
+  adminOrganizationProjectsCertificatesList
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import { ConversationCursorPage, Page, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
 import { list } from "../../../../../internal/call.js"
@@ -27,7 +31,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   list(projectID: string, query?: CertificateListParams | null, options?: RequestOptions): PagePromise<CertificateListResponsesPage, CertificateListResponse> {
-    return list(this._client, Operations.adminOrganizationProjectsCertificatesList, ConversationCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsCertificatesList, ConversationCursorPage, projectID, query, options)
   }
 
   /**
@@ -37,7 +41,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   activate(projectID: string, body: CertificateActivateParams, options?: RequestOptions): PagePromise<CertificateActivateResponsesPage, CertificateActivateResponse> {
-    return list(this._client, Operations.adminOrganizationProjectsCertificatesActivate, Page, projectID, body, options)
+    return list(this._client, adminOrganizationProjectsCertificatesActivate, Page, projectID, body, options)
   }
 
   /**
@@ -47,7 +51,7 @@ export class Certificates extends APIResource {
    * @since 0.1.0
    */
   deactivate(projectID: string, body: CertificateDeactivateParams, options?: RequestOptions): PagePromise<CertificateDeactivateResponsesPage, CertificateDeactivateResponse> {
-    return list(this._client, Operations.adminOrganizationProjectsCertificatesDeactivate, Page, projectID, body, options)
+    return list(this._client, adminOrganizationProjectsCertificatesDeactivate, Page, projectID, body, options)
   }
 }
 

@@ -7,8 +7,11 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsDataRetentionRetrieve,
+  adminOrganizationProjectsDataRetentionUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { APIResource } from "../../../../../core/resource.js"
 import { call } from "../../../../../internal/call.js"
@@ -27,7 +30,7 @@ export class DataRetention extends APIResource {
    * @since 0.1.0
    */
   retrieve(projectID: string, options?: RequestOptions): APIPromise<ProjectDataRetention> {
-    return call(this._client, Operations.adminOrganizationProjectsDataRetentionRetrieve, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsDataRetentionRetrieve, projectID, undefined, options)
   }
 
   /**
@@ -37,7 +40,7 @@ export class DataRetention extends APIResource {
    * @since 0.1.0
    */
   update(projectID: string, body: DataRetentionUpdateParams, options?: RequestOptions): APIPromise<ProjectDataRetention> {
-    return call(this._client, Operations.adminOrganizationProjectsDataRetentionUpdate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsDataRetentionUpdate, projectID, body, options)
   }
 }
 

@@ -7,8 +7,11 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsHostedToolPermissionsRetrieve,
+  adminOrganizationProjectsHostedToolPermissionsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { APIResource } from "../../../../../core/resource.js"
 import { call } from "../../../../../internal/call.js"
@@ -27,7 +30,7 @@ export class HostedToolPermissions extends APIResource {
    * @since 0.1.0
    */
   retrieve(projectID: string, options?: RequestOptions): APIPromise<ProjectHostedToolPermissions> {
-    return call(this._client, Operations.adminOrganizationProjectsHostedToolPermissionsRetrieve, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsHostedToolPermissionsRetrieve, projectID, undefined, options)
   }
 
   /**
@@ -37,7 +40,7 @@ export class HostedToolPermissions extends APIResource {
    * @since 0.1.0
    */
   update(projectID: string, body: HostedToolPermissionUpdateParams, options?: RequestOptions): APIPromise<ProjectHostedToolPermissions> {
-    return call(this._client, Operations.adminOrganizationProjectsHostedToolPermissionsUpdate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsHostedToolPermissionsUpdate, projectID, body, options)
   }
 }
 

@@ -7,8 +7,12 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsModelPermissionsDel,
+  adminOrganizationProjectsModelPermissionsRetrieve,
+  adminOrganizationProjectsModelPermissionsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { APIResource } from "../../../../../core/resource.js"
 import { call } from "../../../../../internal/call.js"
@@ -27,7 +31,7 @@ export class ModelPermissions extends APIResource {
    * @since 0.1.0
    */
   retrieve(projectID: string, options?: RequestOptions): APIPromise<ProjectModelPermissions> {
-    return call(this._client, Operations.adminOrganizationProjectsModelPermissionsRetrieve, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsModelPermissionsRetrieve, projectID, undefined, options)
   }
 
   /**
@@ -37,7 +41,7 @@ export class ModelPermissions extends APIResource {
    * @since 0.1.0
    */
   update(projectID: string, body: ModelPermissionUpdateParams, options?: RequestOptions): APIPromise<ProjectModelPermissions> {
-    return call(this._client, Operations.adminOrganizationProjectsModelPermissionsUpdate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsModelPermissionsUpdate, projectID, body, options)
   }
 
   /**
@@ -47,7 +51,7 @@ export class ModelPermissions extends APIResource {
    * @since 0.1.0
    */
   delete(projectID: string, options?: RequestOptions): APIPromise<ProjectModelPermissionsDeleted> {
-    return call(this._client, Operations.adminOrganizationProjectsModelPermissionsDel, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsModelPermissionsDel, projectID, undefined, options)
   }
 }
 

@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsArchive,
+  adminOrganizationProjectsCreate,
+  adminOrganizationProjectsList,
+  adminOrganizationProjectsRetrieve,
+  adminOrganizationProjectsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -164,7 +170,7 @@ export class Projects extends APIResource {
    * @since 0.1.0
    */
   create(body: ProjectCreateParams, options?: RequestOptions): APIPromise<Project> {
-    return call(this._client, Operations.adminOrganizationProjectsCreate, undefined, body, options)
+    return call(this._client, adminOrganizationProjectsCreate, undefined, body, options)
   }
 
   /**
@@ -174,7 +180,7 @@ export class Projects extends APIResource {
    * @since 0.1.0
    */
   retrieve(projectID: string, options?: RequestOptions): APIPromise<Project> {
-    return call(this._client, Operations.adminOrganizationProjectsRetrieve, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsRetrieve, projectID, undefined, options)
   }
 
   /**
@@ -184,7 +190,7 @@ export class Projects extends APIResource {
    * @since 0.1.0
    */
   update(projectID: string, body: ProjectUpdateParams, options?: RequestOptions): APIPromise<Project> {
-    return call(this._client, Operations.adminOrganizationProjectsUpdate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsUpdate, projectID, body, options)
   }
 
   /**
@@ -194,7 +200,7 @@ export class Projects extends APIResource {
    * @since 0.1.0
    */
   list(query?: ProjectListParams | null, options?: RequestOptions): PagePromise<ProjectsPage, Project> {
-    return list(this._client, Operations.adminOrganizationProjectsList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationProjectsList, ConversationCursorPage, undefined, query, options)
   }
 
   /**
@@ -204,7 +210,7 @@ export class Projects extends APIResource {
    * @since 0.1.0
    */
   archive(projectID: string, options?: RequestOptions): APIPromise<Project> {
-    return call(this._client, Operations.adminOrganizationProjectsArchive, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsArchive, projectID, undefined, options)
   }
 }
 

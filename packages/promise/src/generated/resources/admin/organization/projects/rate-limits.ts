@@ -7,8 +7,11 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsRateLimitsList,
+  adminOrganizationProjectsRateLimitsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -28,7 +31,7 @@ export class RateLimits extends APIResource {
    * @since 0.1.0
    */
   listRateLimits(projectID: string, query?: RateLimitListRateLimitsParams | null, options?: RequestOptions): PagePromise<ProjectRateLimitsPage, ProjectRateLimit> {
-    return list(this._client, Operations.adminOrganizationProjectsRateLimitsList, ConversationCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsRateLimitsList, ConversationCursorPage, projectID, query, options)
   }
 
   /**
@@ -38,7 +41,7 @@ export class RateLimits extends APIResource {
    * @since 0.1.0
    */
   updateRateLimit(rateLimitID: string, params: RateLimitUpdateRateLimitParams, options?: RequestOptions): APIPromise<ProjectRateLimit> {
-    return call(this._client, Operations.adminOrganizationProjectsRateLimitsUpdate, rateLimitID, params, options)
+    return call(this._client, adminOrganizationProjectsRateLimitsUpdate, rateLimitID, params, options)
   }
 }
 

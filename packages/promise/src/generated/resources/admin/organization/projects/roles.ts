@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsRolesCreate,
+  adminOrganizationProjectsRolesDel,
+  adminOrganizationProjectsRolesList,
+  adminOrganizationProjectsRolesRetrieve,
+  adminOrganizationProjectsRolesUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -29,7 +35,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   create(projectID: string, body: RoleCreateParams, options?: RequestOptions): APIPromise<AdminOrganizationRolesAPI.Role> {
-    return call(this._client, Operations.adminOrganizationProjectsRolesCreate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsRolesCreate, projectID, body, options)
   }
 
   /**
@@ -39,7 +45,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   retrieve(roleID: string, params: RoleRetrieveParams, options?: RequestOptions): APIPromise<AdminOrganizationRolesAPI.Role> {
-    return call(this._client, Operations.adminOrganizationProjectsRolesRetrieve, roleID, params, options)
+    return call(this._client, adminOrganizationProjectsRolesRetrieve, roleID, params, options)
   }
 
   /**
@@ -49,7 +55,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   update(roleID: string, params: RoleUpdateParams, options?: RequestOptions): APIPromise<AdminOrganizationRolesAPI.Role> {
-    return call(this._client, Operations.adminOrganizationProjectsRolesUpdate, roleID, params, options)
+    return call(this._client, adminOrganizationProjectsRolesUpdate, roleID, params, options)
   }
 
   /**
@@ -59,7 +65,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   list(projectID: string, query?: RoleListParams | null, options?: RequestOptions): PagePromise<AdminOrganizationRolesAPI.RolesPage, AdminOrganizationRolesAPI.Role> {
-    return list(this._client, Operations.adminOrganizationProjectsRolesList, NextCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsRolesList, NextCursorPage, projectID, query, options)
   }
 
   /**
@@ -69,7 +75,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   delete(roleID: string, params: RoleDeleteParams, options?: RequestOptions): APIPromise<RoleDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsRolesDel, roleID, params, options)
+    return call(this._client, adminOrganizationProjectsRolesDel, roleID, params, options)
   }
 }
 

@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsSpendAlertsCreate,
+  adminOrganizationProjectsSpendAlertsDel,
+  adminOrganizationProjectsSpendAlertsList,
+  adminOrganizationProjectsSpendAlertsRetrieve,
+  adminOrganizationProjectsSpendAlertsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -28,7 +34,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   create(projectID: string, body: SpendAlertCreateParams, options?: RequestOptions): APIPromise<ProjectSpendAlert> {
-    return call(this._client, Operations.adminOrganizationProjectsSpendAlertsCreate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsSpendAlertsCreate, projectID, body, options)
   }
 
   /**
@@ -38,7 +44,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   retrieve(alertID: string, params: SpendAlertRetrieveParams, options?: RequestOptions): APIPromise<ProjectSpendAlert> {
-    return call(this._client, Operations.adminOrganizationProjectsSpendAlertsRetrieve, alertID, params, options)
+    return call(this._client, adminOrganizationProjectsSpendAlertsRetrieve, alertID, params, options)
   }
 
   /**
@@ -48,7 +54,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   update(alertID: string, params: SpendAlertUpdateParams, options?: RequestOptions): APIPromise<ProjectSpendAlert> {
-    return call(this._client, Operations.adminOrganizationProjectsSpendAlertsUpdate, alertID, params, options)
+    return call(this._client, adminOrganizationProjectsSpendAlertsUpdate, alertID, params, options)
   }
 
   /**
@@ -58,7 +64,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   list(projectID: string, query?: SpendAlertListParams | null, options?: RequestOptions): PagePromise<ProjectSpendAlertsPage, ProjectSpendAlert> {
-    return list(this._client, Operations.adminOrganizationProjectsSpendAlertsList, ConversationCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsSpendAlertsList, ConversationCursorPage, projectID, query, options)
   }
 
   /**
@@ -68,7 +74,7 @@ export class SpendAlerts extends APIResource {
    * @since 0.1.0
    */
   delete(alertID: string, params: SpendAlertDeleteParams, options?: RequestOptions): APIPromise<ProjectSpendAlertDeleted> {
-    return call(this._client, Operations.adminOrganizationProjectsSpendAlertsDel, alertID, params, options)
+    return call(this._client, adminOrganizationProjectsSpendAlertsDel, alertID, params, options)
   }
 }
 

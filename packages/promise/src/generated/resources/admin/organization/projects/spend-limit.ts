@@ -7,8 +7,12 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsSpendLimitDel,
+  adminOrganizationProjectsSpendLimitRetrieve,
+  adminOrganizationProjectsSpendLimitUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { APIResource } from "../../../../../core/resource.js"
 import { call } from "../../../../../internal/call.js"
@@ -27,7 +31,7 @@ export class SpendLimit extends APIResource {
    * @since 0.1.0
    */
   retrieve(projectID: string, options?: RequestOptions): APIPromise<ProjectSpendLimit> {
-    return call(this._client, Operations.adminOrganizationProjectsSpendLimitRetrieve, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsSpendLimitRetrieve, projectID, undefined, options)
   }
 
   /**
@@ -37,7 +41,7 @@ export class SpendLimit extends APIResource {
    * @since 0.1.0
    */
   update(projectID: string, body: SpendLimitUpdateParams, options?: RequestOptions): APIPromise<ProjectSpendLimit> {
-    return call(this._client, Operations.adminOrganizationProjectsSpendLimitUpdate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsSpendLimitUpdate, projectID, body, options)
   }
 
   /**
@@ -47,7 +51,7 @@ export class SpendLimit extends APIResource {
    * @since 0.1.0
    */
   delete(projectID: string, options?: RequestOptions): APIPromise<ProjectSpendLimitDeleted> {
-    return call(this._client, Operations.adminOrganizationProjectsSpendLimitDel, projectID, undefined, options)
+    return call(this._client, adminOrganizationProjectsSpendLimitDel, projectID, undefined, options)
   }
 }
 

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationUsersDel,
+  adminOrganizationUsersList,
+  adminOrganizationUsersRetrieve,
+  adminOrganizationUsersUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -43,7 +48,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   retrieve(userID: string, options?: RequestOptions): APIPromise<OrganizationUser> {
-    return call(this._client, Operations.adminOrganizationUsersRetrieve, userID, undefined, options)
+    return call(this._client, adminOrganizationUsersRetrieve, userID, undefined, options)
   }
 
   /**
@@ -53,7 +58,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   update(userID: string, body: UserUpdateParams, options?: RequestOptions): APIPromise<OrganizationUser> {
-    return call(this._client, Operations.adminOrganizationUsersUpdate, userID, body, options)
+    return call(this._client, adminOrganizationUsersUpdate, userID, body, options)
   }
 
   /**
@@ -63,7 +68,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   list(query?: UserListParams | null, options?: RequestOptions): PagePromise<OrganizationUsersPage, OrganizationUser> {
-    return list(this._client, Operations.adminOrganizationUsersList, ConversationCursorPage, undefined, query, options)
+    return list(this._client, adminOrganizationUsersList, ConversationCursorPage, undefined, query, options)
   }
 
   /**
@@ -73,7 +78,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   delete(userID: string, options?: RequestOptions): APIPromise<UserDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationUsersDel, userID, undefined, options)
+    return call(this._client, adminOrganizationUsersDel, userID, undefined, options)
   }
 }
 

@@ -7,11 +7,20 @@
  * @since 0.1.0
  */
 
+import {
+  betaThreadsRunsCancel,
+  betaThreadsRunsCreate,
+  betaThreadsRunsList,
+  betaThreadsRunsRetrieve,
+  betaThreadsRunsSubmitToolOutputs,
+  betaThreadsRunsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
+import type { Stream } from "../../../../../core/streaming.js"
+import type * as BetaAssistantsAPI from "../../assistants.js"
 import type * as BetaThreadsRunsAPI from "./runs.js"
 import {
   type CodeInterpreterLogs,
@@ -55,8 +64,23 @@ export class Runs extends APIResource {
    * @see https://platform.openai.com/docs/api-reference/threads
    * @since 0.1.0
    */
-  create(threadID: string, params: RunCreateParamsNonStreaming, options?: RequestOptions): APIPromise<Run> {
-    return call(this._client, Operations.betaThreadsRunsCreate, threadID, params, options)
+  create(threadID: string, params: RunCreateParamsNonStreaming, options?: RequestOptions): APIPromise<Run>
+  /**
+   * Create run: `POST /threads/{thread_id}/runs`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/threads
+   * @since 0.1.0
+   */
+  create(threadID: string, params: RunCreateParamsStreaming, options?: RequestOptions): APIPromise<Stream<BetaAssistantsAPI.AssistantStreamEvent>>
+  /**
+   * Create run: `POST /threads/{thread_id}/runs`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/threads
+   * @since 0.1.0
+   */
+  create(threadID: string, params: RunCreateParamsBase, options?: RequestOptions): APIPromise<Stream<BetaAssistantsAPI.AssistantStreamEvent> | Run>
+  create(threadID: string, params: RunCreateParamsBase, options?: RequestOptions): APIPromise<Run | Stream<BetaAssistantsAPI.AssistantStreamEvent>> {
+    return call(this._client, betaThreadsRunsCreate, threadID, params, options)
   }
 
   /**
@@ -67,7 +91,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   retrieve(runID: string, params: RunRetrieveParams, options?: RequestOptions): APIPromise<Run> {
-    return call(this._client, Operations.betaThreadsRunsRetrieve, runID, params, options)
+    return call(this._client, betaThreadsRunsRetrieve, runID, params, options)
   }
 
   /**
@@ -78,7 +102,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   update(runID: string, params: RunUpdateParams, options?: RequestOptions): APIPromise<Run> {
-    return call(this._client, Operations.betaThreadsRunsUpdate, runID, params, options)
+    return call(this._client, betaThreadsRunsUpdate, runID, params, options)
   }
 
   /**
@@ -88,7 +112,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   list(threadID: string, query?: RunListParams | null, options?: RequestOptions): PagePromise<RunsPage, Run> {
-    return list(this._client, Operations.betaThreadsRunsList, CursorPage, threadID, query, options)
+    return list(this._client, betaThreadsRunsList, CursorPage, threadID, query, options)
   }
 
   /**
@@ -99,7 +123,7 @@ export class Runs extends APIResource {
    * @since 0.1.0
    */
   cancel(runID: string, params: RunCancelParams, options?: RequestOptions): APIPromise<Run> {
-    return call(this._client, Operations.betaThreadsRunsCancel, runID, params, options)
+    return call(this._client, betaThreadsRunsCancel, runID, params, options)
   }
 
   /**
@@ -108,8 +132,23 @@ export class Runs extends APIResource {
    * @see https://platform.openai.com/docs/api-reference/threads
    * @since 0.1.0
    */
-  submitToolOutputs(runID: string, params: RunSubmitToolOutputsParamsNonStreaming, options?: RequestOptions): APIPromise<Run> {
-    return call(this._client, Operations.betaThreadsRunsSubmitToolOutputs, runID, params, options)
+  submitToolOutputs(runID: string, params: RunSubmitToolOutputsParamsNonStreaming, options?: RequestOptions): APIPromise<Run>
+  /**
+   * Submit tool outputs to run: `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/threads
+   * @since 0.1.0
+   */
+  submitToolOutputs(runID: string, params: RunSubmitToolOutputsParamsStreaming, options?: RequestOptions): APIPromise<Stream<BetaAssistantsAPI.AssistantStreamEvent>>
+  /**
+   * Submit tool outputs to run: `POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs`.
+   *
+   * @see https://platform.openai.com/docs/api-reference/threads
+   * @since 0.1.0
+   */
+  submitToolOutputs(runID: string, params: RunSubmitToolOutputsParamsBase, options?: RequestOptions): APIPromise<Stream<BetaAssistantsAPI.AssistantStreamEvent> | Run>
+  submitToolOutputs(runID: string, params: RunSubmitToolOutputsParamsBase, options?: RequestOptions): APIPromise<Run | Stream<BetaAssistantsAPI.AssistantStreamEvent>> {
+    return call(this._client, betaThreadsRunsSubmitToolOutputs, runID, params, options)
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 
+import { betaThreadsRunsStepsList, betaThreadsRunsStepsRetrieve } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../../core/pagination.js"
 import { APIResource } from "../../../../../core/resource.js"
@@ -29,7 +29,7 @@ export class Steps extends APIResource {
    * @since 0.1.0
    */
   retrieve(stepID: string, params: StepRetrieveParams, options?: RequestOptions): APIPromise<RunStep> {
-    return call(this._client, Operations.betaThreadsRunsStepsRetrieve, stepID, params, options)
+    return call(this._client, betaThreadsRunsStepsRetrieve, stepID, params, options)
   }
 
   /**
@@ -40,7 +40,7 @@ export class Steps extends APIResource {
    * @since 0.1.0
    */
   list(runID: string, params: StepListParams, options?: RequestOptions): PagePromise<RunStepsPage, RunStep> {
-    return list(this._client, Operations.betaThreadsRunsStepsList, CursorPage, runID, params, options)
+    return list(this._client, betaThreadsRunsStepsList, CursorPage, runID, params, options)
   }
 }
 

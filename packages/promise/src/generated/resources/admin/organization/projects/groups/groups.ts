@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsGroupsCreate,
+  adminOrganizationProjectsGroupsDel,
+  adminOrganizationProjectsGroupsList,
+  adminOrganizationProjectsGroupsRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../../../core/pagination.js"
 import { APIResource } from "../../../../../../core/resource.js"
@@ -43,7 +48,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   create(projectID: string, body: GroupCreateParams, options?: RequestOptions): APIPromise<ProjectGroup> {
-    return call(this._client, Operations.adminOrganizationProjectsGroupsCreate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsGroupsCreate, projectID, body, options)
   }
 
   /**
@@ -53,7 +58,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   retrieve(groupID: string, params: GroupRetrieveParams, options?: RequestOptions): APIPromise<ProjectGroup> {
-    return call(this._client, Operations.adminOrganizationProjectsGroupsRetrieve, groupID, params, options)
+    return call(this._client, adminOrganizationProjectsGroupsRetrieve, groupID, params, options)
   }
 
   /**
@@ -63,7 +68,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   list(projectID: string, query?: GroupListParams | null, options?: RequestOptions): PagePromise<ProjectGroupsPage, ProjectGroup> {
-    return list(this._client, Operations.adminOrganizationProjectsGroupsList, NextCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsGroupsList, NextCursorPage, projectID, query, options)
   }
 
   /**
@@ -73,7 +78,7 @@ export class Groups extends APIResource {
    * @since 0.1.0
    */
   delete(groupID: string, params: GroupDeleteParams, options?: RequestOptions): APIPromise<GroupDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsGroupsDel, groupID, params, options)
+    return call(this._client, adminOrganizationProjectsGroupsDel, groupID, params, options)
   }
 }
 

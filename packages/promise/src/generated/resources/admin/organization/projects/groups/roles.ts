@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsGroupsRolesCreate,
+  adminOrganizationProjectsGroupsRolesDel,
+  adminOrganizationProjectsGroupsRolesList,
+  adminOrganizationProjectsGroupsRolesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../../../core/pagination.js"
 import { APIResource } from "../../../../../../core/resource.js"
@@ -28,7 +33,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   create(groupID: string, params: RoleCreateParams, options?: RequestOptions): APIPromise<RoleCreateResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsGroupsRolesCreate, groupID, params, options)
+    return call(this._client, adminOrganizationProjectsGroupsRolesCreate, groupID, params, options)
   }
 
   /**
@@ -38,7 +43,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   retrieve(roleID: string, params: RoleRetrieveParams, options?: RequestOptions): APIPromise<RoleRetrieveResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsGroupsRolesRetrieve, roleID, params, options)
+    return call(this._client, adminOrganizationProjectsGroupsRolesRetrieve, roleID, params, options)
   }
 
   /**
@@ -48,7 +53,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   list(groupID: string, params: RoleListParams, options?: RequestOptions): PagePromise<RoleListResponsesPage, RoleListResponse> {
-    return list(this._client, Operations.adminOrganizationProjectsGroupsRolesList, NextCursorPage, groupID, params, options)
+    return list(this._client, adminOrganizationProjectsGroupsRolesList, NextCursorPage, groupID, params, options)
   }
 
   /**
@@ -58,7 +63,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   delete(roleID: string, params: RoleDeleteParams, options?: RequestOptions): APIPromise<RoleDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsGroupsRolesDel, roleID, params, options)
+    return call(this._client, adminOrganizationProjectsGroupsRolesDel, roleID, params, options)
   }
 }
 

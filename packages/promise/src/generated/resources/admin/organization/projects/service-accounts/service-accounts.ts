@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsServiceAccountsCreate,
+  adminOrganizationProjectsServiceAccountsDel,
+  adminOrganizationProjectsServiceAccountsList,
+  adminOrganizationProjectsServiceAccountsRetrieve,
+  adminOrganizationProjectsServiceAccountsUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../../../core/pagination.js"
 import { APIResource } from "../../../../../../core/resource.js"
@@ -32,7 +38,7 @@ export class ServiceAccounts extends APIResource {
    * @since 0.1.0
    */
   create(projectID: string, body: ServiceAccountCreateParams, options?: RequestOptions): APIPromise<ServiceAccountCreateResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsServiceAccountsCreate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsServiceAccountsCreate, projectID, body, options)
   }
 
   /**
@@ -42,7 +48,7 @@ export class ServiceAccounts extends APIResource {
    * @since 0.1.0
    */
   retrieve(serviceAccountID: string, params: ServiceAccountRetrieveParams, options?: RequestOptions): APIPromise<ProjectServiceAccount> {
-    return call(this._client, Operations.adminOrganizationProjectsServiceAccountsRetrieve, serviceAccountID, params, options)
+    return call(this._client, adminOrganizationProjectsServiceAccountsRetrieve, serviceAccountID, params, options)
   }
 
   /**
@@ -52,7 +58,7 @@ export class ServiceAccounts extends APIResource {
    * @since 0.1.0
    */
   update(serviceAccountID: string, params: ServiceAccountUpdateParams, options?: RequestOptions): APIPromise<ProjectServiceAccount> {
-    return call(this._client, Operations.adminOrganizationProjectsServiceAccountsUpdate, serviceAccountID, params, options)
+    return call(this._client, adminOrganizationProjectsServiceAccountsUpdate, serviceAccountID, params, options)
   }
 
   /**
@@ -62,7 +68,7 @@ export class ServiceAccounts extends APIResource {
    * @since 0.1.0
    */
   list(projectID: string, query?: ServiceAccountListParams | null, options?: RequestOptions): PagePromise<ProjectServiceAccountsPage, ProjectServiceAccount> {
-    return list(this._client, Operations.adminOrganizationProjectsServiceAccountsList, ConversationCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsServiceAccountsList, ConversationCursorPage, projectID, query, options)
   }
 
   /**
@@ -72,7 +78,7 @@ export class ServiceAccounts extends APIResource {
    * @since 0.1.0
    */
   delete(serviceAccountID: string, params: ServiceAccountDeleteParams, options?: RequestOptions): APIPromise<ServiceAccountDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsServiceAccountsDel, serviceAccountID, params, options)
+    return call(this._client, adminOrganizationProjectsServiceAccountsDel, serviceAccountID, params, options)
   }
 }
 

@@ -7,8 +7,13 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsUsersRolesCreate,
+  adminOrganizationProjectsUsersRolesDel,
+  adminOrganizationProjectsUsersRolesList,
+  adminOrganizationProjectsUsersRolesRetrieve
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../../core/api-promise.js"
 import { NextCursorPage, type PagePromise } from "../../../../../../core/pagination.js"
 import { APIResource } from "../../../../../../core/resource.js"
@@ -28,7 +33,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   create(userID: string, params: RoleCreateParams, options?: RequestOptions): APIPromise<RoleCreateResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsUsersRolesCreate, userID, params, options)
+    return call(this._client, adminOrganizationProjectsUsersRolesCreate, userID, params, options)
   }
 
   /**
@@ -38,7 +43,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   retrieve(roleID: string, params: RoleRetrieveParams, options?: RequestOptions): APIPromise<RoleRetrieveResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsUsersRolesRetrieve, roleID, params, options)
+    return call(this._client, adminOrganizationProjectsUsersRolesRetrieve, roleID, params, options)
   }
 
   /**
@@ -48,7 +53,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   list(userID: string, params: RoleListParams, options?: RequestOptions): PagePromise<RoleListResponsesPage, RoleListResponse> {
-    return list(this._client, Operations.adminOrganizationProjectsUsersRolesList, NextCursorPage, userID, params, options)
+    return list(this._client, adminOrganizationProjectsUsersRolesList, NextCursorPage, userID, params, options)
   }
 
   /**
@@ -58,7 +63,7 @@ export class Roles extends APIResource {
    * @since 0.1.0
    */
   delete(roleID: string, params: RoleDeleteParams, options?: RequestOptions): APIPromise<RoleDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsUsersRolesDel, roleID, params, options)
+    return call(this._client, adminOrganizationProjectsUsersRolesDel, roleID, params, options)
   }
 }
 

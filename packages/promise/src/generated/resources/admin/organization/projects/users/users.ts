@@ -7,8 +7,14 @@
  * @since 0.1.0
  */
 
+import {
+  adminOrganizationProjectsUsersCreate,
+  adminOrganizationProjectsUsersDel,
+  adminOrganizationProjectsUsersList,
+  adminOrganizationProjectsUsersRetrieve,
+  adminOrganizationProjectsUsersUpdate
+} from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
-import { Operations } from "@effect-openai/openai/Operation"
 import type { APIPromise } from "../../../../../../core/api-promise.js"
 import { ConversationCursorPage, type PagePromise } from "../../../../../../core/pagination.js"
 import { APIResource } from "../../../../../../core/resource.js"
@@ -43,7 +49,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   create(projectID: string, body: UserCreateParams, options?: RequestOptions): APIPromise<ProjectUser> {
-    return call(this._client, Operations.adminOrganizationProjectsUsersCreate, projectID, body, options)
+    return call(this._client, adminOrganizationProjectsUsersCreate, projectID, body, options)
   }
 
   /**
@@ -53,7 +59,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   retrieve(userID: string, params: UserRetrieveParams, options?: RequestOptions): APIPromise<ProjectUser> {
-    return call(this._client, Operations.adminOrganizationProjectsUsersRetrieve, userID, params, options)
+    return call(this._client, adminOrganizationProjectsUsersRetrieve, userID, params, options)
   }
 
   /**
@@ -63,7 +69,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   update(userID: string, params: UserUpdateParams, options?: RequestOptions): APIPromise<ProjectUser> {
-    return call(this._client, Operations.adminOrganizationProjectsUsersUpdate, userID, params, options)
+    return call(this._client, adminOrganizationProjectsUsersUpdate, userID, params, options)
   }
 
   /**
@@ -73,7 +79,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   list(projectID: string, query?: UserListParams | null, options?: RequestOptions): PagePromise<ProjectUsersPage, ProjectUser> {
-    return list(this._client, Operations.adminOrganizationProjectsUsersList, ConversationCursorPage, projectID, query, options)
+    return list(this._client, adminOrganizationProjectsUsersList, ConversationCursorPage, projectID, query, options)
   }
 
   /**
@@ -83,7 +89,7 @@ export class Users extends APIResource {
    * @since 0.1.0
    */
   delete(userID: string, params: UserDeleteParams, options?: RequestOptions): APIPromise<UserDeleteResponse> {
-    return call(this._client, Operations.adminOrganizationProjectsUsersDel, userID, params, options)
+    return call(this._client, adminOrganizationProjectsUsersDel, userID, params, options)
   }
 }
 
