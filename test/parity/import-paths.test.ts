@@ -4,10 +4,12 @@
  * `/resources/responses/responses`, `/resources/shared`) give the same names from `@effect-openai/promise/...`.
  * The type imports are checked by `tsc -b`; at run time every re-export module the facade has is loaded, and its
  * values are the official module's names, the same classes whichever path reaches them.
+ * `/auth` (workload identity) and `/azure` (`AzureOpenAI`) give the official modules' names as well.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import type * as OfficialAuth from "openai/auth"
 import type * as Official from "openai/resources/chat/completions"
 import { describe, expect, it } from "vitest"
 import type { ChatCompletionMessageParam, ChatCompletionsPage } from "@effect-openai/promise/resources/chat/completions"
@@ -25,6 +27,9 @@ import type { ChatCompletionMessageParam as ViaIndex, CompletionCreateParams, Re
 import { Responses, type ResponseInputItem, type ResponseStreamEvent } from "@effect-openai/promise/resources/responses/responses"
 import { Responses as ResponsesViaIndex } from "@effect-openai/promise/resources/responses/index"
 import type { ChatModel, ResponseFormatJSONSchema as SharedFormat } from "@effect-openai/promise/resources/shared"
+import OpenAI, { AzureOpenAI as AzureViaRoot, OAuthError, SubjectTokenProviderError } from "@effect-openai/promise"
+import * as Auth from "@effect-openai/promise/auth"
+import { AzureOpenAI, type AzureClientOptions } from "@effect-openai/promise/azure"
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
 const same = <A, B>(_proof: Equal<A, B>): void => {}
@@ -78,5 +83,37 @@ describe("official import paths under resources/", () => {
     const top = await load("@effect-openai/promise/resources")
     const index = await load("@effect-openai/promise/resources/index")
     expect(Object.keys(top).sort()).toEqual(Object.keys(index).sort())
+  })
+})
+
+describe("official import paths beside resources/: auth and azure", () => {
+  it("`/auth` and `/azure` give the official names, the same classes as the package's root", async () => {
+    for (const module of ["auth", "azure"]) {
+      const ours = await load(`@effect-openai/promise/${module}`)
+      const official = await load(`openai/${module}`)
+      const names = Object.keys(official)
+      expect(names.length, module).toBeGreaterThan(0)
+      for (const name of names) expect(typeof ours[name], `${module}: ${name}`).toBe(typeof official[name])
+    }
+    expect(Auth.OAuthError).toBe(OAuthError)
+    expect(Auth.SubjectTokenProviderError).toBe(SubjectTokenProviderError)
+    expect(AzureOpenAI).toBe(AzureViaRoot)
+    expect(new AzureOpenAI({ apiKey: "k", endpoint: "https://r.openai.azure.com", apiVersion: "v1" })).toBeInstanceOf(OpenAI)
+  })
+
+  it("take the official package's option objects", () => {
+    // an official workload identity goes where ours is asked for
+    const official: OfficialAuth.WorkloadIdentity = {
+      identityProviderId: "idp",
+      serviceAccountId: "sa",
+      provider: { tokenType: "jwt", getToken: async () => "t" },
+      refreshBufferSeconds: 60
+    }
+    const ours: Auth.WorkloadIdentity = official
+    const provider: Auth.SubjectTokenProvider = Auth.k8sServiceAccountTokenProvider("/token")
+    const officialProvider: OfficialAuth.SubjectTokenProvider = provider
+    const answer: Auth.TokenExchangeResponse = { access_token: "a", issued_token_type: "t", token_type: "Bearer" } satisfies OfficialAuth.TokenExchangeResponse
+    const azure: AzureClientOptions = { endpoint: "https://r.openai.azure.com", apiVersion: "2024-10-21", deployment: "d", azureADTokenProvider: async () => "t" }
+    expect([ours, officialProvider, answer, azure].length).toBe(4)
   })
 })

@@ -107,6 +107,26 @@ export const defaultTransport: Layer.Layer<HttpClient.HttpClient> = defaultHttpC
 export const layer = (options: Options & WithKey): Layer.Layer<OpenAIClient.OpenAIClient> =>
   layerWithoutHttpClient(options).pipe(Layer.provide(options.httpClient ?? defaultHttpClient))
 
+/**
+ * The client with credentials of your choice (`OpenAIAuth.layerWorkloadIdentity`, `OpenAIAuth.layerApiKeyProvider`,
+ * or your own layer), settings and a transport; the credentials get the same transport for their own requests
+ * (a token exchange).
+ *
+ * ```ts
+ * OpenAI.layerWithAuth(OpenAIAuth.layerApiKeyProvider(vault.currentKey), { timeout: "30 seconds" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithAuth = <E = never, R = never>(
+  auth: Layer.Layer<OpenAIAuth.OpenAIAuth, E, R>,
+  options: Options = {}
+): Layer.Layer<OpenAIClient.OpenAIClient, E, Exclude<R, HttpClient.HttpClient>> =>
+  Layer.merge(OpenAIClient.layer(options).pipe(Layer.provide(auth)), layerSettings(options)).pipe(
+    Layer.provide(options.httpClient ?? defaultHttpClient)
+  )
+
 // -----------------------------------------------------------------------------
 // configuration
 // -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
+import { makeRoute } from "./internal/azure.js"
 import { OpenAIAuth } from "./OpenAIAuth.js"
 import type * as OpenAIError from "./OpenAIError.js"
 import {
@@ -95,6 +96,12 @@ export interface Options {
   readonly defaultQuery?: Readonly<Record<string, unknown>> | undefined
   /** Adjusts the `HttpClient` used, e.g. to add a proxy's headers. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /**
+   * Azure OpenAI's deployment-scoped URLs: the model endpoints (chat, completions, embeddings, audio, images,
+   * batches) go to `/deployments/{deployment}/…`, the deployment being `deployment` or else the request's `model`.
+   * `AzureOpenAI.layer` sets it.
+   */
+  readonly azureDeployments?: { readonly deployment?: string | undefined } | undefined
 }
 
 /**
@@ -110,7 +117,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
     const auth = yield* OpenAIAuth
     const baseURL = (options.baseURL ?? "https://api.openai.com/v1").replace(/\/+$/, "")
     const engine = {
-      prepare: makePrepare({ ...options, baseURL }),
+      prepare: makePrepare({
+        ...options,
+        baseURL,
+        route: options.azureDeployments === undefined
+          ? undefined
+          : makeRoute(baseURL, options.azureDeployments.deployment)
+      }),
       send: makeSend(httpClient, auth),
       // A transport that enforces attempt timeouts itself spares a fiber race per request.
       native: hasNativeTimeouts(httpClient)

@@ -20,9 +20,12 @@
  * | `StreamTruncatedError`      | a stream that ended before its terminal event         | no                 |
  * | `InvalidInputError`         | arguments the client refuses before sending anything  | no                 |
  * | `UploadError`               | a file to upload could not be read                    | no                 |
+ * | `OAuthError`                | workload identity: the token exchange was refused     | no                 |
+ * | `SubjectTokenProviderError` | workload identity: no subject token from the provider | no                 |
  *
  * The families, as operations' error types use them:
- * - {@link RequestError}: what any request can fail with (statuses, connection, timeouts, decoding, invalid input);
+ * - {@link RequestError}: what any request can fail with (statuses, connection, timeouts, decoding, invalid input,
+ *   and the {@link AuthFailure}s of credentials that are fetched, such as workload identity);
  * - {@link StreamFailure}: what a stream adds (`StreamError`, `StreamTruncatedError`), only on streaming operations;
  * - {@link UploadFailure}: what a file upload adds (`UploadError`), only on operations that send files.
  *
@@ -289,6 +292,43 @@ export class UploadError extends Data.TaggedError("UploadError")<{
 }> {}
 
 /**
+ * Workload identity: the OAuth token exchange answered 400, 401 or 403 (or an answer without an access token).
+ * Carries the OAuth error fields; never a token (the server's text is redacted of the subject token sent).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OAuthError extends Data.TaggedError("OAuthError")<{
+  readonly message: string
+  readonly status: number
+  /** The OAuth `error` code, e.g. `invalid_grant`, `invalid_subject_token`. */
+  readonly errorCode: string | undefined
+  /** The OAuth `error_description`. */
+  readonly errorDescription: string | undefined
+  readonly headers: Readonly<Record<string, string>>
+  /** The answer as parsed JSON (redacted), or its text. */
+  readonly body: unknown
+}> {
+  /** The official SDK's name for {@link errorCode}. */
+  get error_code(): string | undefined {
+    return this.errorCode
+  }
+}
+
+/**
+ * Workload identity: the subject-token provider (Kubernetes, Azure managed identity, GCP, custom) could not get a
+ * token. `provider` names it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SubjectTokenProviderError extends Data.TaggedError("SubjectTokenProviderError")<{
+  readonly message: string
+  readonly provider: string
+  readonly cause?: unknown
+}> {}
+
+/**
  * The errors that carry an HTTP status.
  *
  * @since 0.1.0
@@ -320,7 +360,15 @@ export type ConnectionError = APIConnectionError | APIConnectionTimeoutError
  * @since 0.1.0
  * @category models
  */
-export type RequestError = StatusError | ConnectionError | ResponseDecodeError | InvalidInputError
+export type RequestError = StatusError | ConnectionError | ResponseDecodeError | InvalidInputError | AuthFailure
+
+/**
+ * What credentials that are fetched add (workload identity): a refused token exchange, a provider without a token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthFailure = OAuthError | SubjectTokenProviderError
 
 /**
  * What a stream adds to {@link RequestError}: an error event, or an end before the terminal event.
@@ -367,7 +415,9 @@ const allTags: ReadonlySet<string> = new Set([
   "StreamError",
   "StreamTruncatedError",
   "InvalidInputError",
-  "UploadError"
+  "UploadError",
+  "OAuthError",
+  "SubjectTokenProviderError"
 ])
 
 /**
@@ -422,6 +472,8 @@ export const retryRule = (error: OpenAIError): "retry" | "no" | "never" => {
     case "ResponseDecodeError":
     case "StreamError":
     case "StreamTruncatedError":
+    case "OAuthError":
+    case "SubjectTokenProviderError":
       return "no"
     case "InvalidInputError":
     case "UploadError":

@@ -3,6 +3,8 @@
  */
 
 /** @since 0.1.0 */
+export * as AzureOpenAI from "./AzureOpenAI.js"
+/** @since 0.1.0 */
 export * as OpenAI from "./OpenAI.js"
 /** @since 0.1.0 */
 export * as OpenAIAuth from "./OpenAIAuth.js"
@@ -20,6 +22,8 @@ export * as OpenAIStream from "./OpenAIStream.js"
 export * as OpenAITest from "./OpenAITest.js"
 /** @since 0.1.0 */
 export * as Pagination from "./Pagination.js"
+/** @since 0.1.0 */
+export * as WorkloadIdentity from "./WorkloadIdentity.js"
 // Node-only parts (the undici transport) are at `@effect-openai/openai/node`: this entry imports nothing of
 // Node, so it bundles for browsers and edge runtimes.
 

@@ -7,6 +7,8 @@ import { OpenAI } from "./generated/client.js"
 export default OpenAI
 export { OpenAI }
 export { APIPromise } from "./core/api-promise.js"
+export { AzureOpenAI, type AzureClientOptions } from "./azure.js"
+export type { SubjectTokenProvider, WorkloadIdentity } from "./auth.js"
 export type { ApiKeySetter, ClientOptions, Fetch, Logger, LogLevel } from "./core/client.js"
 export {
   APIConnectionError,
@@ -21,12 +23,14 @@ export {
   InvalidInputError,
   InvalidWebhookSignatureError,
   NotFoundError,
+  OAuthError,
   OpenAIError,
   PermissionDeniedError,
   RateLimitError,
   ResponseDecodeError,
   StreamError,
   StreamTruncatedError,
+  SubjectTokenProviderError,
   UnprocessableEntityError,
   UploadError
 } from "./core/error.js"

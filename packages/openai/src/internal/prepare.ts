@@ -34,6 +34,8 @@ export interface Defaults {
   readonly project?: string | undefined
   readonly defaultHeaders?: Readonly<Record<string, string | null | undefined>> | undefined
   readonly defaultQuery?: Readonly<Record<string, unknown>> | undefined
+  /** Rewrites the rendered path of a request (Azure's deployment-scoped URLs). */
+  readonly route?: ((spec: RequestSpec, path: string) => { readonly path: string } | { readonly invalid: string }) | undefined
 }
 
 const userAgent = `effect-openai/${version} (${
@@ -60,6 +62,14 @@ const applyHeaders = (
   return undefined
 }
 
+const routed = (
+  spec: RequestSpec,
+  route: NonNullable<Defaults["route"]>
+): { readonly path: string } | { readonly invalid: string } => {
+  const rendered = renderPath(spec.path)
+  return "invalid" in rendered ? rendered : route(spec, rendered.path)
+}
+
 /** The preparer of one client: its own and default headers are merged once; a bad default fails every request. */
 export const makePrepare = (defaults: Defaults) => {
   const base: Record<string, string> = { accept: "application/json", "user-agent": userAgent }
@@ -72,7 +82,7 @@ export const makePrepare = (defaults: Defaults) => {
     body: HttpBody.HttpBody,
     oneShot: boolean
   ): Effect.Effect<Prepared, OpenAIError.InvalidInputError> => {
-    const rendered = renderPath(spec.path)
+    const rendered = defaults.route === undefined ? renderPath(spec.path) : routed(spec, defaults.route)
     if ("invalid" in rendered) return Effect.fail(new OpenAIError.InvalidInputError({ message: rendered.invalid }))
     const callOptions = spec.options
     const urlForErrors = `${defaults.baseURL}${rendered.path}`

@@ -50,6 +50,17 @@ const make = (headers: Readonly<Record<string, string>>): Redactor => {
     const space = value.indexOf(" ")
     if (space > 0) add(secrets, value.slice(space + 1).trim())
   }
+  return ofSet(secrets)
+}
+
+/** The redactor of plain secret values (a subject token sent to a token endpoint). */
+export const fromSecrets = (values: Iterable<string>): Redactor => {
+  const secrets = new Set<string>()
+  for (const value of values) add(secrets, value)
+  return ofSet(secrets)
+}
+
+const ofSet = (secrets: Set<string>): Redactor => {
   if (secrets.size === 0) return none
   // Longest first, so that `Bearer sk-…` goes as a whole before `sk-…`.
   const list = [...secrets].sort((a, b) => b.length - a.length)

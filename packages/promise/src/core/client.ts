@@ -4,7 +4,8 @@
  */
 import { request } from "../internal/call.js"
 import type { HeadersLike, RequestOptions } from "../internal/request-options.js"
-import { ClientRuntime, type Logger, type LogLevelName } from "../internal/runtime.js"
+import type { WorkloadIdentity } from "../auth.js"
+import { type AzureSettings, ClientRuntime, type Logger, type LogLevelName } from "../internal/runtime.js"
 import type { APIPromise } from "./api-promise.js"
 import * as Errors from "./error.js"
 import { toFile } from "./uploads.js"
@@ -46,7 +47,15 @@ export interface ClientOptions {
   logLevel?: LogLevelName | undefined
   /** Default: `console`. */
   logger?: Logger | undefined
+  /**
+   * Short-lived tokens exchanged for a workload's identity (Kubernetes, Azure managed identity, GCP, your own
+   * provider) instead of an API key; providers are in `@effect-openai/promise/auth`. Not with `apiKey`.
+   */
+  workloadIdentity?: WorkloadIdentity | undefined
 }
+
+/** Settings a subclass (`AzureOpenAI`) hands to the runtime. @internal */
+export const azureSettings: unique symbol = Symbol.for("@effect-openai/promise/azureSettings") as never
 
 const readEnv = (name: string): string | undefined => {
   const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] ??
@@ -113,9 +122,34 @@ export class ClientCore {
   readonly _runtime: ClientRuntime
 
   constructor(options: ClientOptions = {}) {
-    const apiKey = options.apiKey === undefined ? readEnv("OPENAI_API_KEY") ?? null : options.apiKey
+    const workloadIdentity = options.workloadIdentity ?? undefined
+    if (workloadIdentity !== undefined) {
+      if (options.apiKey !== undefined && options.apiKey !== null) {
+        throw new Errors.OpenAIError(
+          "The `apiKey` and `workloadIdentity` options are mutually exclusive: pass one of them (workload identity gets its tokens from its provider)."
+        )
+      }
+      for (const field of ["identityProviderId", "serviceAccountId"] as const) {
+        if (typeof workloadIdentity[field] !== "string" || workloadIdentity[field] === "") {
+          throw new Errors.OpenAIError(`workloadIdentity.${field} is required`)
+        }
+      }
+      if (workloadIdentity.provider === undefined || workloadIdentity.provider === null) {
+        throw new Errors.OpenAIError("workloadIdentity.provider is required")
+      }
+      const buffer = workloadIdentity.refreshBufferSeconds
+      if (buffer !== undefined && !(typeof buffer === "number" && buffer >= 0)) {
+        throw new Errors.OpenAIError(`workloadIdentity.refreshBufferSeconds must be a non-negative number, got ${String(buffer)}`)
+      }
+    }
+    const apiKey = workloadIdentity !== undefined
+      ? null
+      : options.apiKey === undefined
+      ? readEnv("OPENAI_API_KEY") ?? null
+      : options.apiKey
     const adminAPIKey = options.adminAPIKey === undefined ? readEnv("OPENAI_ADMIN_KEY") ?? null : options.adminAPIKey
-    if (!apiKey && !adminAPIKey) {
+    const azure = (options as { [azureSettings]?: AzureSettings })[azureSettings]
+    if (!apiKey && !adminAPIKey && workloadIdentity === undefined && azure?.tokenProvider === undefined) {
       throw new Errors.OpenAIError(
         "Missing credentials. Pass an `apiKey` or an `adminAPIKey`, or set the `OPENAI_API_KEY` or `OPENAI_ADMIN_KEY` environment variable."
       )
@@ -161,6 +195,8 @@ export class ClientCore {
     this._options = rest
     this._runtime = new ClientRuntime({
       apiKey: this.#apiKey,
+      workloadIdentity,
+      azure,
       adminAPIKey: this.#adminAPIKey,
       organization: this.organization,
       project: this.project,

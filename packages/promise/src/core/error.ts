@@ -128,6 +128,32 @@ export class InvalidInputError extends OpenAIError {}
 /** A file given to an upload could not be read (a missing path, a stream that failed). Nothing was sent. */
 export class UploadError extends OpenAIError {}
 
+/**
+ * Workload identity: the token exchange refused the subject token (400, 401, 403), redirected, or answered
+ * without an access token. `error_code` is the OAuth `error`; nothing in it shows a token.
+ */
+export class OAuthError extends APIError<number, Headers> {
+  readonly error_code: string | undefined
+  constructor(status: number, error: ErrorBody | undefined, message: string | undefined, headers: Headers) {
+    super(status, error, message, headers)
+    // The core's wording says what was refused and why; the answer's fields stay in `error` and `error_code`.
+    if (message !== undefined) this.message = message
+    const code = (error as { error?: unknown } | undefined)?.error
+    this.error_code = typeof code === "string" ? code : undefined
+  }
+}
+
+/** Workload identity: the subject-token provider could not get a token. `provider` names it. */
+export class SubjectTokenProviderError extends OpenAIError {
+  readonly provider: string
+  override readonly cause: Error | undefined
+  constructor(message: string, provider: string, cause?: Error) {
+    super(message)
+    this.provider = provider
+    this.cause = cause
+  }
+}
+
 /** A webhook whose signature does not verify. */
 export class InvalidWebhookSignatureError extends Error {
   constructor(message: string) {
@@ -157,7 +183,9 @@ for (
     [ResponseDecodeError, "ResponseDecodeError"],
     [InvalidInputError, "InvalidInputError"],
     [UploadError, "UploadError"],
-    [InvalidWebhookSignatureError, "InvalidWebhookSignatureError"]
+    [InvalidWebhookSignatureError, "InvalidWebhookSignatureError"],
+    [OAuthError, "OAuthError"],
+    [SubjectTokenProviderError, "SubjectTokenProviderError"]
   ] as const
 ) Object.defineProperty(Class.prototype, "name", { value: name, writable: true, configurable: true })
 

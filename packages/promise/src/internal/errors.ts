@@ -8,11 +8,13 @@ import {
   APIConnectionTimeoutError,
   InsufficientQuotaError,
   InvalidInputError,
+  OAuthError,
   type OpenAIError,
   ResponseDecodeError,
   statusClass,
   StreamError,
   StreamTruncatedError,
+  SubjectTokenProviderError,
   UploadError
 } from "../core/error.js"
 
@@ -85,5 +87,18 @@ export const fromCore = (error: CoreError.OpenAIError, responseHeaders?: Readonl
       return new InvalidInputError(error.message, { cause: error.cause })
     case "UploadError":
       return new UploadError(error.message, { cause: error.cause })
+    case "OAuthError":
+      return new OAuthError(
+        error.status,
+        isRecord(error.body) ? error.body : undefined,
+        error.message,
+        toHeaders(error.headers)
+      )
+    case "SubjectTokenProviderError":
+      return new SubjectTokenProviderError(
+        error.message,
+        error.provider,
+        error.cause instanceof Error ? error.cause : undefined
+      )
   }
 }

@@ -11,6 +11,7 @@ import * as OpenAIClient from "@effect-openai/openai/OpenAIClient"
 import * as OpenAIConfig from "@effect-openai/openai/OpenAIConfig"
 import * as CoreError from "@effect-openai/openai/OpenAIError"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -22,7 +23,9 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import { APIUserAbortError, OpenAIError } from "../core/error.js"
+import type { WorkloadIdentity } from "../auth.js"
 import { fromCore } from "./errors.js"
+import { toCore as toCoreProvider } from "./providers.js"
 
 /** A logger as the official SDK takes it. */
 export interface Logger {
@@ -35,8 +38,18 @@ export interface Logger {
 export type LogLevelName = "off" | "error" | "warn" | "info" | "debug"
 
 /** What the runtime is built from: the client's options after defaults and the environment. */
+/** What `AzureOpenAI` adds: its credential and deployment routing. */
+export interface AzureSettings {
+  /** The deployment for the model endpoints, else each request's `model`; absent with the v1 endpoint. */
+  readonly deployments: { readonly deployment: string | undefined } | undefined
+  /** Microsoft Entra ID tokens, asked for before every attempt (otherwise `apiKey` is sent as `api-key`). */
+  readonly tokenProvider: (() => Promise<string>) | undefined
+}
+
 export interface RuntimeOptions {
   readonly apiKey: string | (() => Promise<string>) | null
+  readonly workloadIdentity: WorkloadIdentity | undefined
+  readonly azure: AzureSettings | undefined
   readonly adminAPIKey: string | null
   readonly organization: string | null
   readonly project: string | null
@@ -59,26 +72,61 @@ const keyError = (cause: unknown) =>
     cause
   })
 
-/** Credentials: a key, or a function asked for one before each attempt; the admin key for admin endpoints. */
-const authLayer = (options: RuntimeOptions): Layer.Layer<OpenAIAuth.OpenAIAuth> =>
-  Layer.succeed(OpenAIAuth.OpenAIAuth, {
-    headers: (request) => {
-      if (request.admin && options.adminAPIKey !== null) {
-        return Effect.succeed({ authorization: `Bearer ${options.adminAPIKey}` })
-      }
-      const key = options.apiKey
-      if (typeof key === "string") return Effect.succeed({ authorization: `Bearer ${key}` })
-      if (key === null) {
-        return options.adminAPIKey === null
-          ? Effect.fail(new CoreError.InvalidInputError({ message: "no API key: pass apiKey or set OPENAI_API_KEY" }))
-          : Effect.succeed({ authorization: `Bearer ${options.adminAPIKey}` })
-      }
-      return Effect.flatMap(Effect.tryPromise({ try: () => key(), catch: keyError }), (value) =>
-        typeof value === "string" && value !== ""
-          ? Effect.succeed({ authorization: `Bearer ${value}` })
-          : Effect.fail(keyError(new TypeError("it returned no key"))))
-    }
+/** A key from the user's function, asked for before each attempt. */
+const keyFrom = (get: () => Promise<string>): Effect.Effect<string, CoreError.InvalidInputError> =>
+  Effect.flatMap(Effect.tryPromise({ try: () => get(), catch: keyError }), (value) =>
+    typeof value === "string" && value !== ""
+      ? Effect.succeed(value)
+      : Effect.fail(keyError(new TypeError("it returned no key"))))
+
+/** The admin key, when there is one, for admin endpoints; `user` for everything else. */
+const withAdminKey = (
+  user: Layer.Layer<OpenAIAuth.OpenAIAuth, never, HttpClient.HttpClient>,
+  adminAPIKey: string | null
+): Layer.Layer<OpenAIAuth.OpenAIAuth, never, HttpClient.HttpClient> => {
+  if (adminAPIKey === null) return user
+  const admin = Effect.succeed({ authorization: `Bearer ${adminAPIKey}` })
+  // `Layer.map` keeps the inner layer's scope (workload identity renews its tokens in it) for the runtime's life.
+  return Layer.map(user, (context) => {
+    const inner = Context.get(context, OpenAIAuth.OpenAIAuth)
+    return Context.make(OpenAIAuth.OpenAIAuth, {
+      ...inner,
+      headers: (request) => (request.admin ? admin : inner.headers(request))
+    })
   })
+}
+
+/**
+ * Credentials, from the core's layers: workload identity, Azure's `api-key` or Entra ID tokens, a key function
+ * asked before each attempt, or static keys (the admin key for admin endpoints).
+ */
+const authLayer = (options: RuntimeOptions): Layer.Layer<OpenAIAuth.OpenAIAuth, never, HttpClient.HttpClient> => {
+  const identity = options.workloadIdentity
+  if (identity !== undefined) {
+    const provider = toCoreProvider(identity.provider)
+    const auth = OpenAIAuth.layerWorkloadIdentity({
+      identityProviderId: identity.identityProviderId,
+      serviceAccountId: identity.serviceAccountId,
+      provider,
+      clientId: identity.clientId,
+      tokenURL: identity.tokenURL,
+      refreshBuffer: identity.refreshBufferSeconds === undefined ? undefined : Duration.seconds(identity.refreshBufferSeconds)
+    }) as Layer.Layer<OpenAIAuth.OpenAIAuth, never, HttpClient.HttpClient>
+    return withAdminKey(auth, options.adminAPIKey)
+  }
+  const key = options.apiKey
+  const azure = options.azure
+  if (azure !== undefined) {
+    const get = azure.tokenProvider
+    return get !== undefined
+      ? OpenAIAuth.layerAzure({ tokenProvider: keyFrom(get) })
+      : OpenAIAuth.layerAzure({ apiKey: key as string })
+  }
+  if (typeof key === "function") return withAdminKey(OpenAIAuth.layerApiKeyProvider(keyFrom(key)), options.adminAPIKey)
+  return key === null
+    ? OpenAIAuth.layerApiKey({ adminApiKey: options.adminAPIKey! })
+    : OpenAIAuth.layerApiKey({ apiKey: key, adminApiKey: options.adminAPIKey ?? undefined })
+}
 
 const render = (message: unknown): string =>
   Array.isArray(message) ? message.map(render).join(" ") : typeof message === "string" ? message : String(message)
@@ -141,8 +189,9 @@ const clientLayer = (options: RuntimeOptions, transport: Layer.Layer<HttpClient.
       organization: options.organization ?? undefined,
       project: options.project ?? undefined,
       defaultHeaders: options.defaultHeaders,
-      defaultQuery: options.defaultQuery
-    }).pipe(Layer.provide(Layer.merge(authLayer(options), transport))),
+      defaultQuery: options.defaultQuery,
+      azureDeployments: options.azure?.deployments
+    }).pipe(Layer.provide(authLayer(options)), Layer.provide(transport)),
     OpenAIConfig.layer({
       maxRetries: options.maxRetries,
       timeout: Duration.millis(options.timeout),

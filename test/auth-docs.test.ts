@@ -1,0 +1,109 @@
+/**
+ * docs/auth.md: every TypeScript block of the guide is checked by `tsc -b`, being (up to indentation) a part of
+ * `scratchpad/auth-examples.ts`, `scratchpad/auth-examples-promise.ts` or this file; the guide's testing examples
+ * are the tests below, and run.
+ */
+import { readFileSync } from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { HttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Chat, OpenAI, OpenAIAuth, OpenAITest, WorkloadIdentity } from "@effect-openai/openai"
+import { Effect, Layer, Ref, TestClock } from "effect"
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
+
+/** The lines of a text without their indentation, blank lines left out. */
+const lines = (text: string): Array<string> => text.split("\n").map((line) => line.trim()).filter((line) => line !== "")
+
+const contains = (haystack: ReadonlyArray<string>, needle: ReadonlyArray<string>): boolean =>
+  haystack.some((_, start) => needle.every((line, i) => haystack[start + i] === line))
+
+describe("docs/auth.md", () => {
+  it("every TypeScript block is part of a typechecked file", () => {
+    const guide = readFileSync(Path.join(root, "docs/auth.md"), "utf8")
+    const blocks = [...guide.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    assert.isAbove(blocks.length, 10)
+    const files = ["scratchpad/auth-examples.ts", "scratchpad/auth-examples-promise.ts", "test/auth-docs.test.ts"].map((file) =>
+      lines(readFileSync(Path.join(root, file), "utf8"))
+    )
+    for (const block of blocks) {
+      assert.isTrue(files.some((file) => contains(file, lines(block))), `not in a typechecked file:\n${block}`)
+    }
+  })
+})
+
+// --- the guide's "Testing" section ------------------------------------------------------------------------------
+
+// The code under test needs the client, not a credential.
+const greet = Chat.Completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] }).pipe(
+  Effect.map((c) => c.choices[0]?.message.content ?? "")
+)
+
+const hello = { choices: [{ index: 0, message: { role: "assistant", content: "Hello" } }] } as const
+
+describe("greet", () => {
+  it.effect("answers with the first choice", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* greet, "Hello")
+    }).pipe(Effect.provide(OpenAITest.layer({ "POST /chat/completions": OpenAITest.json(hello) }))))
+})
+
+/** The client with workload identity over the scripted transport: the token endpoint is one more route. */
+const withWorkloadIdentity = (routes: OpenAITest.Routes) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const recorded = yield* Ref.make<ReadonlyArray<OpenAITest.RecordedRequest>>([])
+    const baseURL = "https://api.openai.test/v1"
+    const transport = Layer.succeed(HttpClient.HttpClient, OpenAITest.makeHttpClient(routes, recorded, baseURL))
+    const auth = OpenAIAuth.layerWorkloadIdentity({
+      identityProviderId: "idp-test",
+      serviceAccountId: "sa-test",
+      provider: WorkloadIdentity.custom({ tokenType: "jwt", getToken: Effect.succeed("subject-token") }),
+      tokenURL: "https://auth.openai.test/oauth/token" // routed as "POST /oauth/token"
+    })
+    return Layer.merge(
+      OpenAI.layerWithAuth(auth, { baseURL, httpClient: transport, maxRetries: 0 }),
+      Layer.succeed(OpenAITest.Requests, recorded)
+    )
+  }))
+
+const issued = (accessToken: string) => OpenAITest.unchecked({ access_token: accessToken, token_type: "Bearer", expires_in: 3600 })
+// Lets a background fiber (a renewal) finish: real time passes, the TestClock does not move.
+const settled = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 50)))
+
+describe("greet with workload identity", () => {
+  it.effect("exchanges the subject token and sends the access token", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* greet, "Hello")
+      const [exchange, call] = yield* OpenAITest.requests
+      assert.strictEqual(exchange!.path, "/oauth/token")
+      assert.strictEqual((exchange!.json as { subject_token: string }).subject_token, "subject-token")
+      assert.strictEqual(call!.headers.authorization, "Bearer at-1")
+    }).pipe(Effect.provide(withWorkloadIdentity({
+      "POST /oauth/token": issued("at-1"),
+      "POST /chat/completions": OpenAITest.json(hello)
+    }))))
+
+  it.effect("a refused exchange fails with OAuthError, which the program can catch", () =>
+    Effect.gen(function*() {
+      const answer = yield* greet.pipe(Effect.catchTag("OAuthError", (e) => Effect.succeed(`refused: ${e.errorCode}`)))
+      assert.strictEqual(answer, "refused: invalid_grant")
+    }).pipe(Effect.provide(withWorkloadIdentity({
+      "POST /oauth/token": OpenAITest.unchecked({ error: "invalid_grant" }, { status: 400 }),
+      "POST /chat/completions": OpenAITest.json(hello)
+    }))))
+
+  it.effect("renews the token 20 minutes before it expires, on the TestClock", () =>
+    Effect.gen(function*() {
+      yield* greet
+      yield* TestClock.adjust("41 minutes") // a 60-minute token: renewal starts at 40
+      yield* greet // still the old token; the renewal runs meanwhile, in the background
+      yield* settled // (the renewal's own fiber finishes on real time: the TestClock only holds timers)
+      yield* greet
+      const sent = (yield* OpenAITest.requests).map((r) => r.path === "/oauth/token" ? "exchange" : r.headers.authorization)
+      assert.deepStrictEqual(sent, ["exchange", "Bearer at-1", "Bearer at-1", "exchange", "Bearer at-2"])
+    }).pipe(Effect.provide(withWorkloadIdentity({
+      "POST /oauth/token": [issued("at-1"), issued("at-2")],
+      "POST /chat/completions": OpenAITest.json(hello)
+    }))))
+})
