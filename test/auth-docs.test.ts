@@ -6,10 +6,9 @@
 import { readFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Chat, OpenAI, OpenAIAuth, OpenAITest, WorkloadIdentity } from "@effect-openai/openai"
-import { Effect, Layer, Ref, TestClock } from "effect"
+import { Chat, OpenAIAuth, OpenAITest, WorkloadIdentity } from "@effect-openai/openai"
+import { Effect, TestClock } from "effect"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -49,23 +48,21 @@ describe("greet", () => {
     }).pipe(Effect.provide(OpenAITest.layer({ "POST /chat/completions": OpenAITest.json(hello) }))))
 })
 
-/** The client with workload identity over the scripted transport: the token endpoint is one more route. */
-const withWorkloadIdentity = (routes: OpenAITest.Routes) =>
-  Layer.unwrapEffect(Effect.gen(function*() {
-    const recorded = yield* Ref.make<ReadonlyArray<OpenAITest.RecordedRequest>>([])
-    const baseURL = "https://api.openai.test/v1"
-    const transport = Layer.succeed(HttpClient.HttpClient, OpenAITest.makeHttpClient(routes, recorded, baseURL))
-    const auth = OpenAIAuth.layerWorkloadIdentity({
-      identityProviderId: "idp-test",
-      serviceAccountId: "sa-test",
-      provider: WorkloadIdentity.custom({ tokenType: "jwt", getToken: Effect.succeed("subject-token") }),
-      tokenURL: "https://auth.openai.test/oauth/token" // routed as "POST /oauth/token"
-    })
-    return Layer.merge(
-      OpenAI.layerWithAuth(auth, { baseURL, httpClient: transport, maxRetries: 0 }),
-      Layer.succeed(OpenAITest.Requests, recorded)
-    )
-  }))
+/** Workload identity under test: `OpenAITest.layer` gives it the scripted transport, so the token endpoint is a route. */
+const auth = OpenAIAuth.layerWorkloadIdentity({
+  identityProviderId: "idp-test",
+  serviceAccountId: "sa-test",
+  provider: WorkloadIdentity.custom({ tokenType: "jwt", getToken: Effect.succeed("subject-token") }),
+  tokenURL: "https://auth.openai.test/oauth/token" // routed as "POST /oauth/token"
+})
+
+/** The client with that credential, the token endpoint answering `token`, the API answering `hello`. */
+const withWorkloadIdentity = (token: OpenAITest.Route) =>
+  OpenAITest.layer({ "POST /chat/completions": OpenAITest.json(hello) }, {
+    auth,
+    customRoutes: { "POST /oauth/token": token },
+    maxRetries: 0
+  })
 
 const issued = (accessToken: string) => OpenAITest.unchecked({ access_token: accessToken, token_type: "Bearer", expires_in: 3600 })
 // Lets a background fiber (a renewal) finish: real time passes, the TestClock does not move.
@@ -79,19 +76,13 @@ describe("greet with workload identity", () => {
       assert.strictEqual(exchange!.path, "/oauth/token")
       assert.strictEqual((exchange!.json as { subject_token: string }).subject_token, "subject-token")
       assert.strictEqual(call!.headers.authorization, "Bearer at-1")
-    }).pipe(Effect.provide(withWorkloadIdentity({
-      "POST /oauth/token": issued("at-1"),
-      "POST /chat/completions": OpenAITest.json(hello)
-    }))))
+    }).pipe(Effect.provide(withWorkloadIdentity(issued("at-1")))))
 
   it.effect("a refused exchange fails with OAuthError, which the program can catch", () =>
     Effect.gen(function*() {
       const answer = yield* greet.pipe(Effect.catchTag("OAuthError", (e) => Effect.succeed(`refused: ${e.errorCode}`)))
       assert.strictEqual(answer, "refused: invalid_grant")
-    }).pipe(Effect.provide(withWorkloadIdentity({
-      "POST /oauth/token": OpenAITest.unchecked({ error: "invalid_grant" }, { status: 400 }),
-      "POST /chat/completions": OpenAITest.json(hello)
-    }))))
+    }).pipe(Effect.provide(withWorkloadIdentity(OpenAITest.unchecked({ error: "invalid_grant" }, { status: 400 })))))
 
   it.effect("renews the token 20 minutes before it expires, on the TestClock", () =>
     Effect.gen(function*() {
@@ -102,8 +93,5 @@ describe("greet with workload identity", () => {
       yield* greet
       const sent = (yield* OpenAITest.requests).map((r) => r.path === "/oauth/token" ? "exchange" : r.headers.authorization)
       assert.deepStrictEqual(sent, ["exchange", "Bearer at-1", "Bearer at-1", "exchange", "Bearer at-2"])
-    }).pipe(Effect.provide(withWorkloadIdentity({
-      "POST /oauth/token": [issued("at-1"), issued("at-2")],
-      "POST /chat/completions": OpenAITest.json(hello)
-    }))))
+    }).pipe(Effect.provide(withWorkloadIdentity([issued("at-1"), issued("at-2")]))))
 })

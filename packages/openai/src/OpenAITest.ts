@@ -305,6 +305,12 @@ export interface Options extends Omit<OpenAI.Options, "httpClient"> {
   readonly customRoutes?: Routes | undefined
   /** Requests answered before every further one gets a 400 (default 1,000): a looping program fails, never hangs. */
   readonly maxRequests?: number | undefined
+  /**
+   * The credentials under test (`OpenAIAuth.layerWorkloadIdentity`, `layerApiKeyProvider`, ...) instead of the
+   * static `apiKey`. They get the scripted transport too: a token endpoint is one more route (in `customRoutes`,
+   * matched by its path), and its exchanges are recorded beside the API calls.
+   */
+  readonly auth?: Layer.Layer<OpenAIAuth.OpenAIAuth, never, HttpClient.HttpClient> | undefined
 }
 
 /**
@@ -324,9 +330,9 @@ export const layer = <const Key extends string>(
   return Layer.unwrapEffect(
     Effect.map(Ref.make<ReadonlyArray<RecordedRequest>>([]), (recorded) => {
       const http = Layer.succeed(HttpClient.HttpClient, Scripted.makeHttpClient(all, recorded, baseURL, options.maxRequests))
-      const auth = OpenAIAuth.layerApiKey({ apiKey: options.apiKey ?? "sk-test", adminApiKey: options.adminApiKey })
+      const auth = options.auth ?? OpenAIAuth.layerApiKey({ apiKey: options.apiKey ?? "sk-test", adminApiKey: options.adminApiKey })
       return Layer.mergeAll(
-        OpenAIClient.layer({ ...options, baseURL }).pipe(Layer.provide(Layer.merge(http, auth))),
+        OpenAIClient.layer({ ...options, baseURL }).pipe(Layer.provide(auth), Layer.provide(http)),
         OpenAI.layerSettings(options),
         Layer.succeed(Requests, recorded)
       )
