@@ -1,9 +1,10 @@
 /**
  * The README's demo. With OPENAI_API_KEY set it calls the real API; without it, a built-in local mock server.
- * It shows a completion, a streamed answer printed as it arrives, a paginated listing, and a typed error.
+ * It shows a completion, a streamed answer printed as it arrives, a paginated listing, a typed error, a structured
+ * output decoded by a Schema, and a tool the model calls.
  */
-import { Chat, Files, Models, OpenAI, Pagination, Responses } from "@effect-openai/openai"
-import { Cause, Console, Effect, Option, Stream } from "effect"
+import { Chat, Files, Models, OpenAI, Pagination, Responses, StructuredOutput, ToolLoop } from "@effect-openai/openai"
+import { Cause, Console, Effect, Option, Schema, Stream } from "effect"
 import { startMockServer } from "./mock-server.js"
 
 const live = (process.env.OPENAI_API_KEY ?? "") !== ""
@@ -47,6 +48,34 @@ const program = Effect.gen(function*() {
     Effect.catchTag("NotFoundError", (e) => Effect.succeed(`${e._tag}: ${e.message}`))
   )
   yield* Console.log(`\n4. Typed error, caught with catchTag:\n   ${outcome}`)
+
+  // 5. A structured output: the answer is decoded by the same Schema the request's strict JSON Schema came from.
+  const City = Schema.Struct({
+    name: Schema.String,
+    country: Schema.String,
+    population: Schema.Int,
+    nickname: Schema.optional(Schema.String)
+  })
+  const structured = yield* StructuredOutput.createChatCompletion({
+    model,
+    messages: [{ role: "user", content: "Describe Lisbon." }],
+    response_format: StructuredOutput.responseFormat(City, { name: "city" })
+  })
+  const city = structured.choices[0]?.message.parsed
+  yield* Console.log(`\n5. Structured output (decoded by a Schema):\n   ${JSON.stringify(city)}`)
+
+  // 6. A tool call: the model asks for the tool, the loop runs its handler and sends the result back.
+  const weather = ToolLoop.tool({
+    name: "get_weather",
+    description: "The current weather in a city",
+    parameters: Schema.Struct({ city: Schema.String }),
+    handler: ({ city }) => Effect.succeed({ city, sky: "clear", celsius: 21 })
+  })
+  const loop = yield* ToolLoop.chat({ model, messages: [{ role: "user", content: "What is the weather in Lisbon?" }] }, [weather])
+  const calls = loop.messages.flatMap((m) => m.role === "assistant" && m.tool_calls ? m.tool_calls : [])
+  yield* Console.log(
+    `\n6. A tool call (${calls.map((c) => c.type === "function" ? `${c.function.name}(${c.function.arguments})` : c.type).join(", ")}), then the answer:\n   ${loop.completion.choices[0]?.message.content ?? ""}`
+  )
 })
 
 const main = Effect.gen(function*() {

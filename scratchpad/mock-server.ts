@@ -102,6 +102,78 @@ const streamChat = (res: Http.ServerResponse, model: string, content: string, de
   paced(res, chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), "data: [DONE]\n\n", delayMs)
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Structured outputs and tools: a deterministic value for a JSON Schema, and one tool call per conversation.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Values the mock gives properties of these names (the demo asks about Lisbon); others get a placeholder. */
+const known: Readonly<Record<string, string | number>> = {
+  name: "Lisbon",
+  city: "Lisbon",
+  country: "Portugal",
+  nickname: "the city of seven hills",
+  population: 545_000
+}
+
+/** A value that fits `schema` (the strict subset: objects, arrays, enums, anyOf, $ref into $defs). */
+const sample = (schema: any, defs: any, name: string, depth = 0): unknown => {
+  if (depth > 8 || schema === null || typeof schema !== "object") return null
+  if (typeof schema.$ref === "string") return sample(defs?.[schema.$ref.replace("#/$defs/", "")], defs, name, depth + 1)
+  if (Array.isArray(schema.anyOf)) {
+    const branch = schema.anyOf.find((b: any) => b?.type !== "null") ?? schema.anyOf[0]
+    return sample(branch, defs, name, depth + 1)
+  }
+  if (Array.isArray(schema.enum)) return schema.enum[0]
+  const type0 = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== "null") : schema.type
+  const wanted = Object.hasOwn(known, name) ? known[name] : undefined
+  if (wanted !== undefined && (typeof wanted === "number" ? type0 === "integer" || type0 === "number" : type0 === "string")) return wanted
+  if ("const" in schema) return schema.const
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== "null") : schema.type
+  switch (type) {
+    case "object": {
+      const out: Record<string, unknown> = {}
+      for (const [key, value] of Object.entries<any>(schema.properties ?? {})) out[key] = sample(value, defs, key, depth + 1)
+      return out
+    }
+    case "array":
+      return [sample(schema.items, defs, name, depth + 1)]
+    case "integer":
+      return Math.max(typeof schema.minimum === "number" ? schema.minimum : 0, 3)
+    case "number":
+      return 21.5
+    case "boolean":
+      return true
+    case "string":
+      return schema.format === "date-time" || /date/i.test(schema.description ?? "") ? "2026-01-01T00:00:00.000Z" : `sample ${name}`
+    default:
+      return null
+  }
+}
+
+/** The JSON schema a request asks the answer to follow (chat `response_format`, Responses `text.format`). */
+const answerSchema = (json: any): any =>
+  json.response_format?.type === "json_schema"
+    ? json.response_format.json_schema?.schema
+    : json.text?.format?.type === "json_schema"
+    ? json.text.format.schema
+    : undefined
+
+/** The tool to call: the first function tool, unless the conversation already holds a tool's result. */
+const toolToCall = (json: any, answered: boolean): { name: string; arguments: string } | undefined => {
+  if (answered || !Array.isArray(json.tools)) return undefined
+  const tool = json.tools.find((t: any) => t?.type === "function")
+  if (tool === undefined) return undefined
+  const fn = tool.function ?? tool
+  return { name: fn.name, arguments: JSON.stringify(sample(fn.parameters ?? {}, fn.parameters?.$defs, fn.name)) }
+}
+
+/** The latest tool result of a conversation (chat `tool` messages, Responses `function_call_output` items). */
+const toolResult = (items: unknown): string | undefined => {
+  if (!Array.isArray(items)) return undefined
+  const last = [...items].reverse().find((m: any) => m?.role === "tool" || m?.type === "function_call_output")
+  return last === undefined ? undefined : String((last as any).content ?? (last as any).output ?? "")
+}
+
 // Shapes as the spec's `Response`, `OutputMessage` and `OutputTextContent` have them.
 const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] })
 
@@ -226,14 +298,46 @@ const handle = (req: Http.IncomingMessage, res: Http.ServerResponse, body: strin
   const model = typeof json.model === "string" && json.model !== "" ? json.model : undefined
   if (req.method === "POST" && path === "/chat/completions") {
     if (model === undefined) return fail(res, 400, "you must provide a model parameter", "model")
-    const answer = reply(lastUserText(json.messages))
+    const result = toolResult(json.messages)
+    const call = json.stream ? undefined : toolToCall(json, result !== undefined)
+    if (call !== undefined) {
+      const id = nextId("call")
+      const body = completion(model, "")
+      body.choices[0] = {
+        index: 0,
+        finish_reason: "tool_calls",
+        logprobs: null,
+        message: { role: "assistant", content: null as any, refusal: null, annotations: [], tool_calls: [{ id, type: "function", function: call }] } as any
+      }
+      return send(res, 200, body)
+    }
+    const schema = answerSchema(json)
+    const answer = schema !== undefined
+      ? JSON.stringify(sample(schema, schema.$defs, "answer"))
+      : result !== undefined
+      ? `The tool answered: ${result}`
+      : reply(lastUserText(json.messages))
     return json.stream ? streamChat(res, model, answer, delayMs) : send(res, 200, completion(model, answer))
   }
   if (req.method === "POST" && path === "/responses") {
     if (model === undefined) return fail(res, 400, "you must provide a model parameter", "model")
     const prompt = lastUserText(json.input)
     if (json.stream) return streamResponse(res, model, prompt, delayMs)
-    return send(res, 200, responseObject(nextId("resp"), model, now(), prompt, reply(prompt)))
+    const result = toolResult(json.input)
+    const call = toolToCall(json, result !== undefined)
+    const id = nextId("resp")
+    if (call !== undefined) {
+      const body = responseObject(id, model, now(), prompt, "")
+      body.output = [{ type: "function_call", id: nextId("fc"), call_id: nextId("call"), name: call.name, arguments: call.arguments, status: "completed" } as any]
+      return send(res, 200, body)
+    }
+    const schema = answerSchema(json)
+    const text = schema !== undefined
+      ? JSON.stringify(sample(schema, schema.$defs, "answer"))
+      : result !== undefined
+      ? `The tool answered: ${result}`
+      : reply(prompt)
+    return send(res, 200, responseObject(id, model, now(), prompt, text))
   }
   if (req.method === "GET" && path === "/models") return send(res, 200, { object: "list", data: models })
   if (req.method === "GET" && path.startsWith("/models/")) {

@@ -463,6 +463,36 @@ describe.each(packages)("$name", (pkg) => {
       expect(server.requests[0]!.headers["idempotency-key"]).toBe(official ? undefined : "idem-1")
     })
 
+    it("responses.create adds output_text, the joined text of the output messages", async () => {
+      const output = [
+        { type: "reasoning", id: "rs_1", summary: [] },
+        { type: "message", id: "msg_1", role: "assistant", status: "completed", content: [
+          { type: "output_text", text: "Hello", annotations: [] },
+          { type: "output_text", text: " there", annotations: [] }
+        ] }
+      ]
+      const server = await serve((_req, res) => json(res, 200, { id: "resp_1", object: "response", status: "completed", output }))
+      const response = await client(server).responses.create({ model: "gpt-4o-mini", input: "Hi" })
+      expect(response.output_text).toBe("Hello there")
+    })
+
+    it("embeddings.create asks for base64 unless told otherwise, and gives numbers", async () => {
+      const vector = new Float32Array([0.5, -1.25, 2])
+      const base64 = Buffer.from(vector.buffer).toString("base64")
+      const server = await serve((req, res) => {
+        const asked = (req.json as { encoding_format?: string }).encoding_format
+        json(res, 200, { object: "list", model: "m", usage: { prompt_tokens: 1, total_tokens: 1 }, data: [
+          { object: "embedding", index: 0, embedding: asked === "base64" ? base64 : Array.from(vector) }
+        ] })
+      })
+      const result = await client(server).embeddings.create({ model: "text-embedding-3-small", input: "x" })
+      expect((server.requests[0]!.json as { encoding_format?: string }).encoding_format).toBe("base64")
+      expect(result.data[0]!.embedding).toEqual([0.5, -1.25, 2])
+      const floats = await client(server).embeddings.create({ model: "text-embedding-3-small", input: "x", encoding_format: "float" })
+      expect((server.requests[1]!.json as { encoding_format?: string }).encoding_format).toBe("float")
+      expect(floats.data[0]!.embedding).toEqual([0.5, -1.25, 2])
+    })
+
     it("secondary path parameters go in the params: containers.files.retrieve(fileID, { container_id }) and the like", async () => {
       const server = await serve((_req, res) => json(res, 200, { id: "cfile_1", object: "container.file" }))
       await client(server).containers.files.retrieve("cfile_1", { container_id: "cntr_1" })

@@ -94,3 +94,12 @@ export const titles: Readonly<Record<string, string>> = {
   DeleteSkillVersion: "Delete skill version",
   GetSkillVersionContent: "Retrieve skill version content"
 }
+
+/**
+ * Facade resource classes that extend a handwritten base instead of `APIResource`: the official helpers that are
+ * not operations of the spec (`stream`, `parse`, `runTools`) live there. Module paths are relative to `src/`.
+ */
+export const facadeBases: Readonly<Record<string, { readonly module: string; readonly name: string }>> = {
+  "chat.completions": { module: "lib/chat-completions", name: "ChatCompletionsHelpers" },
+  "responses": { module: "lib/responses", name: "ResponsesHelpers" }
+}

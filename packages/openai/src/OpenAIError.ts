@@ -23,6 +23,18 @@
  * | `OAuthError`                | workload identity: the token exchange was refused     | no                 |
  * | `SubjectTokenProviderError` | workload identity: no subject token from the provider | no                 |
  *
+ * Structured outputs (`StructuredOutput`) add their own family, {@link StructuredOutputError}: a schema strict mode
+ * cannot express, refused before anything is sent; and, once the answer came, what keeps it from being decoded.
+ * None is retried (the request succeeded; asking again is the caller's choice).
+ *
+ * | tag                              | when                                                                  |
+ * |----------------------------------|-----------------------------------------------------------------------|
+ * | `UnsupportedSchemaError`         | the schema has a construct strict mode cannot express; nothing sent   |
+ * | `RefusalError`                   | the model refused (its refusal text is kept)                          |
+ * | `LengthFinishReasonError`        | the answer was cut by the token limit, so its JSON is incomplete      |
+ * | `ContentFilterFinishReasonError` | the content filter stopped the answer                                 |
+ * | `StructuredOutputParseError`     | the answer is not JSON or does not decode with the schema (raw text kept) |
+ *
  * The families, as operations' error types use them:
  * - {@link RequestError}: what any request can fail with (statuses, connection, timeouts, decoding, invalid input,
  *   and the {@link AuthFailure}s of credentials that are fetched, such as workload identity);
@@ -329,6 +341,82 @@ export class SubjectTokenProviderError extends Data.TaggedError("SubjectTokenPro
 }> {}
 
 /**
+ * Structured outputs: the schema of a format or tool has a construct strict mode cannot express (a tuple, a record,
+ * a union at the root, a value without a JSON form). Refused before anything is sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnsupportedSchemaError extends Data.TaggedError("UnsupportedSchemaError")<{
+  readonly message: string
+  /** The response format's or tool's name. */
+  readonly schemaName: string
+  /** Where in the schema: `$` is the root, `$.items[]` an array's items, `$.a.anyOf[1]` a union's member. */
+  readonly path: string
+  /** What strict mode cannot express there, and what to use instead. */
+  readonly reason: string
+}> {}
+
+/**
+ * Structured outputs: the model refused to answer; `refusal` is what it said instead.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RefusalError extends Data.TaggedError("RefusalError")<{
+  readonly message: string
+  readonly refusal: string
+  /** The choice (Chat Completions) or output item (Responses) that holds the refusal. */
+  readonly index: number
+}> {}
+
+/**
+ * Structured outputs: the answer stopped at the token limit (`finish_reason: "length"`, or an incomplete response
+ * for `max_output_tokens`), so its JSON is cut. `text` is what arrived.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LengthFinishReasonError extends Data.TaggedError("LengthFinishReasonError")<{
+  readonly message: string
+  readonly index: number
+  readonly text: string | undefined
+}> {}
+
+/**
+ * Structured outputs: the content filter stopped the answer (`finish_reason: "content_filter"`, or an incomplete
+ * response for `content_filter`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ContentFilterFinishReasonError extends Data.TaggedError("ContentFilterFinishReasonError")<{
+  readonly message: string
+  readonly index: number
+}> {}
+
+/**
+ * Structured outputs: an answer (message content, or a tool call's arguments) that is not JSON or does not decode
+ * with the schema. `text` is the raw answer, `issue` what the JSON parser or the schema said, `cause` the
+ * `SyntaxError` or `ParseError` itself.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StructuredOutputParseError extends Data.TaggedError("StructuredOutputParseError")<{
+  readonly message: string
+  /** The response format's or tool's name. */
+  readonly schemaName: string
+  /** What was parsed: the answer's content, or a tool call's arguments. */
+  readonly target: "content" | "arguments"
+  /** The choice (Chat Completions) or output item (Responses). */
+  readonly index: number
+  readonly text: string
+  readonly issue: string
+  readonly cause: unknown
+}> {}
+
+/**
  * The errors that carry an HTTP status.
  *
  * @since 0.1.0
@@ -387,7 +475,30 @@ export type StreamFailure = StreamError | StreamTruncatedError
 export type UploadFailure = UploadError
 
 /**
- * Every error an operation can fail with.
+ * What keeps a structured answer that came from being decoded: a refusal, a cut or filtered answer, an answer that
+ * does not decode.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StructuredOutputFailure =
+  | RefusalError
+  | LengthFinishReasonError
+  | ContentFilterFinishReasonError
+  | StructuredOutputParseError
+
+/**
+ * What structured outputs add to {@link RequestError}: a schema refused before sending, and the
+ * {@link StructuredOutputFailure}s of the answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StructuredOutputError = UnsupportedSchemaError | StructuredOutputFailure
+
+/**
+ * Every error an operation of the API can fail with. The helpers' own families ({@link StructuredOutputError}) are
+ * beside it, on the helpers' error types only.
  *
  * @since 0.1.0
  * @category models

@@ -7,6 +7,14 @@
 
 export {
   /**
+   * An operation's handwritten adjustment, for callers that send its requests themselves: embeddings asked as
+   * base64 and decoded, `output_text` added to responses (as the generated functions do).
+   *
+   * @since 0.1.0
+   * @category requests
+   */
+  adjustment,
+  /**
    * What the generator knows about an operation: method, path, where each parameter goes, how it pages and
    * streams.
    *

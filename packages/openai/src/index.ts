@@ -5,6 +5,8 @@
 /** @since 0.1.0 */
 export * as AzureOpenAI from "./AzureOpenAI.js"
 /** @since 0.1.0 */
+export * as ChatCompletionStream from "./ChatCompletionStream.js"
+/** @since 0.1.0 */
 export * as OpenAI from "./OpenAI.js"
 /** @since 0.1.0 */
 export * as OpenAIAuth from "./OpenAIAuth.js"
@@ -22,6 +24,14 @@ export * as OpenAIStream from "./OpenAIStream.js"
 export * as OpenAITest from "./OpenAITest.js"
 /** @since 0.1.0 */
 export * as Pagination from "./Pagination.js"
+/** @since 0.1.0 */
+export * as ResponseItems from "./ResponseItems.js"
+/** @since 0.1.0 */
+export * as ResponseStream from "./ResponseStream.js"
+/** @since 0.1.0 */
+export * as ToolLoop from "./ToolLoop.js"
+/** @since 0.1.0 */
+export * as StructuredOutput from "./StructuredOutput.js"
 /** @since 0.1.0 */
 export * as WorkloadIdentity from "./WorkloadIdentity.js"
 // Node-only parts (the undici transport) are at `@effect-openai/openai/node`: this entry imports nothing of

@@ -18,10 +18,12 @@ export {
   AuthenticationError,
   BadRequestError,
   ConflictError,
+  ContentFilterFinishReasonError,
   InsufficientQuotaError,
   InternalServerError,
   InvalidInputError,
   InvalidWebhookSignatureError,
+  LengthFinishReasonError,
   NotFoundError,
   OAuthError,
   OpenAIError,
@@ -30,8 +32,10 @@ export {
   ResponseDecodeError,
   StreamError,
   StreamTruncatedError,
+  StructuredOutputParseError,
   SubjectTokenProviderError,
   UnprocessableEntityError,
+  UnsupportedSchemaError,
   UploadError
 } from "./core/error.js"
 export { PagePromise } from "./core/pagination.js"

@@ -11,6 +11,7 @@
  */
 import * as Path from "node:path"
 import type { Model, Op } from "../model.js"
+import { facadeBases } from "../config.js"
 import { operationConst } from "./resources.js"
 import { type AlignedType, type Alignment, type ArgFacts, type ExportFacts, type Match, matchOfficial, type MethodFacts,
   type OverloadFacts, type ResourceFacts, type ReturnFacts, type Surface } from "./facadeModel.js"
@@ -308,7 +309,10 @@ const exportEntry = (ctx: Context, e: ExportFacts, facade: ReadonlySet<string>):
 
 const emitClass = (ctx: Context, matches: ReadonlyArray<Match>, facade: ReadonlySet<string>): Array<string> => {
   const { facts, imports } = ctx
-  const base = imports.name(runtime.resource, "APIResource", false, "Core")
+  const helpers = facadeBases[facts.path]
+  const base = helpers === undefined
+    ? imports.name(runtime.resource, "APIResource", false, "Core")
+    : imports.name(helpers.module, helpers.name, false, "Lib")
   const lines: Array<string> = []
   const children = Object.entries(facts.children).filter(([, path]) => facade.has(path))
   const opCount = matches.length

@@ -36,6 +36,18 @@ export const decodeBase64Vector = (base64: string): Array<number> => {
   return out
 }
 
+/** A response's `output_text`: the text of every `output_text` part of its output messages, joined. */
+export const outputTextOf = (output: ReadonlyArray<unknown>): string => {
+  let text = ""
+  for (const item of output) {
+    if (!isRecord(item) || item.type !== "message" || !Array.isArray(item.content)) continue
+    for (const part of item.content) {
+      if (isRecord(part) && part.type === "output_text" && typeof part.text === "string") text += part.text
+    }
+  }
+  return text
+}
+
 export const prepareHook = (
   hook: HookName,
   params: object | undefined
@@ -59,14 +71,7 @@ export const applyHook = (hook: HookName, data: unknown, state: boolean): unknow
     }
     case "responseOutputText": {
       if (!isRecord(data) || !Array.isArray(data.output)) return data
-      let text = ""
-      for (const item of data.output) {
-        if (!isRecord(item) || item.type !== "message" || !Array.isArray(item.content)) continue
-        for (const part of item.content) {
-          if (isRecord(part) && part.type === "output_text" && typeof part.text === "string") text += part.text
-        }
-      }
-      return { ...data, output_text: text }
+      return { ...data, output_text: outputTextOf(data.output) }
     }
   }
 }

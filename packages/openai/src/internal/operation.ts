@@ -197,6 +197,22 @@ const streamTrue = { stream: true } as const
  * events, no upload failure without a multipart body).
  */
 
+/**
+ * An operation's handwritten adjustment (see hooks.ts) for callers that send its requests themselves: the params
+ * to send, and what to do to the answer's data.
+ */
+export const adjustment = (
+  op: Operation,
+  params: Params
+): { readonly params: Params; readonly finish: (data: unknown) => unknown } => {
+  if (op.hook === undefined) return { params, finish: identity }
+  const hook = op.hook
+  const prepared = prepareHook(hook, params)
+  return { params: prepared.params as Params, finish: (data) => applyHook(hook, data, prepared.state) }
+}
+
+const identity = <A>(a: A): A => a
+
 /** A JSON operation with its response metadata. */
 export const json = <A, E extends OpenAIError = OpenAIError>(
   op: Operation,

@@ -154,6 +154,55 @@ export class SubjectTokenProviderError extends OpenAIError {
   }
 }
 
+/** `parse` and the format helpers: the answer was cut by the token limit (`finish_reason: "length"`). */
+export class LengthFinishReasonError extends OpenAIError {
+  constructor() {
+    super("The answer was cut by the token limit (finish reason `length`), so its content cannot be parsed.")
+  }
+}
+
+/** `parse` and the format helpers: the content filter stopped the answer (`finish_reason: "content_filter"`). */
+export class ContentFilterFinishReasonError extends OpenAIError {
+  constructor() {
+    super("The answer was stopped by the content filter, so its content cannot be parsed.")
+  }
+}
+
+/**
+ * A format or tool helper was given a schema strict structured outputs cannot express (a tuple, a record, a union at
+ * the root, a value without a JSON form), or no JSON Schema at all. Thrown when the format is made: nothing is sent.
+ */
+export class UnsupportedSchemaError extends OpenAIError {
+  /** The response format's or tool's name. */
+  readonly schemaName: string
+  /** Where in the schema: `$` is the root, `$.items[]` an array's items, `$.a.anyOf[1]` a union's member. */
+  readonly path: string
+  readonly reason: string
+  constructor({ schemaName, path, reason }: { schemaName: string; path: string; reason: string }) {
+    super(`The schema of "${schemaName}" cannot be a strict structured output: at ${path}, ${reason}`)
+    this.schemaName = schemaName
+    this.path = path
+    this.reason = reason
+  }
+}
+
+/**
+ * `parse`: an answer (message content, or a tool call's arguments) that is not JSON or that its schema refuses.
+ * `text` is the raw answer; `cause` the `SyntaxError`, the schema library's error or its issues.
+ */
+export class StructuredOutputParseError extends OpenAIError {
+  /** The response format's or tool's name. */
+  readonly schemaName: string
+  readonly text: string
+  override readonly cause: unknown
+  constructor({ schemaName, text, issue, cause }: { schemaName: string; text: string; issue: string; cause: unknown }) {
+    super(`The answer for "${schemaName}" does not match its schema: ${issue}`)
+    this.schemaName = schemaName
+    this.text = text
+    this.cause = cause
+  }
+}
+
 /** A webhook whose signature does not verify. */
 export class InvalidWebhookSignatureError extends Error {
   constructor(message: string) {
@@ -185,7 +234,11 @@ for (
     [UploadError, "UploadError"],
     [InvalidWebhookSignatureError, "InvalidWebhookSignatureError"],
     [OAuthError, "OAuthError"],
-    [SubjectTokenProviderError, "SubjectTokenProviderError"]
+    [SubjectTokenProviderError, "SubjectTokenProviderError"],
+    [LengthFinishReasonError, "LengthFinishReasonError"],
+    [ContentFilterFinishReasonError, "ContentFilterFinishReasonError"],
+    [UnsupportedSchemaError, "UnsupportedSchemaError"],
+    [StructuredOutputParseError, "StructuredOutputParseError"]
   ] as const
 ) Object.defineProperty(Class.prototype, "name", { value: name, writable: true, configurable: true })
 

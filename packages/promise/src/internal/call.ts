@@ -6,7 +6,7 @@
  */
 import type { Decoding, Opened } from "@effect-openai/openai/OpenAIClient"
 import { OpenAIClient } from "@effect-openai/openai/OpenAIClient"
-import { type Operation, terminalOf, toSpec } from "@effect-openai/openai/Operation"
+import { adjustment, type Operation, terminalOf, toSpec } from "@effect-openai/openai/Operation"
 import * as OpenAIRequest from "@effect-openai/openai/OpenAIRequest"
 import * as Pagination from "@effect-openai/openai/Pagination"
 import * as Duration from "effect/Duration"
@@ -42,7 +42,7 @@ export const headersOf = (headers: HeadersLike): Record<string, string | null> |
   return out
 }
 
-const coreOptions = (options: RequestOptions | undefined): OpenAIRequest.RequestOptions | undefined => {
+export const coreOptions = (options: RequestOptions | undefined): OpenAIRequest.RequestOptions | undefined => {
   if (options === undefined) return undefined
   const body = options.body
   return {
@@ -113,13 +113,22 @@ const rawResponse = (client: ClientCore, spec: OpenAIRequest.RequestSpec, run: R
     )
   )
 
-const jsonSource = <A>(client: ClientCore, spec: OpenAIRequest.RequestSpec, run: RunOptions | undefined): Source<A> => ({
+const jsonSource = <A>(
+  client: ClientCore,
+  spec: OpenAIRequest.RequestSpec,
+  run: RunOptions | undefined,
+  finish?: (data: unknown) => unknown
+): Source<A> => ({
   parsed: () =>
     new Promise<Delivered<A>>((resolve, reject) =>
       client._runtime.run(
         Effect.flatMap(OpenAIClient, (core) => core.json<A>(spec)),
         run,
-        (result) => resolve({ data: withRequestId(result.data, result.response), meta: result.response }),
+        (result) =>
+          resolve({
+            data: withRequestId(finish === undefined ? result.data : finish(result.data) as A, result.response),
+            meta: result.response
+          }),
         reject
       )
     ),
@@ -214,14 +223,16 @@ export const call = (
   params: object | null | undefined,
   options: RequestOptions | undefined
 ): APIPromise<any> => {
-  const spec = specOf(op, path, params, options)
   const run = runOptions(options)
-  if (op.binary === true) return new APIPromise(binarySource(client, spec, run))
+  if (op.binary === true) return new APIPromise(binarySource(client, specOf(op, path, params, options), run))
   if (op.terminal !== undefined && (params as Params | null | undefined)?.stream === true) {
     const decoding: Decoding = { _tag: "Json", terminal: terminalOf(op), named: op.named === true }
-    return new APIPromise(streamSource(client, streamHeaders(spec), decoding, run))
+    return new APIPromise(streamSource(client, streamHeaders(specOf(op, path, params, options)), decoding, run))
   }
-  return new APIPromise(jsonSource(client, spec, run))
+  // The operation's adjustment, as the Effect API's function makes it (`output_text`, base64 embeddings).
+  const adjusted = op.hook === undefined ? undefined : adjustment(op, (params ?? undefined) as Params)
+  const spec = specOf(op, path, adjusted === undefined ? params : adjusted.params ?? null, options)
+  return new APIPromise(jsonSource(client, spec, run, adjusted?.finish))
 }
 
 /** A list method: its first page, and every item when iterated. */

@@ -17,20 +17,20 @@ import {
 import type * as T from "@effect-openai/openai/generated/Types"
 import type { APIPromise } from "../../../core/api-promise.js"
 import type { CursorPage } from "../../../core/pagination.js"
-import { APIResource } from "../../../core/resource.js"
 import type { Stream } from "../../../core/streaming.js"
 import { type InputItemListParams, InputItems, type ResponseItemList } from "./input-items.js"
 import { type InputTokenCountParams, type InputTokenCountResponse, InputTokens } from "./input-tokens.js"
 import type * as ResponsesAPI from "./responses.js"
 import { call } from "../../../internal/call.js"
 import type { RequestOptions } from "../../../internal/request-options.js"
+import { ResponsesHelpers } from "../../../lib/responses.js"
 
 /**
  * `client.responses`: 5 operations and 2 sub-resources.
  *
  * @since 0.1.0
  */
-export class Responses extends APIResource {
+export class Responses extends ResponsesHelpers {
   #inputItems?: InputItems
   get inputItems(): InputItems { return (this.#inputItems ??= new InputItems(this._client)) }
 

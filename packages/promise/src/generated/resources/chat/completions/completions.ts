@@ -17,20 +17,20 @@ import {
 import type * as T from "@effect-openai/openai/generated/Types"
 import type { APIPromise } from "../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../core/pagination.js"
-import { APIResource } from "../../../../core/resource.js"
 import type { Stream } from "../../../../core/streaming.js"
 import type * as ChatCompletionsAPI from "./completions.js"
 import { type MessageListParams, Messages } from "./messages.js"
 import type * as SharedAPI from "../../shared.js"
 import { call, list } from "../../../../internal/call.js"
 import type { RequestOptions } from "../../../../internal/request-options.js"
+import { ChatCompletionsHelpers } from "../../../../lib/chat-completions.js"
 
 /**
  * `client.chat.completions`: 5 operations and 1 sub-resource.
  *
  * @since 0.1.0
  */
-export class Completions extends APIResource {
+export class Completions extends ChatCompletionsHelpers {
   #messages?: Messages
   get messages(): Messages { return (this.#messages ??= new Messages(this._client)) }
 

@@ -1,0 +1,58 @@
+/**
+ * docs/helpers.md: every TypeScript block of the guide is (up to indentation) a part of `scratchpad/helpers.ts`,
+ * which `tsc -b` checks; and that file runs through the documented command (`pnpm scratch`) against the local mock
+ * server, printing what each helper gave on both surfaces.
+ */
+import { execFile } from "node:child_process"
+import { readFileSync } from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "@effect/vitest"
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
+const programFile = Path.join(root, "scratchpad/helpers.ts")
+
+const lines = (text: string): Array<string> => text.split("\n").map((line) => line.trim()).filter((line) => line !== "")
+
+const contains = (haystack: ReadonlyArray<string>, needle: ReadonlyArray<string>): boolean =>
+  haystack.some((_, start) => needle.every((line, i) => haystack[start + i] === line))
+
+const blocks = (markdown: string): Array<string> =>
+  [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+
+/** Runs `scratch <file>` as the root script does, without the caller's OPENAI_* variables (so: the mock). */
+const scratch = (file: string): Promise<{ code: number; stdout: string; stderr: string }> => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("OPENAI_")))
+  const args = ["--import", "tsx", "--conditions=@effect-openai/source", "scratchpad/run.ts", file]
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: root, env, timeout: 25_000 }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }))
+  })
+}
+
+const streamed = "A stream hands you each word as soon as it exists, so you can show an answer while it is being written."
+const weather = "The tool answered: {\"city\":\"Lisbon\",\"sky\":\"clear\",\"celsius\":21}"
+
+describe("docs/helpers.md", () => {
+  it("every TypeScript block is part of scratchpad/helpers.ts", () => {
+    const program = lines(readFileSync(programFile, "utf8"))
+    const found = blocks(readFileSync(Path.join(root, "docs/helpers.md"), "utf8"))
+    assert.isAbove(found.length, 5)
+    for (const block of found) assert.isTrue(contains(program, lines(block)), `not in scratchpad/helpers.ts:\n${block}`)
+  })
+
+  it("scratchpad/helpers.ts runs every helper on both surfaces against the mock server", async () => {
+    const { code, stdout, stderr } = await scratch(programFile)
+    assert.strictEqual(code, 0, stderr)
+    assert.deepStrictEqual(stdout.trim().split("\n"), [
+      `effect stream: several deltas; final: ${streamed}`,
+      "effect structured: {\"name\":\"Lisbon\",\"country\":\"Portugal\",\"population\":545000,\"nickname\":\"the city of seven hills\"}",
+      `effect tool loop: ${weather}`,
+      "effect steps: Request Answer ToolCallStarted ToolCallFinished ToolResults Request Answer Final",
+      "effect follow-up: The local mock server got \"And its country?\" and has no real answer; set OPENAI_API_KEY to ask a real model.",
+      `promise stream: several deltas; final: ${streamed}`,
+      "promise parsed: {\"name\":\"Lisbon\",\"country\":\"Portugal\",\"population\":545000}",
+      `promise runTools: ${weather}`
+    ])
+  })
+})
