@@ -5,7 +5,7 @@
 /** @since 0.1.0 */
 export * as AzureOpenAI from "./AzureOpenAI.js"
 /** @since 0.1.0 */
-export * as ChatCompletionStream from "./ChatCompletionStream.js"
+export * as ChatCompletionStream from "./helpers/ChatCompletionStream.js"
 /** @since 0.1.0 */
 export * as OpenAI from "./OpenAI.js"
 /** @since 0.1.0 */
@@ -25,13 +25,13 @@ export * as OpenAITest from "./OpenAITest.js"
 /** @since 0.1.0 */
 export * as Pagination from "./Pagination.js"
 /** @since 0.1.0 */
-export * as ResponseItems from "./ResponseItems.js"
+export * as ResponseItems from "./helpers/ResponseItems.js"
 /** @since 0.1.0 */
-export * as ResponseStream from "./ResponseStream.js"
+export * as ResponseStream from "./helpers/ResponseStream.js"
 /** @since 0.1.0 */
-export * as ToolLoop from "./ToolLoop.js"
+export * as ToolLoop from "./helpers/ToolLoop.js"
 /** @since 0.1.0 */
-export * as StructuredOutput from "./StructuredOutput.js"
+export * as StructuredOutput from "./helpers/StructuredOutput.js"
 /** @since 0.1.0 */
 export * as WorkloadIdentity from "./WorkloadIdentity.js"
 // Node-only parts (the undici transport) are at `@effect-openai/openai/node`: this entry imports nothing of

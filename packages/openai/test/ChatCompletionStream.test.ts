@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
-import * as ChatCompletionStream from "../src/ChatCompletionStream.js"
 import * as OpenAITest from "../src/OpenAITest.js"
+import * as ChatCompletionStream from "../src/helpers/ChatCompletionStream.js"
 import { Chat } from "../src/index.js"
 
 const params = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] } as const

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as OpenAITest from "../src/OpenAITest.js"
-import * as ResponseItems from "../src/ResponseItems.js"
+import * as ResponseItems from "../src/helpers/ResponseItems.js"
 import { Responses, type Types } from "../src/index.js"
 
 const output = [

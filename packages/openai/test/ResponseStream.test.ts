@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 import * as OpenAITest from "../src/OpenAITest.js"
-import * as ResponseStream from "../src/ResponseStream.js"
+import * as ResponseStream from "../src/helpers/ResponseStream.js"
 import { Responses } from "../src/index.js"
 
 const params = { model: "gpt-4o-mini", input: "Hi" } as const

@@ -7,7 +7,7 @@ import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
 import * as OpenAITest from "../src/OpenAITest.js"
 import type * as OpenAIError from "../src/OpenAIError.js"
-import * as StructuredOutput from "../src/StructuredOutput.js"
+import * as StructuredOutput from "../src/helpers/StructuredOutput.js"
 import type { Types } from "../src/index.js"
 
 const City = Schema.String.pipe(Schema.brand("City"))

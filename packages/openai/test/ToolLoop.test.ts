@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Data, Deferred, Effect, Exit, Fiber, Ref, Schema, Stream } from "effect"
-import * as ChatCompletionStream from "../src/ChatCompletionStream.js"
 import * as OpenAITest from "../src/OpenAITest.js"
-import * as ToolLoop from "../src/ToolLoop.js"
+import * as ChatCompletionStream from "../src/helpers/ChatCompletionStream.js"
+import * as ToolLoop from "../src/helpers/ToolLoop.js"
 import { Chat, type Types } from "../src/index.js"
 
 type Completion = OpenAITest.Fixture<Types.CreateChatCompletionResponse>

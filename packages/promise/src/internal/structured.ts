@@ -4,7 +4,7 @@
  * Schema from elsewhere (Zod's `toJSONSchema`, `~standard.jsonSchema`, one passed by hand) made strict by the core and
  * checked by the schema's Standard Schema `validate`.
  */
-import * as StructuredOutput from "@effect-openai/openai/StructuredOutput"
+import * as StructuredOutput from "@effect-openai/openai/helpers/StructuredOutput"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { StructuredOutputParseError, UnsupportedSchemaError } from "../core/error.js"

@@ -21,8 +21,8 @@
  */
 import type { OpenAIClient } from "@effect-openai/openai/OpenAIClient"
 import type * as CoreError from "@effect-openai/openai/OpenAIError"
-import * as ToolLoop from "@effect-openai/openai/ToolLoop"
 import type * as T from "@effect-openai/openai/generated/Types"
+import * as ToolLoop from "@effect-openai/openai/helpers/ToolLoop"
 import * as Effect from "effect/Effect"
 import type { ClientCore } from "../core/client.js"
 import { OpenAIError } from "../core/error.js"

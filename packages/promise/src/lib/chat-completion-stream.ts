@@ -1,7 +1,7 @@
 /**
  * The official `ChatCompletionStream` (`client.chat.completions.stream(params)`): the chunks of a streamed chat
  * completion as events, accumulated to the final completion by the core's chat accumulator
- * (`@effect-openai/openai/ChatCompletionStream`), over the same request and stream machinery as
+ * (`@effect-openai/openai/helpers/ChatCompletionStream`), over the same request and stream machinery as
  * `create({ stream: true })`.
  *
  * Events, in the official order for each chunk: `chunk` (with the completion so far), then for each choice of the
@@ -21,8 +21,8 @@
  * data; `fromReadableStream` reads one completion (tool-runner message records are skipped) and, like a stream, needs
  * every choice finished. The snapshot is built only when a `chunk` listener is registered (`for await` builds none).
  */
-import * as CoreChat from "@effect-openai/openai/ChatCompletionStream"
 import { chatCompletionsCreate } from "@effect-openai/openai/generated/Operations"
+import * as CoreChat from "@effect-openai/openai/helpers/ChatCompletionStream"
 import type { ClientCore } from "../core/client.js"
 import { APIError, APIUserAbortError, OpenAIError } from "../core/error.js"
 import { Stream } from "../core/streaming.js"

@@ -8,7 +8,7 @@
  * Unlike the official function, an item of a type this version does not know is passed on as it came (the server
  * that made it reads it) instead of throwing a `TypeError`.
  */
-import * as ResponseItems from "@effect-openai/openai/ResponseItems"
+import * as ResponseItems from "@effect-openai/openai/helpers/ResponseItems"
 import type { ResponseInputItem, ResponseOutputItem } from "../generated/resources/responses/responses.js"
 
 /** A stored response input or output item. */

@@ -1,7 +1,7 @@
 /**
  * The official `ResponseStream` (`client.responses.stream(params)`): the events of a streamed response, emitted by
  * type and accumulated to the final response by the core's response accumulator
- * (`@effect-openai/openai/ResponseStream`), over the same request and stream machinery as
+ * (`@effect-openai/openai/helpers/ResponseStream`), over the same request and stream machinery as
  * `create({ stream: true })`. `{ response_id, starting_after }` resumes a response being generated: its events are
  * replayed from the start (so that the final response is whole) and those up to `starting_after` are not emitted.
  *
@@ -14,9 +14,9 @@
  * that ends early (where the official class would resolve the partial response): a partial response is never
  * given as the final one.
  */
-import * as CoreResponse from "@effect-openai/openai/ResponseStream"
 import { responsesCreate, responsesRetrieve } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
+import * as CoreResponse from "@effect-openai/openai/helpers/ResponseStream"
 import type { ClientCore } from "../core/client.js"
 import { APIError, APIUserAbortError, OpenAIError } from "../core/error.js"
 import { Stream } from "../core/streaming.js"

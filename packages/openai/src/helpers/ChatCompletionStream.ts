@@ -26,10 +26,10 @@ import * as EffectChunk from "effect/Chunk"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
-import type * as OpenAIError from "./OpenAIError.js"
-import type * as Types from "./generated/Types.js"
-import { ChatAccumulator, maxChoices, maxToolCalls, type Snapshot } from "./internal/accumulate/chat.js"
-import { runInto, through } from "./internal/accumulate/stream.js"
+import type * as OpenAIError from "../OpenAIError.js"
+import type * as Types from "../generated/Types.js"
+import { ChatAccumulator, maxChoices, maxToolCalls, type Snapshot } from "../internal/accumulate/chat.js"
+import { runInto, through } from "../internal/accumulate/stream.js"
 
 export type {
   /**
@@ -54,7 +54,7 @@ export type {
    * @category models
    */
   ToolCallSnapshot
-} from "./internal/accumulate/chat.js"
+} from "../internal/accumulate/chat.js"
 
 /**
  * One chunk of a streamed chat completion.

@@ -21,10 +21,10 @@ import * as EffectChunk from "effect/Chunk"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
-import type * as OpenAIError from "./OpenAIError.js"
-import type * as Types from "./generated/Types.js"
-import { ResponseAccumulator } from "./internal/accumulate/response.js"
-import { runInto, through } from "./internal/accumulate/stream.js"
+import type * as OpenAIError from "../OpenAIError.js"
+import type * as Types from "../generated/Types.js"
+import { ResponseAccumulator } from "../internal/accumulate/response.js"
+import { runInto, through } from "../internal/accumulate/stream.js"
 
 /**
  * An event of a streamed response (known or not).

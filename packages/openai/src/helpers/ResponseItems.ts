@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import type * as Types from "./generated/Types.js"
+import type * as Types from "../generated/Types.js"
 
 /**
  * What can be turned into an input item: an output item, or an input item (from a conversation's or a response's

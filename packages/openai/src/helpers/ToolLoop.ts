@@ -39,20 +39,17 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as JSONSchema from "effect/JSONSchema"
-import * as Mailbox from "effect/Mailbox"
-import * as Schema from "effect/Schema"
-import * as SchemaAST from "effect/SchemaAST"
-import * as Stream from "effect/Stream"
-import type { OpenAIClient } from "./OpenAIClient.js"
-import * as OpenAIError from "./OpenAIError.js"
-import type * as OpenAIRequest from "./OpenAIRequest.js"
-import * as ChatCompletions from "./generated/resources/chat/completions.js"
-import * as Responses from "./generated/resources/responses.js"
-import type * as Types from "./generated/Types.js"
-import { toStrict } from "./internal/strictSchema.js"
+import type * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import type { OpenAIClient } from "../OpenAIClient.js"
+import type * as OpenAIError from "../OpenAIError.js"
+import type * as OpenAIRequest from "../OpenAIRequest.js"
+import type * as Types from "../generated/Types.js"
+import { chatLoop } from "../internal/toolLoop/chat.js"
+import { responsesLoop } from "../internal/toolLoop/responses.js"
+import { stepsOf, withStep } from "../internal/toolLoop/run.js"
+import { fromJsonSchema, fromSchema } from "../internal/toolLoop/tools.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // tools
@@ -136,54 +133,6 @@ export declare namespace Tool {
   export type Context<T> = T extends Tool<any, any, infer R> ? R : never
 }
 
-const messageOf = (u: unknown): string => {
-  if (typeof u === "string") return u
-  if (typeof u === "object" && u !== null) {
-    const message = (u as { readonly message?: unknown }).message
-    if (typeof message === "string" && message !== "") return message
-    const tag = (u as { readonly _tag?: unknown })._tag
-    if (typeof tag === "string") return tag
-  }
-  try {
-    return JSON.stringify(u) ?? String(u)
-  } catch {
-    return String(u)
-  }
-}
-
-const parseJson = (text: string): Either.Either<unknown, ArgumentsFailure> => {
-  try {
-    return Either.right(JSON.parse(text))
-  } catch (cause) {
-    return Either.left({ reason: "InvalidJson", detail: messageOf(cause), cause })
-  }
-}
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-/** The schema's plain JSON Schema (strict off): the root must still be an object. */
-const looseSchema = <A, I>(schema: Schema.Schema<A, I, never>): ParametersSchema => {
-  let json: Record<string, unknown>
-  try {
-    json = JSONSchema.make(schema) as unknown as Record<string, unknown>
-  } catch (cause) {
-    return { _tag: "Unsupported", path: "$", reason: messageOf(cause) }
-  }
-  const { $schema: _schema, ...rest } = json
-  const defs = isObject(rest.$defs) ? rest.$defs : {}
-  const root = typeof rest.$ref === "string" && rest.$ref.startsWith("#/$defs/") ? defs[rest.$ref.slice(8)] : rest
-  if (!isObject(root) || root.type !== "object") {
-    return { _tag: "Unsupported", path: "$", reason: "the parameters of a function must be an object (a Struct)" }
-  }
-  return { _tag: "JsonSchema", schema: rest }
-}
-
-/** `Schema.Struct({})`, which JSON Schema renders as "any object or array": a function without arguments. */
-const isEmptyStruct = (ast: SchemaAST.AST): boolean =>
-  SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0
-
-const noArguments: Readonly<Record<string, unknown>> = { type: "object", properties: {}, required: [], additionalProperties: false }
-
 /**
  * A tool whose arguments are a `Schema`: sent as a strict JSON Schema (unless `strict: false`), decoded with the same
  * schema before the handler runs. The handler's result goes back to the model as text: a string as is, anything else
@@ -202,34 +151,14 @@ export const tool = <A, I, E = never, R = never>(options: {
   readonly handler: (args: A) => Effect.Effect<unknown, E, R>
 }): Tool<A, E, R> => {
   const strict = options.strict ?? true
-  const decodeUnknown = Schema.decodeUnknown(options.parameters, { errors: "all" })
-  let parameters: ParametersSchema
-  let normalize: (value: unknown) => unknown = (value) => value
-  if (isEmptyStruct(options.parameters.ast)) {
-    parameters = { _tag: "JsonSchema", schema: noArguments }
-  } else if (strict) {
-    const result = toStrict(options.parameters)
-    if (result._tag === "Strict") {
-      parameters = { _tag: "JsonSchema", schema: result.schema }
-      normalize = result.normalize
-    } else parameters = result
-  } else parameters = looseSchema(options.parameters)
+  const { decode, parameters } = fromSchema(options.parameters, strict)
   return {
     [TypeId]: TypeId,
     name: options.name,
     description: options.description,
     strict,
     parameters,
-    decode: (args) =>
-      Either.match(parseJson(args), {
-        onLeft: Effect.fail,
-        onRight: (json) =>
-          Effect.mapError(decodeUnknown(normalize(json)), (error): ArgumentsFailure => ({
-            reason: "InvalidArguments",
-            detail: error.message,
-            cause: error
-          }))
-      }),
+    decode,
     handler: options.handler
   }
 }
@@ -249,24 +178,15 @@ export const jsonSchemaTool = <A = unknown, E = never, R = never>(options: {
   readonly strict?: boolean | undefined
   readonly decode?: ((args: string) => Effect.Effect<A, unknown>) | undefined
   readonly handler: (args: A) => Effect.Effect<unknown, E, R>
-}): Tool<A, E, R> => {
-  const decode = options.decode
-  return {
-    [TypeId]: TypeId,
-    name: options.name,
-    description: options.description,
-    strict: options.strict,
-    parameters: { _tag: "JsonSchema", schema: options.parameters },
-    decode: decode === undefined
-      ? (args) => Either.match(parseJson(args), { onLeft: Effect.fail, onRight: (json) => Effect.succeed(json as A) })
-      : (args) =>
-        Effect.mapError(
-          decode(args),
-          (cause): ArgumentsFailure => ({ reason: "InvalidArguments", detail: messageOf(cause), cause })
-        ),
-    handler: options.handler
-  }
-}
+}): Tool<A, E, R> => ({
+  [TypeId]: TypeId,
+  name: options.name,
+  description: options.description,
+  strict: options.strict,
+  parameters: { _tag: "JsonSchema", schema: options.parameters },
+  decode: fromJsonSchema(options.decode),
+  handler: options.handler
+})
 
 // ---------------------------------------------------------------------------------------------------------------
 // errors
@@ -635,263 +555,8 @@ export type LoopError<T, O, State> =
 export type LoopContext<T, O> = OpenAIClient | Tool.Context<T> | HookContext<O>
 
 // ---------------------------------------------------------------------------------------------------------------
-// the loop
+// loops
 // ---------------------------------------------------------------------------------------------------------------
-
-/** One surface's side of the loop: how to ask, what the answer asks for, how outputs go back. */
-interface Protocol<P, A, M, Round, Result> {
-  readonly request: () => P
-  readonly send: (request: P) => Effect.Effect<A, unknown, unknown>
-  readonly calls: (answer: A) => ReadonlyArray<ToolCall>
-  readonly answered: (answer: A) => void
-  readonly output: (call: ToolCall, text: string) => M
-  readonly append: (items: ReadonlyArray<unknown>) => void
-  readonly round: (round: number, answer: A) => Round
-  readonly result: () => Result
-  /** The function `tool_choice` forces, if any. */
-  readonly forced: string | undefined
-}
-
-interface Hooks<Round> {
-  readonly onStep: ((step: any) => Effect.Effect<void, unknown, unknown>) | undefined
-  readonly afterRound: ((round: Round) => Effect.Effect<ReadonlyArray<unknown> | void, unknown, unknown>) | undefined
-}
-
-const defaultDescribe = (failure: ToolCallError | ToolHandlerError<unknown>): string =>
-  failure._tag === "ToolHandlerError" ? `Error: ${messageOf(failure.cause)}` : `Error: ${failure.detail}`
-
-/** A void result as nothing, a string as is, anything else as JSON. */
-const encodeOutput = (value: unknown): string =>
-  typeof value === "string" ? value : JSON.stringify(value) ?? ""
-
-const quoted = (names: Iterable<string>): string => Array.from(names, (name) => JSON.stringify(name)).join(", ")
-
-/** The tools by name, or why they cannot be sent. */
-const registryOf = (tools: ReadonlyArray<Tool.Any>): Effect.Effect<ReadonlyMap<string, Tool.Any>, ToolDefinitionError> =>
-  Effect.suspend(() => {
-    const registry = new Map<string, Tool.Any>()
-    for (const t of tools) {
-      if (registry.has(t.name)) {
-        const reason = "two tools have this name"
-        return Effect.fail(new ToolDefinitionError({ tool: t.name, path: undefined, reason, message: `tool "${t.name}": ${reason}` }))
-      }
-      if (t.parameters._tag === "Unsupported") {
-        const { path, reason } = t.parameters
-        return Effect.fail(new ToolDefinitionError({ tool: t.name, path, reason, message: `tool "${t.name}", parameters at ${path}: ${reason}` }))
-      }
-      registry.set(t.name, t)
-    }
-    return Effect.succeed(registry)
-  })
-
-const schemaOf = (t: Tool.Any): Readonly<Record<string, unknown>> =>
-  (t.parameters as Extract<ParametersSchema, { _tag: "JsonSchema" }>).schema
-
-const run = <P, A, M, Round, Result>(
-  protocol: Protocol<P, A, M, Round, Result>,
-  registry: ReadonlyMap<string, Tool.Any>,
-  options: Options,
-  hooks: Hooks<Round>
-): Effect.Effect<Result, unknown, unknown> => {
-  const maxRounds = Math.max(1, options.maxRounds ?? 10)
-  const concurrency = options.concurrency ?? 8
-  const describe = options.describeFailure ?? defaultDescribe
-  const onStep = hooks.onStep
-  const emit = (step: unknown): Effect.Effect<void, unknown, unknown> => (onStep === undefined ? Effect.void : onStep(step))
-
-  const invalid = (call: ToolCall, reason: ToolCallError["reason"], detail: string, cause: unknown) => {
-    const error = new ToolCallError({
-      reason,
-      call,
-      detail,
-      cause,
-      message: `tool call ${call.id} ("${call.name}"): ${detail}`
-    })
-    return options.onInvalidCall === "fail"
-      ? Effect.fail(error)
-      : Effect.succeed<ToolOutcome>({ _tag: "Failure", error, output: describe(error) })
-  }
-
-  const execute = (call: ToolCall): Effect.Effect<ToolOutcome, unknown, unknown> => {
-    const t = registry.get(call.name)
-    if (t === undefined) {
-      const detail = `there is no tool named ${JSON.stringify(call.name)}; the tools are ${quoted(registry.keys())}`
-      return invalid(call, "UnknownTool", detail, undefined)
-    }
-    return Effect.flatMap(Effect.either(t.decode(call.arguments)), (decoded): Effect.Effect<ToolOutcome, unknown, unknown> => {
-      if (Either.isLeft(decoded)) {
-        const { cause, detail, reason } = decoded.left
-        const prefix = reason === "InvalidJson" ? "the arguments are not valid JSON" : `the arguments do not match the parameters of ${JSON.stringify(call.name)}`
-        return invalid(call, reason, `${prefix}: ${detail}`, cause)
-      }
-      return Effect.flatMap(Effect.either(t.handler(decoded.right)), (ran) => {
-        if (Either.isRight(ran)) {
-          return Effect.map(Effect.orDie(Effect.try(() => encodeOutput(ran.right))), (output): ToolOutcome => ({
-            _tag: "Success",
-            value: ran.right,
-            output
-          }))
-        }
-        const error = new ToolHandlerError({
-          call,
-          cause: ran.left,
-          message: `tool call ${call.id} ("${call.name}") failed: ${messageOf(ran.left)}`
-        })
-        return options.onToolError === "fail"
-          ? Effect.fail(error)
-          : Effect.succeed<ToolOutcome>({ _tag: "Failure", error, output: describe(error) })
-      })
-    })
-  }
-
-  const runCall = (call: ToolCall, round: number) =>
-    Effect.zipRight(
-      emit({ _tag: "ToolCallStarted", round, call }),
-      Effect.tap(execute(call), (outcome) => emit({ _tag: "ToolCallFinished", round, call, outcome }))
-    )
-
-  const finish = (round: number) =>
-    Effect.suspend(() => {
-      const result = protocol.result()
-      return Effect.as(emit({ _tag: "Final", round, result }), result)
-    })
-
-  const loop = (round: number): Effect.Effect<Result, unknown, unknown> =>
-    Effect.gen(function*() {
-      const request = protocol.request()
-      yield* emit({ _tag: "Request", round, request })
-      const answer = yield* protocol.send(request)
-      const calls = protocol.calls(answer)
-      protocol.answered(answer)
-      yield* emit({ _tag: "Answer", round, answer, calls })
-      if (calls.length === 0) return yield* finish(round)
-      const outcomes = yield* Effect.forEach(calls, (call) => runCall(call, round), { concurrency })
-      const items = calls.map((call, i) => protocol.output(call, outcomes[i]!.output))
-      protocol.append(items)
-      yield* emit({ _tag: "ToolResults", round, items })
-      if (hooks.afterRound !== undefined) {
-        const extra = yield* hooks.afterRound(protocol.round(round, answer))
-        if (Array.isArray(extra) && extra.length > 0) protocol.append(extra)
-      }
-      const forced = protocol.forced
-      if (forced !== undefined && calls.some((call, i) => call.name === forced && outcomes[i]!._tag === "Success")) {
-        return yield* finish(round)
-      }
-      if (round >= maxRounds) {
-        return yield* Effect.fail(
-          new MaxRoundsError({
-            rounds: round,
-            state: protocol.result(),
-            message: `the model still asked for tools after ${round} request${round === 1 ? "" : "s"} (maxRounds)`
-          })
-        )
-      }
-      return yield* loop(round + 1)
-    })
-
-  return loop(1)
-}
-
-/** Every step of `loop` (given the step callback) as a stream; the loop runs while the stream is read. */
-const stepsOf = <S>(
-  loop: (onStep: (step: S) => Effect.Effect<void>) => Effect.Effect<unknown, unknown, unknown>
-): Stream.Stream<S, unknown, unknown> =>
-  Stream.unwrapScoped(
-    Effect.gen(function*() {
-      const mailbox = yield* Mailbox.make<S, unknown>()
-      yield* Effect.forkScoped(Mailbox.into(loop((step) => Effect.asVoid(mailbox.offer(step))), mailbox))
-      return Mailbox.toStream(mailbox)
-    })
-  )
-
-const withStep = <O extends { readonly onStep?: ((step: any) => Effect.Effect<void, any, any>) | undefined }>(
-  options: O,
-  emit: (step: any) => Effect.Effect<void>
-): O => {
-  const user = options.onStep
-  return { ...options, onStep: user === undefined ? emit : (step: any) => Effect.zipRight(user(step), emit(step)) }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Chat Completions
-// ---------------------------------------------------------------------------------------------------------------
-
-type ToolMessage = Types.ChatCompletionRequestToolMessage
-
-/** An answer's message as a request message: the fields a request takes, response-only ones left out. */
-const assistantMessage = (message: Types.ChatCompletionResponseMessage): Types.ChatCompletionRequestAssistantMessage => {
-  const toolCalls = message.tool_calls?.map((call): Types.ChatCompletionMessageToolCalls[number] =>
-    call.type === "custom"
-      ? { id: call.id, type: "custom", custom: { name: call.custom.name, input: call.custom.input } }
-      : { id: call.id, type: "function", function: { name: call.function.name, arguments: call.function.arguments } }
-  )
-  return {
-    role: "assistant",
-    content: message.content ?? null,
-    ...(message.refusal != null ? { refusal: message.refusal } : {}),
-    ...(toolCalls !== undefined && toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-    ...(message.function_call != null ? { function_call: message.function_call } : {}),
-    ...(message.audio != null ? { audio: { id: message.audio.id } } : {})
-  }
-}
-
-/** The calls of an answer; a custom tool call (free text, not a function) is named as is and runs no tool. */
-const chatCalls = (completion: Types.CreateChatCompletionResponse): ReadonlyArray<ToolCall> =>
-  (completion.choices[0]?.message.tool_calls ?? []).map((call) =>
-    call.type === "custom"
-      ? { id: call.id, name: call.custom.name, arguments: call.custom.input }
-      : { id: call.id, name: call.function.name, arguments: call.function.arguments }
-  )
-
-const chatTool = (t: Tool.Any): Types.ChatCompletionTool => ({
-  type: "function",
-  function: {
-    name: t.name,
-    ...(t.description !== undefined ? { description: t.description } : {}),
-    parameters: schemaOf(t),
-    ...(t.strict !== undefined ? { strict: t.strict } : {})
-  }
-})
-
-const chatProtocol = (
-  params: ChatParams,
-  registry: ReadonlyMap<string, Tool.Any>,
-  send: (request: Types.CreateChatCompletionParams) => Effect.Effect<Types.CreateChatCompletionResponse, unknown, unknown>
-): Protocol<Types.CreateChatCompletionParams, Types.CreateChatCompletionResponse, ToolMessage, ChatRound, ChatResult> => {
-  const messages: Array<Types.ChatCompletionRequestMessage> = [...params.messages]
-  const completions: Array<Types.CreateChatCompletionResponse> = []
-  const tools = [...Array.from(registry.values(), chatTool), ...(params.tools ?? [])]
-  const choice = params.tool_choice
-  return {
-    // No tools at all leaves the field out: the API refuses an empty list.
-    request: () => (tools.length > 0 ? { ...params, tools, messages: messages.slice() } : { ...params, messages: messages.slice() }),
-    send,
-    calls: chatCalls,
-    answered: (completion) => {
-      completions.push(completion)
-      const message = completion.choices[0]?.message
-      if (message !== undefined) messages.push(assistantMessage(message))
-    },
-    output: (call, text) => ({ role: "tool", tool_call_id: call.id, content: text }),
-    append: (items) => messages.push(...(items as ReadonlyArray<Types.ChatCompletionRequestMessage>)),
-    round: (round, completion) => ({ round, completion, messages: messages.slice() }),
-    result: () => ({ completion: completions[completions.length - 1]!, completions: completions.slice(), messages: messages.slice() }),
-    forced: typeof choice === "object" && choice.type === "function" && "function" in choice ? choice.function.name : undefined
-  }
-}
-
-const chatLoop = (params: ChatParams, tools: ReadonlyArray<Tool.Any>, options: ChatOptions<any, any>): Effect.Effect<ChatResult, unknown, unknown> =>
-  Effect.gen(function*() {
-    if (params.n != null && params.n > 1) {
-      return yield* Effect.fail(new OpenAIError.InvalidInputError({ message: `a tool loop reads one choice: n must be 1, not ${params.n}` }))
-    }
-    const registry = yield* registryOf(tools)
-    const send = options.send ?? ((request) => ChatCompletions.create(request, options.requestOptions))
-    return yield* run(chatProtocol(params, registry, send), registry, options, {
-      onStep: options.onStep,
-      afterRound: options.afterRound
-    })
-  })
 
 /**
  * Runs a Chat Completions conversation with `tools` until the model answers without calling one; the result has the
@@ -920,92 +585,6 @@ export const chatSteps = <const T extends ReadonlyArray<Tool.Any>, const O exten
   options?: O & ChatOptions<any, any>
 ): Stream.Stream<ChatStep<Tool.Error<T[number]>>, LoopError<T[number], O, ChatResult>, LoopContext<T[number], O>> =>
   stepsOf<ChatStep>((emit) => chatLoop(params, tools, withStep(options ?? {}, emit))) as never
-
-// ---------------------------------------------------------------------------------------------------------------
-// Responses
-// ---------------------------------------------------------------------------------------------------------------
-
-const responseCalls = (response: Types.Response): ReadonlyArray<ToolCall> => {
-  const calls: Array<ToolCall> = []
-  for (const item of response.output) {
-    if (item.type === "function_call") {
-      const call = item as Types.FunctionToolCall
-      calls.push({ id: call.call_id, name: call.name, arguments: call.arguments })
-    }
-  }
-  return calls
-}
-
-const responsesTool = (t: Tool.Any): Types.FunctionTool =>
-  ({
-    type: "function",
-    name: t.name,
-    ...(t.description !== undefined ? { description: t.description } : {}),
-    parameters: schemaOf(t),
-    ...(t.strict !== undefined ? { strict: t.strict } : {})
-  }) as Types.FunctionTool
-
-const responsesProtocol = (
-  params: ResponsesParams,
-  registry: ReadonlyMap<string, Tool.Any>,
-  history: "client" | "server",
-  send: (request: Types.CreateResponseParams) => Effect.Effect<Types.Response, unknown, unknown>
-): Protocol<Types.CreateResponseParams, Types.Response, Types.FunctionCallOutputItemParam, ResponsesRound, ResponsesResult> => {
-  const given = params.input
-  const input: Array<Types.InputItem> = given === undefined
-    ? []
-    : typeof given === "string"
-    ? [{ role: "user", content: given }]
-    : [...given]
-  /** What the server has not seen yet (`history: "server"`). */
-  let pending: Array<Types.InputItem> = input.slice()
-  const responses: Array<Types.Response> = []
-  const tools = [...Array.from(registry.values(), responsesTool), ...(params.tools ?? [])]
-  const choice = params.tool_choice
-  const last = () => responses[responses.length - 1]
-  return {
-    request: () => {
-      const previous = last()
-      const base = tools.length > 0 ? { ...params, tools } : params
-      if (history === "client" || previous === undefined) return { ...base, input: input.slice() }
-      // A conversation keeps the items itself; otherwise the requests are chained.
-      return params.conversation != null
-        ? { ...base, input: pending.slice() }
-        : { ...base, previous_response_id: previous.id, input: pending.slice() }
-    },
-    send,
-    calls: responseCalls,
-    answered: (response) => {
-      responses.push(response)
-      pending = []
-      input.push(...(response.output as ReadonlyArray<Types.InputItem>))
-    },
-    output: (call, text) => ({ type: "function_call_output", call_id: call.id, output: text }),
-    append: (items) => {
-      input.push(...(items as ReadonlyArray<Types.InputItem>))
-      pending.push(...(items as ReadonlyArray<Types.InputItem>))
-    },
-    round: (round, response) => ({ round, response, input: input.slice() }),
-    result: () => ({ response: last()!, responses: responses.slice(), input: input.slice() }),
-    forced: typeof choice === "object" && choice !== null && choice.type === "function" && "name" in choice
-      ? (choice as Types.ToolChoiceFunction).name
-      : undefined
-  }
-}
-
-const responsesLoop = (
-  params: ResponsesParams,
-  tools: ReadonlyArray<Tool.Any>,
-  options: ResponsesOptions<any, any>
-): Effect.Effect<ResponsesResult, unknown, unknown> =>
-  Effect.gen(function*() {
-    const registry = yield* registryOf(tools)
-    const send = options.send ?? ((request) => Responses.create(request, options.requestOptions))
-    return yield* run(responsesProtocol(params, registry, options.history ?? "client", send), registry, options, {
-      onStep: options.onStep,
-      afterRound: options.afterRound
-    })
-  })
 
 /**
  * Runs a Responses conversation with `tools` until the model answers without calling one; the result has the last
