@@ -3,33 +3,15 @@
  * `scratchpad/auth-examples.ts`, `scratchpad/auth-examples-promise.ts` or this file; the guide's testing examples
  * are the tests below, and run.
  */
-import { readFileSync } from "node:fs"
-import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { Chat, OpenAIAuth, OpenAITest, WorkloadIdentity } from "@effect-openai/openai"
 import { Effect, TestClock } from "effect"
+import { assertBlocksIn } from "./support/guides.js"
 
-const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
-
-/** The lines of a text without their indentation, blank lines left out. */
-const lines = (text: string): Array<string> => text.split("\n").map((line) => line.trim()).filter((line) => line !== "")
-
-const contains = (haystack: ReadonlyArray<string>, needle: ReadonlyArray<string>): boolean =>
-  haystack.some((_, start) => needle.every((line, i) => haystack[start + i] === line))
 
 describe("docs/auth.md", () => {
-  it("every TypeScript block is part of a typechecked file", () => {
-    const guide = readFileSync(Path.join(root, "docs/auth.md"), "utf8")
-    const blocks = [...guide.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
-    assert.isAbove(blocks.length, 10)
-    const files = ["scratchpad/auth-examples.ts", "scratchpad/auth-examples-promise.ts", "test/auth-docs.test.ts"].map((file) =>
-      lines(readFileSync(Path.join(root, file), "utf8"))
-    )
-    for (const block of blocks) {
-      assert.isTrue(files.some((file) => contains(file, lines(block))), `not in a typechecked file:\n${block}`)
-    }
-  })
+  it("every TypeScript block is part of a typechecked file", () =>
+    assertBlocksIn("docs/auth.md", ["scratchpad/auth-examples.ts", "scratchpad/auth-examples-promise.ts", "test/auth-docs.test.ts"], 11))
 })
 
 // --- the guide's "Testing" section ------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ describe("platforms", () => {
   })
 
   it("the Promise facade and its subpaths bundle for browsers with no static Node import", async () => {
-    for (const entry of ["", "/auth", "/azure", "/streaming", "/helpers/zod"]) {
+    for (const entry of ["", "/auth", "/azure", "/streaming", "/helpers/zod", "/realtime/websocket", "/realtime/index"]) {
       assert.deepStrictEqual(await nodeImportsOf(`export * from "@effect-openai/promise${entry}"`, ["@effect-openai/source"], { dynamicAllowed: true }), [], entry)
     }
   })

@@ -4,21 +4,13 @@
  * server, printing what each helper gave on both surfaces.
  */
 import { execFile } from "node:child_process"
-import { readFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
+import { assertBlocksIn } from "./support/guides.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const programFile = Path.join(root, "scratchpad/helpers.ts")
-
-const lines = (text: string): Array<string> => text.split("\n").map((line) => line.trim()).filter((line) => line !== "")
-
-const contains = (haystack: ReadonlyArray<string>, needle: ReadonlyArray<string>): boolean =>
-  haystack.some((_, start) => needle.every((line, i) => haystack[start + i] === line))
-
-const blocks = (markdown: string): Array<string> =>
-  [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
 
 /** Runs `scratch <file>` as the root script does, without the caller's OPENAI_* variables (so: the mock). */
 const scratch = (file: string): Promise<{ code: number; stdout: string; stderr: string }> => {
@@ -34,12 +26,7 @@ const streamed = "A stream hands you each word as soon as it exists, so you can 
 const weather = "The tool answered: {\"city\":\"Lisbon\",\"sky\":\"clear\",\"celsius\":21}"
 
 describe("docs/helpers.md", () => {
-  it("every TypeScript block is part of scratchpad/helpers.ts", () => {
-    const program = lines(readFileSync(programFile, "utf8"))
-    const found = blocks(readFileSync(Path.join(root, "docs/helpers.md"), "utf8"))
-    assert.isAbove(found.length, 5)
-    for (const block of found) assert.isTrue(contains(program, lines(block)), `not in scratchpad/helpers.ts:\n${block}`)
-  })
+  it("every TypeScript block is part of scratchpad/helpers.ts", () => assertBlocksIn("docs/helpers.md", [programFile], 6))
 
   it("scratchpad/helpers.ts runs every helper on both surfaces against the mock server", async () => {
     const { code, stdout, stderr } = await scratch(programFile)

@@ -2,8 +2,6 @@
  * docs/structured-outputs.md: every TypeScript block of the guide is (up to indentation) a part of this file, so
  * `tsc -b` checks it, and the tests below run it against scripted answers.
  */
-import { readFileSync } from "node:fs"
-import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { OpenAITest, StructuredOutput } from "@effect-openai/openai"
@@ -13,22 +11,12 @@ import { zodResponseFormat } from "@effect-openai/promise/helpers/zod"
 import { Effect, Schema } from "effect"
 import { z } from "zod"
 import { json, serve } from "./parity/support.js"
+import { assertBlocksIn } from "./support/guides.js"
 
-const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
-
-const lines = (text: string): Array<string> => text.split("\n").map((line) => line.trim()).filter((line) => line !== "")
-
-const contains = (haystack: ReadonlyArray<string>, needle: ReadonlyArray<string>): boolean =>
-  haystack.some((_, start) => needle.every((line, i) => haystack[start + i] === line))
 
 describe("docs/structured-outputs.md", () => {
-  it("every TypeScript block is part of this typechecked file", () => {
-    const guide = readFileSync(Path.join(root, "docs/structured-outputs.md"), "utf8")
-    const blocks = [...guide.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
-    assert.isAtLeast(blocks.length, 5)
-    const file = lines(readFileSync(fileURLToPath(import.meta.url), "utf8"))
-    for (const block of blocks) assert.isTrue(contains(file, lines(block)), `not in this file:\n${block}`)
-  })
+  it("every TypeScript block is part of this typechecked file", () =>
+    assertBlocksIn("docs/structured-outputs.md", [fileURLToPath(import.meta.url)], 5))
 })
 
 // --- the Effect API ------------------------------------------------------------------------------------------------

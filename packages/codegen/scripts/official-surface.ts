@@ -1034,6 +1034,10 @@ for (const { op, resource, method } of matches) {
     }
   }
 }
+// `webhooks.unwrap` serves no operation: it gives the events of the spec's `webhooks` section, our `WebhookEvent`,
+// with the unknown-event member the core's `Webhooks.Event` has (as the stream events have theirs).
+const unwrapEvent = declOf("webhooks#UnwrapWebhookEvent")
+if (unwrapEvent) record(unwrapEvent, { ...ourTopType("WebhookEvent"), expr: "T.WebhookEvent | T.UnknownWebhookEvent" }, "out", "anchor")
 drain()
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1272,12 +1276,14 @@ const translateDecl = (decl: Node): { expr: string; params?: string } | undefine
   return { expr: [...bases, own].join(" & "), ...(tp ? { params: tp.text } : {}) }
 }
 
-/** The resources the facade generates: those with our operations, their parents, and `shared`. */
+/** The resources the facade generates: those with our operations, their parents, `shared`, and `webhooks`. */
 const facadeResources = new Set<string>(["shared"])
 for (const { resource } of matches) {
   const segments = resource.path.split(".")
   for (let i = 1; i <= segments.length; i++) facadeResources.add(segments.slice(0, i).join("."))
 }
+// `webhooks` has none of our operations, but its helpers (`unwrap`, `verifySignature`) and its event types.
+if (unwrapEvent) facadeResources.add("webhooks")
 const resourceOfKey = (key: string): string => key.slice(0, key.indexOf("#"))
 const inFacade = (key: string): boolean => facadeResources.has(resourceOfKey(key))
 

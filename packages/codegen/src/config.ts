@@ -101,5 +101,12 @@ export const titles: Readonly<Record<string, string>> = {
  */
 export const facadeBases: Readonly<Record<string, { readonly module: string; readonly name: string }>> = {
   "chat.completions": { module: "lib/chat-completions", name: "ChatCompletionsHelpers" },
-  "responses": { module: "lib/responses", name: "ResponsesHelpers" }
+  "responses": { module: "lib/responses", name: "ResponsesHelpers" },
+  // the polling helpers (`createAndPoll`, `poll`, `uploadAndPoll`, ...), over the core's `Polling`
+  "vectorStores.files": { module: "lib/vector-store-files", name: "VectorStoreFilesHelpers" },
+  "vectorStores.fileBatches": { module: "lib/vector-store-file-batches", name: "FileBatchesHelpers" },
+  "beta.threads": { module: "lib/threads", name: "ThreadsHelpers" },
+  "beta.threads.runs": { module: "lib/runs", name: "RunsHelpers" },
+  // `unwrap` and `verifySignature`; the spec has no webhook operations, only the events (its `webhooks` section).
+  "webhooks": { module: "lib/webhooks", name: "WebhooksHelpers" }
 }

@@ -81,6 +81,23 @@ export const buildModel = (spec: Json): Model => {
 export const deref = (spec: Json, node: Json, kind: string): Json =>
   node && typeof node.$ref === "string" ? spec.components[kind][node.$ref.split("/").pop()] : node
 
+/**
+ * The events of the spec's `webhooks` section (what OpenAI posts to an endpoint): each one's body schema, by its
+ * component's type name, and its `type`; sorted by type name.
+ */
+export const webhookEvents = (spec: Json): Array<{ readonly name: string; readonly type: string }> => {
+  const out = new Map<string, string>()
+  for (const [hook, item] of Object.entries<Json>(spec.webhooks ?? {})) {
+    const ref = item?.post?.requestBody?.content?.["application/json"]?.schema?.$ref
+    if (typeof ref !== "string") throw new Error(`webhook ${hook}: no JSON body schema by $ref`)
+    const kind = deref(spec, { $ref: ref }, "schemas")?.properties?.type
+    const type = typeof kind?.const === "string" ? kind.const : kind?.enum?.length === 1 ? kind.enum[0] : undefined
+    if (typeof type !== "string") throw new Error(`webhook ${hook}: its body has no single \`type\``)
+    out.set(refName(ref), type)
+  }
+  return [...out].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type }))
+}
+
 const httpMethods = ["get", "post", "put", "patch", "delete"] as const
 
 const collectOperations = (spec: Json): Array<Op> => {

@@ -58,6 +58,32 @@ export interface Service {
    * item like `stream`, then read without a fiber per event.
    */
   readonly open: <A = unknown>(spec: RequestSpec, decoding: Decoding) => Effect.Effect<Opened<A>, OpenAIError.OpenAIError>
+  /**
+   * A request as this client would send it, without sending it: for connections that are not HTTP requests (the
+   * Realtime WebSocket), so that they reach the same place with the same credentials.
+   */
+  readonly handshake: (spec: RequestSpec) => Effect.Effect<Handshake, OpenAIError.OpenAIError>
+}
+
+/**
+ * What {@link Service.handshake} gives: the URL (base URL, path, default and given query) and headers of a
+ * request, and the credentials of one attempt, asked of `OpenAIAuth` as for a request (a key provider is called,
+ * a workload-identity token fetched or reused). Secrets: keep them out of logs and errors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Handshake {
+  readonly url: string
+  /** User agent, organization, project, default and given headers; no credentials. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The credential headers: `authorization` (a bearer token) or `api-key` (Azure). */
+  readonly credentials: Readonly<Record<string, string>>
+  /**
+   * To call when the server refused `credentials` (HTTP 401): a credential that can be renewed (workload identity)
+   * drops them and answers `true`, and one more try with a fresh handshake is worth it, as requests get.
+   */
+  readonly rejected: Effect.Effect<boolean>
 }
 
 /**
@@ -128,7 +154,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, HttpC
       // A transport that enforces attempt timeouts itself spares a fiber race per request.
       native: hasNativeTimeouts(httpClient)
     }
-    return { baseURL, ...makeRequests(engine), ...makeStreams(engine) }
+    const handshake = (spec: RequestSpec): Effect.Effect<Handshake, OpenAIError.OpenAIError> =>
+      Effect.flatMap(engine.prepare(spec), (prepared) =>
+        Effect.map(auth.headers({ admin: prepared.admin }), (credentials) => {
+          const headers = { ...prepared.headers }
+          delete headers.accept
+          const rejected = auth.rejected === undefined ? Effect.succeed(false) : auth.rejected(credentials)
+          return { url: prepared.url, headers, credentials, rejected }
+        }))
+    return { baseURL, ...makeRequests(engine), ...makeStreams(engine), handshake }
   })
 
 /**

@@ -27,6 +27,10 @@
  * cannot express, refused before anything is sent; and, once the answer came, what keeps it from being decoded.
  * None is retried (the request succeeded; asking again is the caller's choice).
  *
+ * Resumable streams (`ResponseStream.resumable`) add one, beside the union too: `ResumeNotAvailableError`, the API's
+ * 400 to a request to stream a response again (it was not created with `background: true`, or it is too old to
+ * stream). Not retried: asking again gets the same answer.
+ *
  * | tag                              | when                                                                  |
  * |----------------------------------|-----------------------------------------------------------------------|
  * | `UnsupportedSchemaError`         | the schema has a construct strict mode cannot express; nothing sent   |
@@ -40,6 +44,28 @@
  *   and the {@link AuthFailure}s of credentials that are fetched, such as workload identity);
  * - {@link StreamFailure}: what a stream adds (`StreamError`, `StreamTruncatedError`), only on streaming operations;
  * - {@link UploadFailure}: what a file upload adds (`UploadError`), only on operations that send files.
+ *
+ * Webhooks (`Webhooks.verify`, `Webhooks.unwrap`) fail with one error outside the union, no request being made:
+ * `WebhookVerificationError`, whose `reason` says why (`MissingSecret`, `InvalidSecret`, `MissingHeader`,
+ * `InvalidTimestamp`, `TimestampTooOld`, `TimestampTooNew`, `NoMatchingSignature`, `InvalidJson`). The official SDK
+ * has no one class for these (a bad signature or timestamp is its `InvalidWebhookSignatureError`, a missing secret
+ * or header a plain `Error`), so the tag names what failed; the facade throws the official classes.
+ *
+ * Polling (`Polling.batch`, `Polling.createRun`, ...) adds two errors outside the union, in its own module as they
+ * carry the polled object with its type: `PollFailedError` (the object ended `failed`, `cancelled`, `expired`, ...)
+ * and `PollExhaustedError` (a schedule the caller gave ended first). Neither is retried.
+ *
+ * Realtime sessions (`RealtimeSession`, over WebSocket) have their own family, {@link RealtimeError}, beside the
+ * union; nothing in it is retried, and a session given a `reconnect` schedule reconnects only after what
+ * `RealtimeSession.isReconnectable` accepts:
+ *
+ * | tag                           | when                                                                | reconnected |
+ * |-------------------------------|---------------------------------------------------------------------|-------------|
+ * | `RealtimeConnectError`        | the socket could not be opened (`status`: the refused upgrade's)    | no status, 408, 429, 5xx |
+ * | `RealtimeClosedError`         | the server closed (`code`, `reason`) or the connection dropped (1006) | 1001, 1005, 1006, 1011-1014 |
+ * | `RealtimeSessionExpiredError` | an `error` event with code `session_expired`                        | yes         |
+ * | `RealtimeServerError`         | an `error` event, only through `RealtimeSession.failOnServerError`  | no          |
+ * | `RealtimeInvalidMessageError` | a frame that is not a JSON event, with `invalidMessage: "fail"`     | no          |
  *
  * A response header `x-should-retry: true|false` overrides the column above for status errors, except that
  * `InsufficientQuotaError` is never retried.
@@ -417,6 +443,143 @@ export class StructuredOutputParseError extends Data.TaggedError("StructuredOutp
 }> {}
 
 /**
+ * Resumable streams: the API refused to stream a response again (`GET /responses/{id}?stream=true`, answered 400),
+ * because it was not created with `background: true` or is too old to stream. `cause` is the API's answer: its
+ * `error` (`message`, `param`, `code`) says which.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResumeNotAvailableError extends Data.TaggedError("ResumeNotAvailableError")<{
+  readonly message: string
+  readonly responseId: string
+  /** The `starting_after` of the refused request; `undefined` when it asked from the start. */
+  readonly startingAfter: number | undefined
+  readonly cause: BadRequestError
+}> {}
+
+/**
+ * Why a webhook was refused (see `Webhooks`): no secret to check it with, or a secret that cannot be read; a
+ * missing header; a timestamp that is not one or is outside the tolerance; no signature made with the secret; or
+ * a verified body that is not a JSON event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WebhookVerificationReason =
+  | "MissingSecret"
+  | "InvalidSecret"
+  | "MissingHeader"
+  | "InvalidTimestamp"
+  | "TimestampTooOld"
+  | "TimestampTooNew"
+  | "NoMatchingSignature"
+  | "InvalidJson"
+
+/**
+ * A webhook that did not verify, or could not be read once verified. `header` names the missing header for
+ * `MissingHeader`. The message says what failed and never includes a secret or a signature.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WebhookVerificationError extends Data.TaggedError("WebhookVerificationError")<{
+  readonly message: string
+  readonly reason: WebhookVerificationReason
+  readonly header: "webhook-id" | "webhook-timestamp" | "webhook-signature" | undefined
+  /** `InvalidJson`: the parser's error. */
+  readonly cause?: unknown
+}> {}
+
+/**
+ * Realtime: the WebSocket could not be opened. `status` is the HTTP status of a refused upgrade when the transport
+ * can see it (the Node transport can; a browser's `WebSocket` never tells); `cause` is what failed (the network
+ * error, or the credentials' own error, such as an `OAuthError`). Never carries a credential.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RealtimeConnectError extends Data.TaggedError("RealtimeConnectError")<{
+  readonly message: string
+  readonly url: string
+  readonly status: number | undefined
+  readonly cause?: unknown
+}> {}
+
+/**
+ * Realtime: the connection closed without the client asking, with the server's close `code` and `reason` (a
+ * dropped connection is 1006 with an empty reason). `send` fails with it once the session is over.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RealtimeClosedError extends Data.TaggedError("RealtimeClosedError")<{
+  readonly message: string
+  readonly code: number
+  readonly reason: string
+}> {}
+
+/**
+ * Realtime: the server ended the session because it reached its maximum duration (an `error` event whose code is
+ * `session_expired`). The event itself is delivered first; the socket is then closed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RealtimeSessionExpiredError extends Data.TaggedError("RealtimeSessionExpiredError")<{
+  readonly message: string
+  /** The event's `error.code` (`session_expired`). */
+  readonly code: string
+  /** The `error` event as received. */
+  readonly event: unknown
+}> {}
+
+/**
+ * Realtime: an `error` event of the server, as an error. The session delivers `error` events as events (most
+ * concern one client event and leave the session usable); `RealtimeSession.failOnServerError` turns them into
+ * this failure for programs that treat any as fatal.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RealtimeServerError extends Data.TaggedError("RealtimeServerError")<{
+  readonly message: string
+  readonly code: string | undefined
+  readonly type: string | undefined
+  readonly param: string | undefined
+  /** The `event_id` of the client event that caused it, when the server names one. */
+  readonly eventId: string | undefined
+  /** The `error` event as received. */
+  readonly event: unknown
+}> {}
+
+/**
+ * Realtime: a frame that is not a JSON event (an object with a string `type`), with `invalidMessage: "fail"`.
+ * `data` keeps its text, cut at 64 KiB.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RealtimeInvalidMessageError extends Data.TaggedError("RealtimeInvalidMessageError")<{
+  readonly message: string
+  readonly data: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * What a Realtime session can fail with (see `RealtimeSession`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RealtimeError =
+  | RealtimeConnectError
+  | RealtimeClosedError
+  | RealtimeSessionExpiredError
+  | RealtimeServerError
+  | RealtimeInvalidMessageError
+
+/**
  * The errors that carry an HTTP status.
  *
  * @since 0.1.0
@@ -537,6 +700,21 @@ const allTags: ReadonlySet<string> = new Set([
  */
 export const isOpenAIError = (u: unknown): u is OpenAIError =>
   Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && allTags.has(u._tag)
+
+const realtimeTags: ReadonlySet<string> = new Set([
+  "RealtimeConnectError",
+  "RealtimeClosedError",
+  "RealtimeSessionExpiredError",
+  "RealtimeServerError",
+  "RealtimeInvalidMessageError"
+])
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRealtimeError = (u: unknown): u is RealtimeError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && realtimeTags.has(u._tag)
 
 /**
  * @since 0.1.0

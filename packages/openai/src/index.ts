@@ -25,6 +25,10 @@ export * as OpenAITest from "./OpenAITest.js"
 /** @since 0.1.0 */
 export * as Pagination from "./Pagination.js"
 /** @since 0.1.0 */
+export * as Polling from "./helpers/Polling.js"
+/** @since 0.1.0 */
+export * as RealtimeSession from "./realtime/RealtimeSession.js"
+/** @since 0.1.0 */
 export * as ResponseItems from "./helpers/ResponseItems.js"
 /** @since 0.1.0 */
 export * as ResponseStream from "./helpers/ResponseStream.js"
@@ -32,6 +36,8 @@ export * as ResponseStream from "./helpers/ResponseStream.js"
 export * as ToolLoop from "./helpers/ToolLoop.js"
 /** @since 0.1.0 */
 export * as StructuredOutput from "./helpers/StructuredOutput.js"
+/** @since 0.1.0 */
+export * as Webhooks from "./Webhooks.js"
 /** @since 0.1.0 */
 export * as WorkloadIdentity from "./WorkloadIdentity.js"
 // Node-only parts (the undici transport) are at `@effect-openai/openai/node`: this entry imports nothing of

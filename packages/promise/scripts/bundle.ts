@@ -106,11 +106,11 @@ const build = async (target: "node" | "web", names: Map<string, ReadonlyArray<st
     platform: target === "node" ? "node" : "neutral",
     // the workspace packages resolve to their sources
     conditions: target === "node" ? ["@effect-openai/source", "node"] : ["@effect-openai/source", "browser"],
-    // undici is a dependency of its own, loaded only when the Node transport is built; zod is the user's (an optional
-    // peer, for helpers/zod), and a subpath such as `zod/v4/core` is external with it. Node's built-ins stay imports:
-    // the web build reaches them only behind a dynamic `import()` on a Node-only path (the Kubernetes token file's
-    // default reader).
-    external: ["undici", "zod", "node:*"],
+    // undici is a dependency of its own, loaded only when the Node transport is built; zod and ws are the user's
+    // (optional peers, for helpers/zod and realtime/ws), and a subpath such as `zod/v4/core` is external with it.
+    // Node's built-ins stay imports: the web build reaches them only behind a dynamic `import()` on a Node-only path
+    // (the Kubernetes token file's default reader).
+    external: ["undici", "ws", "zod", "node:*"],
     minifySyntax: true,
     minifyWhitespace: true,
     outdir,

@@ -30,6 +30,7 @@ export {
   PermissionDeniedError,
   RateLimitError,
   ResponseDecodeError,
+  ResumeNotAvailableError,
   StreamError,
   StreamTruncatedError,
   StructuredOutputParseError,

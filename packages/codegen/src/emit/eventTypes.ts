@@ -1,8 +1,8 @@
 /**
- * `src/generated/EventTypes.ts`: every stream event type the spec declares, so that a program can tell an event
- * this version does not know (`OpenAIStream.isUnknownEvent`) from one it does.
+ * `src/generated/EventTypes.ts`: every stream and webhook event type the spec declares, so that a program can tell
+ * an event this version does not know (`OpenAIStream.isUnknownEvent`, `Webhooks.isUnknownEvent`) from one it does.
  */
-import { deref, type Model, ownsEventType } from "../model.js"
+import { deref, type Model, ownsEventType, webhookEvents } from "../model.js"
 import { header } from "./shared.js"
 
 type Json = any
@@ -25,10 +25,16 @@ export const emitEventTypes = ({ spec, ops }: Model): string => {
     if (op.eventSchema && ownsEventType(op)) typesOf(spec, op.eventSchema, op.eventShape === "named" ? "event" : "type", types, new Set())
   }
   const list = [...types].sort().map((t) => `  ${JSON.stringify(t)}`).join(",\n")
-  return `${header("The stream event types the OpenAI API declares.")}
+  const webhooks = webhookEvents(spec).map((e) => e.type).sort().map((t) => `  ${JSON.stringify(t)}`).join(",\n")
+  return `${header("The stream and webhook event types the OpenAI API declares.")}
 /** Every \`type\` of the stream events the spec declares, and every \`event\` of its named events. */
 export const knownEventTypes: ReadonlySet<string> = new Set([
 ${list}
+])
+
+/** Every \`type\` of the webhook events the spec declares (its \`webhooks\` section). */
+export const knownWebhookEventTypes: ReadonlySet<string> = new Set([
+${webhooks}
 ])
 `
 }

@@ -262,6 +262,15 @@ const emitModule = (facts: ResourceFacts, surface: Surface, alignment: Alignment
 
   // The page aliases, then the official type names.
   for (const [name, page] of Object.entries(facts.pages)) {
+    // A page of a fallback item (`webhooks`: endpoints our spec does not have) is a fallback too.
+    const unaligned = page.item.split(" | ").find((ref) => {
+      const hash = ref.indexOf("#")
+      return hash !== -1 && alignment.types[ref.slice(0, hash)]?.[ref.slice(hash + 1)]?.how === "fallback"
+    })
+    if (unaligned !== undefined) {
+      body.push(`/** Not aligned (its item, ${unaligned}, is not): \`unknown\`. */\nexport type ${name} = unknown`)
+      continue
+    }
     const pageClass = imports.name(runtime.pagination, page.page, true, "Pagination")
     body.push(`export type ${name} = ${pageClass}<${typeText(ctx, page.item)}>`)
   }
@@ -316,7 +325,11 @@ const emitClass = (ctx: Context, matches: ReadonlyArray<Match>, facade: Readonly
   const lines: Array<string> = []
   const children = Object.entries(facts.children).filter(([, path]) => facade.has(path))
   const opCount = matches.length
-  const what = `${opCount === 0 ? "sub-resources" : `${opCount} operation${opCount === 1 ? "" : "s"}`}${children.length && opCount ? ` and ${children.length} sub-resource${children.length === 1 ? "" : "s"}` : ""}`
+  // A resource of helpers only (`webhooks`: our spec has its events, none of its operations).
+  const helpersOnly = helpers !== undefined && opCount === 0 && children.length === 0
+  const what = helpersOnly
+    ? `the helpers of \`${helpers.name}\` only (our spec has none of its operations)`
+    : `${opCount === 0 ? "sub-resources" : `${opCount} operation${opCount === 1 ? "" : "s"}`}${children.length && opCount ? ` and ${children.length} sub-resource${children.length === 1 ? "" : "s"}` : ""}`
   lines.push(`/**\n * \`client.${facts.path}\`: ${what}.\n *\n * @since 0.1.0\n */`)
   lines.push(`export class ${facts.className} extends ${base} {`)
   const members: Array<string> = []
@@ -329,8 +342,8 @@ const emitClass = (ctx: Context, matches: ReadonlyArray<Match>, facade: Readonly
   const order = new Map(facts.methods.map((m, i) => [m.name, i]))
   const sorted = [...matches].sort((a, b) => order.get(a.method.name)! - order.get(b.method.name)!)
   for (const m of sorted) members.push(emitMethod(ctx, m))
-  lines.push(members.join("\n\n"))
-  lines.push("}")
+  if (helpersOnly) lines[lines.length - 1] += "}"
+  else lines.push(members.join("\n\n"), "}")
   const statics = facts.exports.filter((e) => e.kind === "class" && facade.has(e.target))
   if (statics.length) {
     lines.push("")

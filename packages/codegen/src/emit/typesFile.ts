@@ -2,7 +2,7 @@
  * `src/generated/Types.ts`: a type for every component schema, and the params, response and event types of
  * each operation (named in the model).
  */
-import { knownEventType, type Model, type Op, ownsEventType, ownsResponseType } from "../model.js"
+import { knownEventType, type Model, type Op, ownsEventType, ownsResponseType, webhookEvents } from "../model.js"
 import { isPlainObject, objectPart, propertyKey, refName, request, tsType, typeName } from "../types.js"
 import { header } from "./shared.js"
 
@@ -34,6 +34,7 @@ export interface UnknownNamedStreamEvent {
   readonly data: unknown
 }
 `)
+  out.push(webhookDeclarations(spec))
   for (const op of ops) {
     const t = names.get(op.id)!
     if (t.params !== undefined) out.push(paramsDeclaration(op, t.params))
@@ -44,6 +45,23 @@ export interface UnknownNamedStreamEvent {
     }
   }
   return out.join("\n")
+}
+
+/** The events of the spec's `webhooks` section as one union, and the member for events this version does not know. */
+const webhookDeclarations = (spec: Json): string => {
+  const names = webhookEvents(spec).map((e) => e.name)
+  for (const name of ["WebhookEvent", "UnknownWebhookEvent"]) {
+    if (spec.components.schemas[name] !== undefined) throw new Error(`a component schema is named ${name}, which Types.ts declares itself`)
+  }
+  return `/** Every event the spec's \`webhooks\` section declares: what OpenAI posts to a webhook endpoint. */
+export type WebhookEvent =${names.length ? names.map((n) => `\n  | ${n}`).join("") : " never"}
+
+/** A webhook event of a type this version does not know yet; it is passed through unchanged. */
+export interface UnknownWebhookEvent {
+  readonly type: UnknownEventType
+  readonly [key: string]: unknown
+}
+`
 }
 
 const declare = (name: string, schema: Json): string => {

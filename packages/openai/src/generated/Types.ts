@@ -10929,6 +10929,31 @@ export interface UnknownNamedStreamEvent {
   readonly data: unknown
 }
 
+/** Every event the spec's `webhooks` section declares: what OpenAI posts to a webhook endpoint. */
+export type WebhookEvent =
+  | WebhookBatchCancelled
+  | WebhookBatchCompleted
+  | WebhookBatchExpired
+  | WebhookBatchFailed
+  | WebhookEvalRunCanceled
+  | WebhookEvalRunFailed
+  | WebhookEvalRunSucceeded
+  | WebhookFineTuningJobCancelled
+  | WebhookFineTuningJobFailed
+  | WebhookFineTuningJobSucceeded
+  | WebhookLiveCallIncoming
+  | WebhookRealtimeCallIncoming
+  | WebhookResponseCancelled
+  | WebhookResponseCompleted
+  | WebhookResponseFailed
+  | WebhookResponseIncomplete
+
+/** A webhook event of a type this version does not know yet; it is passed through unchanged. */
+export interface UnknownWebhookEvent {
+  readonly type: UnknownEventType
+  readonly [key: string]: unknown
+}
+
 export type AdminApiKeysCreateParams = {
   readonly name: string
   readonly expires_in_seconds?: number

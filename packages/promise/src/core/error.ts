@@ -203,6 +203,28 @@ export class StructuredOutputParseError extends OpenAIError {
   }
 }
 
+/**
+ * `responses.stream({ ..., resume })`: the API refused to stream the response again (it was not created with
+ * `background: true`, or it is too old to stream). A `BadRequestError` (400) with the API's `error`, `param` and
+ * `code`, and the response it was about.
+ */
+export class ResumeNotAvailableError extends BadRequestError {
+  readonly responseId: string
+  /** The `starting_after` of the refused request; `null` when it asked from the start. */
+  readonly startingAfter: number | null
+  constructor(
+    error: ErrorBody | undefined,
+    message: string | undefined,
+    headers: Headers,
+    responseId: string,
+    startingAfter: number | null
+  ) {
+    super(400, error, message, headers)
+    this.responseId = responseId
+    this.startingAfter = startingAfter
+  }
+}
+
 /** A webhook whose signature does not verify. */
 export class InvalidWebhookSignatureError extends Error {
   constructor(message: string) {
@@ -227,6 +249,7 @@ for (
     [RateLimitError, "RateLimitError"],
     [InternalServerError, "InternalServerError"],
     [InsufficientQuotaError, "InsufficientQuotaError"],
+    [ResumeNotAvailableError, "ResumeNotAvailableError"],
     [StreamError, "StreamError"],
     [StreamTruncatedError, "StreamTruncatedError"],
     [ResponseDecodeError, "ResponseDecodeError"],

@@ -231,6 +231,7 @@ import {
   type VideoSize,
   type VideosPage
 } from "./resources/videos.js"
+import { Webhooks } from "./resources/webhooks/webhooks.js"
 import type * as Opts from "../internal/request-options.js"
 
 /**
@@ -263,6 +264,8 @@ export class OpenAI extends ClientCore {
   get graders(): Graders { return (this.#graders ??= new Graders(this)) }
   #vectorStores?: VectorStores
   get vectorStores(): VectorStores { return (this.#vectorStores ??= new VectorStores(this)) }
+  #webhooks?: Webhooks
+  get webhooks(): Webhooks { return (this.#webhooks ??= new Webhooks(this)) }
   #beta?: Beta
   get beta(): Beta { return (this.#beta ??= new Beta(this)) }
   #batches?: Batches
@@ -299,6 +302,7 @@ OpenAI.Models = Models
 OpenAI.FineTuning = FineTuning
 OpenAI.Graders = Graders
 OpenAI.VectorStores = VectorStores
+OpenAI.Webhooks = Webhooks
 OpenAI.Beta = Beta
 OpenAI.Batches = Batches
 OpenAI.Uploads = Uploads
@@ -461,6 +465,7 @@ export declare namespace OpenAI {
     type VectorStoreUpdateParams as VectorStoreUpdateParams,
     type VectorStoreListParams as VectorStoreListParams,
     type VectorStoreSearchParams as VectorStoreSearchParams,
+    Webhooks as Webhooks,
     Beta as Beta,
     Batches as Batches,
     type Batch as Batch,

@@ -11,6 +11,7 @@ import {
   OAuthError,
   type OpenAIError,
   ResponseDecodeError,
+  ResumeNotAvailableError,
   statusClass,
   StreamError,
   StreamTruncatedError,
@@ -102,3 +103,13 @@ export const fromCore = (error: CoreError.OpenAIError, responseHeaders?: Readonl
       )
   }
 }
+
+/** The core's refusal to stream a response again, as the facade's `ResumeNotAvailableError` (a `BadRequestError`). */
+export const fromResumeNotAvailable = (error: CoreError.ResumeNotAvailableError): ResumeNotAvailableError =>
+  new ResumeNotAvailableError(
+    errorObject(error.cause.body),
+    textOf(error.cause.body),
+    toHeaders(error.cause.headers),
+    error.responseId,
+    error.startingAfter ?? null
+  )

@@ -9,6 +9,12 @@
  * `response.function_call_arguments.delta` carry a `snapshot` (the text, or the arguments, so far). Then `end`, or
  * `error` (`abort`) and `end`.
  *
+ * `resume` (not in the official SDK) makes the stream survive dropped connections: with the create parameters it
+ * starts the response with `background: true`, with `{ response_id }` it attaches to one; when a connection drops,
+ * goes idle (the request's `timeout`) or ends early, it reconnects with `starting_after` the last event delivered,
+ * and each event is emitted once, in order. It is the Effect API's `ResponseStream.resumable`, run on the client's
+ * runtime; a refusal to stream the response again is `ResumeNotAvailableError` (a `BadRequestError`).
+ *
  * `finalResponse()` is the terminal event's response (`completed`, `incomplete` or `failed`: read its `status`),
  * with `output_text`. Without a terminal event it rejects with `StreamTruncatedError`, also for a readable stream
  * that ends early (where the official class would resolve the partial response): a partial response is never
@@ -17,8 +23,11 @@
 import { responsesCreate, responsesRetrieve } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
 import * as CoreResponse from "@effect-openai/openai/helpers/ResponseStream"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as EffectStream from "effect/Stream"
 import type { ClientCore } from "../core/client.js"
-import { APIError, APIUserAbortError, OpenAIError } from "../core/error.js"
+import { APIConnectionError, APIError, APIUserAbortError, OpenAIError } from "../core/error.js"
 import { Stream } from "../core/streaming.js"
 import type {
   ParsedResponse,
@@ -27,8 +36,8 @@ import type {
   ResponseTextConfig,
   Tool
 } from "../generated/resources/responses/responses.js"
-import { call } from "../internal/call.js"
-import { fromCore } from "../internal/errors.js"
+import { call, coreOptions } from "../internal/call.js"
+import { fromCore, fromResumeNotAvailable } from "../internal/errors.js"
 import type { RequestOptions } from "../internal/request-options.js"
 import { type Iterated, iterate } from "./event-iterator.js"
 import { type BaseEvents, EventStream } from "./event-stream.js"
@@ -46,16 +55,54 @@ export type ParsedResponseStreamEvent =
   | ResponseTextDeltaEvent
   | ResponseFunctionCallArgumentsDeltaEvent
 
-/** The parameters of `responses.create`, streaming implied. */
-export type ResponseCreateAndStreamParams = Omit<ResponseCreateParamsBase, "stream"> & { readonly stream?: true }
+/** One reconnection of a resumed stream, before its wait. */
+export interface ResponseStreamReconnect {
+  readonly responseId: string
+  /** The `starting_after` the next request sends: the last event delivered (`null` before any). */
+  readonly startingAfter: number | null
+  /** 1 for the first reconnection after events came, counting up while none come. */
+  readonly attempt: number
+  /** The wait before reconnecting, in milliseconds. */
+  readonly delay: number
+  /** What ended the connection: dropped, idle (`APIConnectionTimeoutError`) or ended early (`StreamTruncatedError`). */
+  readonly error: APIConnectionError
+}
 
-/** Resuming a response: its events from the start, those up to `starting_after` not emitted. */
+/** How a resumed stream reconnects. */
+export interface ResponseStreamResumeOptions {
+  /** Reconnections in a row without an event in between (default 5); then the stream fails with the last error. */
+  readonly maxReconnects?: number | undefined
+  /** The first wait in milliseconds, doubling each time (default 200). */
+  readonly initialDelay?: number | undefined
+  /** The longest wait in milliseconds (default 5000). */
+  readonly maxDelay?: number | undefined
+  /** Called for each reconnection, before its wait. */
+  readonly onReconnect?: ((reconnect: ResponseStreamReconnect) => void) | undefined
+}
+
+/** `resume: true` (the default reconnection settings) or the settings. */
+export type ResponseStreamResume = boolean | ResponseStreamResumeOptions
+
+/**
+ * The parameters of `responses.create`, streaming implied; with `resume`, the response is created with
+ * `background: true` and the stream reconnects when its connection drops.
+ */
+export type ResponseCreateAndStreamParams = Omit<ResponseCreateParamsBase, "stream"> & {
+  readonly stream?: true
+  readonly resume?: ResponseStreamResume | undefined
+}
+
+/**
+ * Resuming a response: its events from the start, those up to `starting_after` not emitted; with `resume`, the
+ * stream also reconnects when its connection drops.
+ */
 export interface ResponseStreamByIdParams {
   readonly response_id: string
   readonly starting_after?: number | undefined
   readonly text?: ResponseTextConfig | undefined
   /** The tools of the original request, for parsing their calls. */
   readonly tools?: ReadonlyArray<Tool> | undefined
+  readonly resume?: ResponseStreamResume | undefined
 }
 
 export type ResponseStreamParams = ResponseCreateAndStreamParams | ResponseStreamByIdParams
@@ -129,6 +176,9 @@ export class ResponseStream<ParsedT = null> extends EventStream<ResponseEvents>
   ): Promise<ParsedResponse<ParsedT>> {
     this._listenForAbort(options?.signal)
     this.#acc = CoreResponse.makeAccumulator()
+    if (params.resume !== undefined && params.resume !== false) {
+      return this.#resumed(client, params, params.resume === true ? {} : params.resume, options)
+    }
     const signal = { ...options, signal: this.controller.signal }
     let stream: Stream<ResponseStreamEvent>
     let startingAfter: number | undefined
@@ -136,10 +186,63 @@ export class ResponseStream<ParsedT = null> extends EventStream<ResponseEvents>
       stream = await call(client, responsesRetrieve, params.response_id, { stream: true }, signal)
       startingAfter = params.starting_after ?? undefined
     } else {
-      stream = await call(client, responsesCreate, undefined, { ...params, stream: true }, signal)
+      const { resume: _resume, ...body } = params
+      stream = await call(client, responsesCreate, undefined, { ...body, stream: true }, signal)
     }
     this._connected()
     for await (const event of stream) this.#addEvent(event, startingAfter)
+    if (this.controller.signal.aborted) throw new APIUserAbortError()
+    return this.#endRequest()
+  }
+
+  /** The core's resumable stream, run on the client's runtime; its events go where a connection's would. */
+  async #resumed(
+    client: ClientCore,
+    params: ResponseStreamParams,
+    resume: ResponseStreamResumeOptions,
+    options: RequestOptions | undefined
+  ): Promise<ParsedResponse<ParsedT>> {
+    let from: CoreResponse.ResumableParams | CoreResponse.ResumeFrom
+    let startingAfter: number | undefined
+    if ("response_id" in params) {
+      // from the start, as without `resume`, so that the final response is whole
+      from = { responseId: params.response_id }
+      startingAfter = params.starting_after ?? undefined
+    } else {
+      const { resume: _resume, stream: _stream, ...body } = params
+      from = body as unknown as CoreResponse.ResumableParams
+    }
+    const notify = resume.onReconnect
+    const events = CoreResponse.resumable(from, {
+      ...coreOptions(options),
+      reconnect: CoreResponse.reconnectSchedule({
+        maxReconnects: resume.maxReconnects,
+        initialDelay: resume.initialDelay === undefined ? undefined : Duration.millis(resume.initialDelay),
+        maxDelay: resume.maxDelay === undefined ? undefined : Duration.millis(resume.maxDelay)
+      }),
+      onReconnect: notify === undefined ? undefined : (reconnect) =>
+        Effect.sync(() =>
+          notify({
+            responseId: reconnect.responseId,
+            startingAfter: reconnect.startingAfter ?? null,
+            attempt: reconnect.attempt,
+            delay: Duration.toMillis(reconnect.delay),
+            error: fromCore(reconnect.error) as APIConnectionError
+          })
+        )
+    })
+    let connected = false
+    const run = EffectStream.runForEachChunk(events, (chunk) =>
+      Effect.sync(() => {
+        if (!connected) {
+          connected = true
+          this._connected()
+        }
+        for (const event of chunk) this.#addEvent(event as ResponseStreamEvent, startingAfter)
+      })).pipe(Effect.catchTag("ResumeNotAvailableError", (error) => Effect.die(fromResumeNotAvailable(error))))
+    await new Promise<void>((resolve, reject) =>
+      client._runtime.run(run, { signal: this.controller.signal, fetchOptions: options?.fetchOptions }, resolve, reject)
+    )
     if (this.controller.signal.aborted) throw new APIUserAbortError()
     return this.#endRequest()
   }

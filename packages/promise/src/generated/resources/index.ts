@@ -161,3 +161,4 @@ export {
   type VideoRemixParams,
   type VideosPage
 } from "./videos.js"
+export { Webhooks } from "./webhooks/webhooks.js"

@@ -16,17 +16,17 @@ import {
 import type * as T from "@effect-openai/openai/generated/Types"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../core/pagination.js"
-import { APIResource } from "../../../core/resource.js"
 import type * as VectorStoresFilesAPI from "./files.js"
 import { call, list } from "../../../internal/call.js"
 import type { RequestOptions } from "../../../internal/request-options.js"
+import { FileBatchesHelpers } from "../../../lib/vector-store-file-batches.js"
 
 /**
  * `client.vectorStores.fileBatches`: 4 operations.
  *
  * @since 0.1.0
  */
-export class FileBatches extends APIResource {
+export class FileBatches extends FileBatchesHelpers {
   /**
    * Create vector store file batch: `POST /vector_stores/{vector_store_id}/file_batches`.
    *

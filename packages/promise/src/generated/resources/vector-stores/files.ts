@@ -18,16 +18,16 @@ import {
 import type * as T from "@effect-openai/openai/generated/Types"
 import type { APIPromise } from "../../../core/api-promise.js"
 import { CursorPage, Page, type PagePromise } from "../../../core/pagination.js"
-import { APIResource } from "../../../core/resource.js"
 import { call, list } from "../../../internal/call.js"
 import type { RequestOptions } from "../../../internal/request-options.js"
+import { VectorStoreFilesHelpers } from "../../../lib/vector-store-files.js"
 
 /**
  * `client.vectorStores.files`: 6 operations.
  *
  * @since 0.1.0
  */
-export class Files extends APIResource {
+export class Files extends VectorStoreFilesHelpers {
   /**
    * Create vector store file: `POST /vector_stores/{vector_store_id}/files`.
    *

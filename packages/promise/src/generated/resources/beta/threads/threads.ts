@@ -16,7 +16,6 @@ import {
 } from "@effect-openai/openai/generated/Operations"
 import type * as T from "@effect-openai/openai/generated/Types"
 import type { APIPromise } from "../../../../core/api-promise.js"
-import { APIResource } from "../../../../core/resource.js"
 import type { Stream } from "../../../../core/streaming.js"
 import type * as BetaAssistantsAPI from "../assistants.js"
 import { Messages } from "./messages.js"
@@ -25,13 +24,14 @@ import { Runs } from "./runs/runs.js"
 import type * as BetaThreadsAPI from "./threads.js"
 import { call } from "../../../../internal/call.js"
 import type { RequestOptions } from "../../../../internal/request-options.js"
+import { ThreadsHelpers } from "../../../../lib/threads.js"
 
 /**
  * `client.beta.threads`: 5 operations and 2 sub-resources.
  *
  * @since 0.1.0
  */
-export class Threads extends APIResource {
+export class Threads extends ThreadsHelpers {
   #runs?: Runs
   get runs(): Runs { return (this.#runs ??= new Runs(this._client)) }
 

@@ -18,7 +18,6 @@ import {
 import type * as T from "@effect-openai/openai/generated/Types"
 import type { APIPromise } from "../../../../../core/api-promise.js"
 import { CursorPage, type PagePromise } from "../../../../../core/pagination.js"
-import { APIResource } from "../../../../../core/resource.js"
 import type { Stream } from "../../../../../core/streaming.js"
 import type * as BetaAssistantsAPI from "../../assistants.js"
 import type * as BetaThreadsRunsAPI from "./runs.js"
@@ -48,13 +47,14 @@ import {
 } from "./steps.js"
 import { call, list } from "../../../../../internal/call.js"
 import type { RequestOptions } from "../../../../../internal/request-options.js"
+import { RunsHelpers } from "../../../../../lib/runs.js"
 
 /**
  * `client.beta.threads.runs`: 6 operations and 1 sub-resource.
  *
  * @since 0.1.0
  */
-export class Runs extends APIResource {
+export class Runs extends RunsHelpers {
   #steps?: Steps
   get steps(): Steps { return (this.#steps ??= new Steps(this._client)) }
 
