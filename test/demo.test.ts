@@ -2,21 +2,10 @@
  * The README's demo (`pnpm demo`) runs against its built-in mock server and shows each thing it promises: a
  * completion, a stream, a listing, a typed error, a structured output decoded by a Schema, and a tool call.
  */
-import { execFile } from "node:child_process"
-import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
+import { runScratch } from "./support/scratch.js"
 
-const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
-
-const demo = (): Promise<{ code: number; stdout: string; stderr: string }> => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("OPENAI_")))
-  const args = ["--import", "tsx", "--conditions=@effect-openai/source", "scratchpad/demo.ts"]
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, env, timeout: 25_000 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }))
-  })
-}
+const demo = () => runScratch("scratchpad/demo.ts", { runner: false })
 
 describe("pnpm demo", () => {
   it("runs every section against the mock server", async () => {

@@ -3,24 +3,15 @@
  * which `tsc -b` checks; and that file runs through the documented command (`pnpm scratch`) against the local mock
  * server, printing what each helper gave on both surfaces.
  */
-import { execFile } from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { assertBlocksIn } from "./support/guides.js"
+import { runScratch } from "./support/scratch.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const programFile = Path.join(root, "scratchpad/helpers.ts")
 
-/** Runs `scratch <file>` as the root script does, without the caller's OPENAI_* variables (so: the mock). */
-const scratch = (file: string): Promise<{ code: number; stdout: string; stderr: string }> => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("OPENAI_")))
-  const args = ["--import", "tsx", "--conditions=@effect-openai/source", "scratchpad/run.ts", file]
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, env, timeout: 25_000 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }))
-  })
-}
 
 const streamed = "A stream hands you each word as soon as it exists, so you can show an answer while it is being written."
 const weather = "The tool answered: {\"city\":\"Lisbon\",\"sky\":\"clear\",\"celsius\":21}"
@@ -29,7 +20,7 @@ describe("docs/helpers.md", () => {
   it("every TypeScript block is part of scratchpad/helpers.ts", () => assertBlocksIn("docs/helpers.md", [programFile], 6))
 
   it("scratchpad/helpers.ts runs every helper on both surfaces against the mock server", async () => {
-    const { code, stdout, stderr } = await scratch(programFile)
+    const { code, stdout, stderr } = await runScratch(programFile)
     assert.strictEqual(code, 0, stderr)
     assert.deepStrictEqual(stdout.trim().split("\n"), [
       `effect stream: several deltas; final: ${streamed}`,

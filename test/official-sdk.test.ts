@@ -4,25 +4,16 @@
  * text with `from "openai"` runs against the same server with the official package: both print the same lines,
  * except where the facade differs on purpose.
  */
-import { execFile } from "node:child_process"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
+import { runScratch } from "./support/scratch.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const programFile = Path.join(root, "scratchpad/official-sdk.ts")
 const ourImport = `from "@effect-openai/promise"`
 
-/** Runs `scratch <file>` as the root script does, with the mock server (no OPENAI_* variables from outside). */
-const scratch = (file: string, conditions: boolean): Promise<{ code: number; stdout: string; stderr: string }> => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("OPENAI_")))
-  const args = ["--import", "tsx", ...(conditions ? ["--conditions=@effect-openai/source"] : []), "scratchpad/run.ts", file]
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, env, timeout: 25_000 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }))
-  })
-}
 
 describe("a program written for the official SDK", () => {
   const program = readFileSync(programFile, "utf8")
@@ -38,7 +29,7 @@ describe("a program written for the official SDK", () => {
     const officialFile = Path.join(root, "test/.official-sdk.tmp.ts")
     writeFileSync(officialFile, program.replace(ourImport, `from "openai"`))
     try {
-      const [ours, official] = await Promise.all([scratch(programFile, true), scratch(officialFile, false)])
+      const [ours, official] = await Promise.all([runScratch(programFile), runScratch(officialFile, { sources: false })])
       assert.strictEqual(ours.code, 0, ours.stderr)
       assert.strictEqual(official.code, 0, official.stderr)
       const lines = ours.stdout.trim().split("\n")

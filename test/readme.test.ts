@@ -3,7 +3,6 @@
  * server through the documented command (`pnpm scratch`). The mock's answers have the shapes of the spec, so what
  * runs against it runs against the API.
  */
-import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -11,6 +10,7 @@ import { Schemas } from "@effect-openai/openai"
 import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import { missingRequired } from "./support/spec-shape.js"
+import { runScratch } from "./support/scratch.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const readmeFile = Path.join(root, "scratchpad/readme.ts")
@@ -24,15 +24,6 @@ const readmeSample = (): string => {
   return block![1]!
 }
 
-/** Runs `scratch <file>` as the root script does, with `openai` in place of the caller's OPENAI_* variables. */
-const scratch = (file: string, openai: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> => {
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("OPENAI_"))), ...openai }
-  const args = ["--import", "tsx", "--conditions=@effect-openai/source", "scratchpad/run.ts", file]
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, env, timeout: 25_000 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }))
-  })
-}
 
 // scratchpad is a TypeScript project of its own, so its mock server is loaded at run time, not imported.
 interface MockServer {
@@ -70,7 +61,7 @@ describe("README sample", () => {
   })
 
   it("runs unchanged against the mock server with `pnpm scratch` and prints what it computes", async () => {
-    const { code, stdout, stderr } = await scratch(readmeFile)
+    const { code, stdout, stderr } = await runScratch(readmeFile)
     assert.strictEqual(code, 0, stderr)
     const hello = "Hello! This is the local mock server; set OPENAI_API_KEY to talk to a real model."
     const ids = Array.from({ length: 23 }, (_, i) => `file-${String(i).padStart(3, "0")}`).join(" ")
@@ -82,7 +73,7 @@ describe("README sample", () => {
     const mock = await startMock()
     try {
       // a base URL under which the mock has no routes: the first call fails with a 404
-      const { code, stdout, stderr } = await scratch(readmeFile, { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: `${mock.url}/nowhere` })
+      const { code, stdout, stderr } = await runScratch(readmeFile, { env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: `${mock.url}/nowhere` } })
       assert.strictEqual(code, 1)
       assert.strictEqual(stdout, "")
       assert.match(stderr, /^NotFoundError: 404 The local mock server has no POST \/v1\/nowhere\/chat\/completions.* \(request req_mock_\d+\)\n$/)

@@ -4,7 +4,6 @@
  * stand-in for the API; the guide's other examples (reconnection, errors, server errors as failures, a client
  * secret for the browser, the browser class) run here against the same stand-in.
  */
-import { execFile } from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
@@ -15,16 +14,8 @@ import { OpenAIRealtimeWebSocket } from "@effect-openai/promise/realtime/websock
 import { Chunk, Effect, Layer, Option, Redacted, Schedule, Stream } from "effect"
 import { WebSocket as NodeWebSocket } from "ws"
 import { assertBlocksIn, root } from "./support/guides.js"
+import { runScratch } from "./support/scratch.js"
 
-/** Runs `scratch <file>` as the root script does, without the caller's OPENAI_* variables. */
-const scratch = (file: string): Promise<{ code: number; stdout: string; stderr: string }> => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("OPENAI_")))
-  const args = ["--import", "tsx", "--conditions=@effect-openai/source", "scratchpad/run.ts", file]
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, env, timeout: 25_000 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }))
-  })
-}
 
 interface StandIn {
   readonly url: string
@@ -47,7 +38,7 @@ describe("docs/realtime.md", () => {
     assertBlocksIn("docs/realtime.md", ["scratchpad/realtime.ts", fileURLToPath(import.meta.url)], 8))
 
   it("scratchpad/realtime.ts runs a session on both surfaces against its stand-in", async () => {
-    const { code, stderr, stdout } = await scratch(Path.join(root, "scratchpad/realtime.ts"))
+    const { code, stderr, stdout } = await runScratch(Path.join(root, "scratchpad/realtime.ts"))
     assert.strictEqual(code, 0, stderr)
     assert.deepStrictEqual(stdout.trim().split("\n"), [
       "effect: You said: Hello from Effect",
