@@ -668,6 +668,10 @@ export type StructuredOutputError = UnsupportedSchemaError | StructuredOutputFai
  */
 export type OpenAIError = RequestError | StreamFailure | UploadFailure
 
+/** Whether `u` is a tagged value whose tag is one of `tags`. */
+const hasTagIn = (u: unknown, tags: ReadonlySet<string>): boolean =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
 const statusTags: ReadonlySet<string> = new Set([
   "BadRequestError",
   "AuthenticationError",
@@ -699,7 +703,7 @@ const allTags: ReadonlySet<string> = new Set([
  * @category guards
  */
 export const isOpenAIError = (u: unknown): u is OpenAIError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && allTags.has(u._tag)
+  hasTagIn(u, allTags)
 
 const realtimeTags: ReadonlySet<string> = new Set([
   "RealtimeConnectError",
@@ -714,14 +718,14 @@ const realtimeTags: ReadonlySet<string> = new Set([
  * @category guards
  */
 export const isRealtimeError = (u: unknown): u is RealtimeError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && realtimeTags.has(u._tag)
+  hasTagIn(u, realtimeTags)
 
 /**
  * @since 0.1.0
  * @category guards
  */
 export const isStatusError = (u: unknown): u is StatusError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && statusTags.has(u._tag)
+  hasTagIn(u, statusTags)
 
 /** Error codes (or types) of a 429 that waiting will not fix. */
 const quotaCodes: ReadonlySet<string> = new Set([

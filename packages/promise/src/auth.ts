@@ -2,10 +2,8 @@
  * `@effect-openai/promise/auth`: workload identity as the official `openai/auth` has it. The providers are the
  * core's (`WorkloadIdentity` of `@effect-openai/openai`); `getToken` runs them on their own for callers that ask.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as CoreError from "@effect-openai/openai/OpenAIError"
 import * as WorkloadIdentityCore from "@effect-openai/openai/WorkloadIdentity"
 import * as Cause from "effect/Cause"
@@ -15,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { Fetch } from "./core/client.js"
 import { fromCore } from "./internal/errors.js"
+import { fetchLayer } from "./internal/fetch.js"
 import { type CoreBacked, coreProvider } from "./internal/providers.js"
 
 export { OAuthError, SubjectTokenProviderError } from "./core/error.js"
@@ -105,11 +104,6 @@ export function k8sServiceAccountTokenProvider(
   })
 }
 
-const httpLayer = (config: { fetch?: Fetch | undefined }): Layer.Layer<HttpClient.HttpClient> =>
-  config.fetch === undefined
-    ? FetchHttpClient.layer
-    : Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, config.fetch as typeof globalThis.fetch))
-
 /** A timeout around a metadata provider, in milliseconds (the core's own limit is 10 seconds). */
 const withTimeout = <R>(
   provider: WorkloadIdentityCore.SubjectTokenProvider<R>,
@@ -156,7 +150,7 @@ export function azureManagedIdentityTokenProvider(
       }),
       config.timeout
     ),
-    layer: httpLayer(config)
+    layer: fetchLayer(config.fetch)
   })
 }
 
@@ -170,6 +164,6 @@ export function gcpIDTokenProvider(
 ): SubjectTokenProvider {
   return backedBy("id", {
     provider: withTimeout(WorkloadIdentityCore.gcp({ audience, url: config.url }), config.timeout),
-    layer: httpLayer(config)
+    layer: fetchLayer(config.fetch)
   })
 }

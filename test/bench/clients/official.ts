@@ -1,4 +1,4 @@
-/** Benchmark client: the official `openai` package. */
+/** Benchmark client: the official `openai` package; run.ts also bundles it against `@effect-openai/promise`. */
 import OpenAI from "openai"
 import { Stream } from "openai/streaming"
 import { type Adapter, chatParams, main, webBody } from "./harness.js"

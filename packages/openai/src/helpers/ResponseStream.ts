@@ -218,13 +218,7 @@ export type ResumableParams = Omit<Types.CreateResponseParams, "stream">
  * @since 0.1.0
  * @category resuming
  */
-export interface Reconnect {
-  readonly responseId: string
-  readonly startingAfter: number | undefined
-  readonly attempt: number
-  readonly delay: Duration.Duration
-  readonly error: Disconnection
-}
+export type Reconnect = Resume.Reconnect
 
 /**
  * Options of a resumable stream: those of every request it makes (`streamIdleTimeout` is how long a silent

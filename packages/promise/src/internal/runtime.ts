@@ -25,6 +25,7 @@ import * as Runtime from "effect/Runtime"
 import { APIUserAbortError, OpenAIError } from "../core/error.js"
 import type { WorkloadIdentity } from "../auth.js"
 import { fromCore } from "./errors.js"
+import { fetchLayer } from "./fetch.js"
 import { toCore as toCoreProvider } from "./providers.js"
 
 /** A logger as the official SDK takes it. */
@@ -176,11 +177,7 @@ const defaultTransport: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
 
 const usesFetch = (options: RuntimeOptions): boolean => options.fetch !== undefined || options.fetchOptions !== undefined
 
-const fetchTransport = (options: RuntimeOptions): Layer.Layer<HttpClient.HttpClient> => {
-  let layer: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
-  if (options.fetch !== undefined) layer = Layer.provide(layer, Layer.succeed(FetchHttpClient.Fetch, options.fetch))
-  return layer
-}
+const fetchTransport = (options: RuntimeOptions): Layer.Layer<HttpClient.HttpClient> => fetchLayer(options.fetch)
 
 const clientLayer = (options: RuntimeOptions, transport: Layer.Layer<HttpClient.HttpClient>): Layer.Layer<Client> =>
   Layer.mergeAll(
